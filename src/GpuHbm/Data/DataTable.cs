@@ -1,0 +1,127 @@
+namespace GpuHbm.Data;
+
+/// <summary>
+/// A rectangular table of named columns, kept as the text that was read (null = missing)
+/// so that each use decides whether a column is numeric or categorical.
+/// </summary>
+public sealed class DataTable
+{
+    private readonly Dictionary<string, DataColumn> _byName;
+
+    /// <summary>Columns in file order.</summary>
+    public IReadOnlyList<DataColumn> Columns { get; }
+
+    /// <summary>Number of data rows (header excluded).</summary>
+    public int RowCount { get; }
+
+    /// <summary>Where the data came from (a path, or a description), for messages.</summary>
+    public string Source { get; }
+
+    public DataTable(IReadOnlyList<DataColumn> columns, string source = "data")
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        Columns = columns;
+        Source = source;
+        RowCount = columns.Count == 0 ? 0 : columns[0].Length;
+        _byName = new Dictionary<string, DataColumn>(StringComparer.Ordinal);
+        foreach (var c in columns)
+        {
+            if (c.Length != RowCount)
+                throw new GpuHbmDataException($"column '{c.Name}' has {c.Length} values but the table has {RowCount} rows");
+            if (!_byName.TryAdd(c.Name, c))
+                throw new GpuHbmDataException($"column '{c.Name}' appears twice in {source}");
+        }
+    }
+
+    /// <summary>Builds a table from (name, values) pairs; numbers are formatted invariantly.</summary>
+    public static DataTable FromColumns(params (string Name, object[] Values)[] columns) =>
+        new(columns.Select(c => new DataColumn(c.Name, c.Values.Select(v => v switch
+        {
+            null => null,
+            double d => double.IsNaN(d) ? null : d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+            _ => v.ToString(),
+        }).ToArray())).ToList());
+
+    public bool HasColumn(string name) => _byName.ContainsKey(name);
+
+    /// <summary>The column, or an error naming it and the columns that exist.</summary>
+    public DataColumn this[string name] => _byName.TryGetValue(name, out var c)
+        ? c
+        : throw new GpuHbmDataException($"column '{name}' is not in {Source}; its columns are: {string.Join(", ", Columns.Select(x => x.Name))}");
+
+    /// <summary>A new table with only the rows whose index is in <paramref name="keep"/> (ascending).</summary>
+    public DataTable SelectRows(IReadOnlyList<int> keep) =>
+        new(Columns.Select(c => new DataColumn(c.Name, keep.Select(i => c.Raw[i]).ToArray())).ToList(), Source);
+}
+
+/// <summary>One column: the raw text of each row (null when missing: empty or NA).</summary>
+public sealed class DataColumn
+{
+    private double[]? _numeric;
+    private bool? _isNumeric;
+
+    public string Name { get; }
+    public string?[] Raw { get; }
+    public int Length => Raw.Length;
+
+    public DataColumn(string name, string?[] raw)
+    {
+        Name = name;
+        Raw = raw;
+    }
+
+    /// <summary>True when every non-missing value parses as a number.</summary>
+    public bool IsNumeric => _isNumeric ??= Raw.All(v => v is null || TryParse(v, out _));
+
+    /// <summary>Index of the first missing value, or -1.</summary>
+    public int FirstMissingRow() => Array.FindIndex(Raw, v => v is null);
+
+    /// <summary>
+    /// The values as numbers (NaN where missing). A non-numeric value is an error naming the
+    /// column, the row (1-based data row) and the value.
+    /// </summary>
+    public double[] Numeric()
+    {
+        if (_numeric is not null) return _numeric;
+        var result = new double[Raw.Length];
+        for (int i = 0; i < Raw.Length; i++)
+        {
+            var v = Raw[i];
+            if (v is null) { result[i] = double.NaN; continue; }
+            if (!TryParse(v, out result[i]))
+                throw new GpuHbmDataException($"column '{Name}' must be numeric here, but row {i + 1} holds '{v}'");
+        }
+        return _numeric = result;
+    }
+
+    /// <summary>
+    /// Factor coding: levels sorted numerically when every value is a number (so county
+    /// codes 1..85 stay in numeric order, as R's factor() of a numeric vector), otherwise by
+    /// ordinal string order (as R's factor() of a character vector in the C locale).
+    /// </summary>
+    public Factor ToFactor()
+    {
+        int missing = FirstMissingRow();
+        if (missing >= 0)
+            throw new GpuHbmDataException($"column '{Name}' has a missing value at row {missing + 1}");
+        var distinct = Raw.Distinct(StringComparer.Ordinal).Select(v => v!).ToList();
+        if (IsNumeric)
+            distinct.Sort((a, b) => { TryParse(a, out var x); TryParse(b, out var y); int c = x.CompareTo(y); return c != 0 ? c : string.CompareOrdinal(a, b); });
+        else
+            distinct.Sort(string.CompareOrdinal);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < distinct.Count; i++) index[distinct[i]] = i;
+        var codes = Raw.Select(v => index[v!]).ToArray();
+        return new Factor(Name, distinct.ToArray(), codes);
+    }
+
+    internal static bool TryParse(string s, out double value) =>
+        double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value);
+}
+
+/// <summary>A categorical column: Levels in order, and a 0-based level code per row.</summary>
+public sealed record Factor(string Name, string[] Levels, int[] Codes)
+{
+    public int LevelCount => Levels.Length;
+}
