@@ -1,0 +1,212 @@
+using GpuHbm.Data;
+
+namespace GpuHbm.Models;
+
+/// <summary>
+/// A model ready to sample: design matrices built from the formula and data, validated response,
+/// resolved priors, the layout of the unconstrained vector θ, and its log density with gradient
+/// (<see cref="GlmmDensity"/>).
+/// </summary>
+/// <remarks>
+/// θ layout (<see cref="Layout"/>): b (P, one per column of X, "Intercept" first when present);
+/// log sigma (gaussian without se); then per random term in formula order: log sd (K), the K(K−1)/2
+/// Cholesky-factor values (correlated terms with K &gt; 1), z (levels × K, level-major).
+/// <para>
+/// Reported parameters (<see cref="OutputNames"/>, brms names and order): b_&lt;coef&gt;; sd_&lt;group&gt;__&lt;coef&gt;
+/// for every term; cor_&lt;group&gt;__&lt;coef1&gt;__&lt;coef2&gt; for every correlated term (pairs i &lt; j, column-major:
+/// 1_2, 1_3, 2_3); sigma; r_&lt;group&gt;[&lt;level&gt;,&lt;coef&gt;] for every term, level-major.
+/// </para>
+/// </remarks>
+public sealed class CompiledModel : IBatchedDensity
+{
+    private readonly DesignColumns _x;
+    private readonly ResponseData _response;
+    private readonly PriorSet _priors;
+    private readonly GlmmDensity _density;
+    private readonly string[] _outputNames;
+
+    private CompiledModel(ModelSpec spec, DesignColumns x, ResponseData response, RandomEffectsTerm[] terms,
+        ParameterLayout layout, PriorSet priors, string[] outputNames)
+    {
+        Spec = spec;
+        _x = x;
+        _response = response;
+        RandomTerms = terms;
+        Layout = layout;
+        _priors = priors;
+        _outputNames = outputNames;
+        _density = new GlmmDensity(spec.Family, x, response, terms, layout, priors);
+        _termBlocks = terms.Select((_, t) => layout.Blocks.Where(b => b.Term == t).ToArray()).ToArray();
+        _sigmaBlock = layout.Find("sigma");
+        _maxK = terms.Length == 0 ? 1 : terms.Max(t => t.K);
+    }
+
+    private readonly ParameterBlock[][] _termBlocks;   // per term: sd, [L], z
+    private readonly ParameterBlock? _sigmaBlock;
+    private readonly int _maxK;
+
+    /// <summary>
+    /// Builds the model. The data must already be free of missing values in the formula's
+    /// <c>UsedColumns()</c>. Errors (<see cref="GpuHbmModelException"/>, <see cref="GpuHbmDataException"/>)
+    /// name the column, row, term or prior at fault.
+    /// </summary>
+    public static CompiledModel Compile(ModelSpec spec, DataTable data)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(data);
+        var formula = spec.Formula;
+        int n = data.RowCount;
+        if (n == 0) throw new GpuHbmDataException($"{data.Source} has no rows");
+        foreach (var col in formula.UsedColumns()) _ = data[col];   // unknown column: error naming it
+
+        var categorical = new HashSet<string>(spec.CategoricalColumns ?? [], StringComparer.Ordinal);
+        var builder = new DesignMatrixBuilder(data, c => categorical.Contains(c) || !data[c].IsNumeric);
+
+        var response = ResponseData.Build(formula, spec.Family, builder, n);
+        var x = builder.Build(formula.HasIntercept, formula.FixedTerms, "population-level");
+        RankCheck.Check(x);
+        var terms = formula.RandomTerms.Select(rt => RandomEffectsTerm.Build(rt, builder, n)).ToArray();
+
+        bool hasSigma = spec.Family.Kind == FamilyKind.Gaussian && response.Se is null;
+        var blocks = new List<ParameterBlock>();
+        int offset = 0;
+        void Add(string name, int length, ParameterTransform tr, int term = -1)
+        {
+            blocks.Add(new ParameterBlock(name, offset, length, tr, term));
+            offset += length;
+        }
+        Add("b", x.Count, ParameterTransform.Identity);
+        if (hasSigma) Add("sigma", 1, ParameterTransform.Log);
+        for (int t = 0; t < terms.Length; t++)
+        {
+            var rt = terms[t];
+            string suffix = terms.Count(o => o.GroupName == rt.GroupName) > 1 ? $"_{t + 1}" : "";
+            Add($"sd_{rt.GroupName}{suffix}", rt.K, ParameterTransform.Log, t);
+            if (rt.Correlated) Add($"L_{rt.GroupName}{suffix}", CholeskyCorrTransform.FreeCount(rt.K), ParameterTransform.CholeskyCorr, t);
+            Add($"z_{rt.GroupName}{suffix}", rt.LevelCount * rt.K, ParameterTransform.NonCentered, t);
+        }
+        var layout = new ParameterLayout(blocks);
+
+        var defaults = DefaultPriors.For(spec.Family, response.Y);
+        var priors = PriorSet.Resolve(spec.Priors, defaults, x, hasSigma, terms);
+
+        var names = new List<string>();
+        names.AddRange(x.Names.Select(c => $"b_{c}"));
+        foreach (var rt in terms) names.AddRange(rt.ColumnNames.Select(c => $"sd_{rt.GroupName}__{c}"));
+        foreach (var rt in terms)
+        {
+            if (!rt.Correlated) continue;
+            for (int j = 1; j < rt.K; j++)
+                for (int i = 0; i < j; i++) names.Add($"cor_{rt.GroupName}__{rt.ColumnNames[i]}__{rt.ColumnNames[j]}");
+        }
+        if (hasSigma) names.Add("sigma");
+        foreach (var rt in terms)
+            foreach (var level in rt.LevelNames)
+                foreach (var c in rt.ColumnNames) names.Add($"r_{rt.GroupName}[{level},{c}]");
+        var duplicate = names.GroupBy(s => s).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new GpuHbmModelException($"parameter '{duplicate.Key}' would appear twice: two group-level terms for the same grouping estimate the same effect; combine them into one term");
+
+        return new CompiledModel(spec, x, response, terms, layout, priors, names.ToArray());
+    }
+
+    public ModelSpec Spec { get; }
+
+    /// <summary>Length of θ.</summary>
+    public int Dimension => Layout.Dimension;
+
+    public int ObservationCount => _x.Rows;
+
+    public ParameterLayout Layout { get; }
+
+    /// <summary>Names of the reported (constrained) parameters, in <see cref="Constrain"/>'s order.</summary>
+    public IReadOnlyList<string> OutputNames => _outputNames;
+
+    /// <summary>Every prior in force, in output order (Intercept and b by column, sd, cor, sigma).</summary>
+    public IReadOnlyList<ResolvedPrior> Priors => _priors.All;
+
+    public IReadOnlyList<RandomEffectsTerm> RandomTerms { get; }
+
+    /// <summary>Names of the population-level columns ("Intercept", "Days", "period2", "a2:x").</summary>
+    public IReadOnlyList<string> FixedColumnNames => _x.Names;
+
+    /// <summary>Population-level design matrix X, ObservationCount × P, row-major.</summary>
+    public ReadOnlyMemory<double> X => _x.Values;
+
+    /// <summary>Number of population-level columns P.</summary>
+    public int FixedColumnCount => _x.Count;
+
+    /// <summary>The response y (successes for binomial).</summary>
+    public ReadOnlyMemory<double> Y => _response.Y;
+
+    /// <summary>Binomial trials per row; empty for other families.</summary>
+    public ReadOnlyMemory<double> Trials => _response.Trials;
+
+    /// <summary>Known standard errors (gaussian <c>y | se(s)</c>); empty otherwise.</summary>
+    public ReadOnlyMemory<double> Se => _response.Se;
+
+    /// <summary>Summed offsets per row; empty when the formula has none.</summary>
+    public ReadOnlyMemory<double> Offset => _response.Offset;
+
+    /// <summary>Rows × chains above which the density evaluates row blocks in parallel (default 50,000).</summary>
+    internal long ParallelThresholdRows { get => _density.ParallelThresholdRows; set => _density.ParallelThresholdRows = value; }
+
+    /// <summary>Thread limit for the parallel path (−1: the runtime's choice).</summary>
+    internal int MaxDegreeOfParallelism { get => _density.MaxDegreeOfParallelism; set => _density.MaxDegreeOfParallelism = value; }
+
+    internal int BlockRows => _density.BlockRows;
+
+    /// <inheritdoc/>
+    public void Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains) =>
+        _density.Evaluate(positions, logDensity, gradient, chains);
+
+    /// <summary>Writes the reported parameters (<see cref="OutputNames"/> order) for one θ.</summary>
+    public void Constrain(ReadOnlySpan<double> theta, Span<double> output)
+    {
+        if (theta.Length != Dimension) throw new ArgumentException($"theta has {theta.Length} values, the model {Dimension}");
+        if (output.Length < _outputNames.Length) throw new ArgumentException($"output needs {_outputNames.Length} values");
+        int o = 0;
+        int p = _x.Count;
+        for (int q = 0; q < p; q++) output[o++] = theta[q];
+        var termBlocks = _termBlocks;
+        foreach (var blocks in termBlocks)
+            foreach (var v in theta.Slice(blocks[0].Offset, blocks[0].Length)) output[o++] = Math.Exp(v);
+        Span<double> l = stackalloc double[_maxK * _maxK];
+        for (int t = 0; t < RandomTerms.Count; t++)
+        {
+            var rt = RandomTerms[t];
+            if (!rt.Correlated) continue;
+            int k = rt.K;
+            var lb = termBlocks[t][1];
+            CholeskyCorrTransform.Constrain(theta.Slice(lb.Offset, lb.Length), k, l);
+            for (int j = 1; j < k; j++)
+                for (int i = 0; i < j; i++)
+                {
+                    double s = 0;
+                    for (int m = 0; m <= i; m++) s += l[i * k + m] * l[j * k + m];
+                    output[o++] = s;
+                }
+        }
+        if (_sigmaBlock is not null) output[o++] = Math.Exp(theta[_sigmaBlock.Offset]);
+        for (int t = 0; t < RandomTerms.Count; t++)
+        {
+            var rt = RandomTerms[t];
+            int k = rt.K;
+            var blocks = termBlocks[t];
+            var zb = blocks[^1];
+            if (rt.Correlated) CholeskyCorrTransform.Constrain(theta.Slice(blocks[1].Offset, blocks[1].Length), k, l);
+            for (int j = 0; j < rt.LevelCount; j++)
+                for (int a = 0; a < k; a++)
+                {
+                    double w;
+                    if (rt.Correlated)
+                    {
+                        w = 0;
+                        for (int m = 0; m <= a; m++) w += l[a * k + m] * theta[zb.Offset + j * k + m];
+                    }
+                    else w = theta[zb.Offset + j * k + a];
+                    output[o++] = Math.Exp(theta[blocks[0].Offset + a]) * w;
+                }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+namespace GpuHbm.Models;
+
+internal sealed partial class GlmmDensity
+{
+    /// <summary>
+    /// Sums the block partials in block order, scatters d into ∂/∂r by group, applies the chain rule to
+    /// z, log sd and the Cholesky values, and adds priors and log-Jacobians. Returns log p (−∞ with a
+    /// zero gradient when anything is not finite).
+    /// </summary>
+    private double Finish(ReadOnlySpan<double> theta, Span<double> sc, Span<double> grad)
+    {
+        int p = _p;
+        grad.Clear();
+        Span<double> aBuffer = stackalloc double[_maxK];
+
+        // Likelihood: block partials in block order.
+        double ll = 0, extra = 0;
+        var gb = grad[..p];
+        for (int blk = 0; blk < _blockCount; blk++)
+        {
+            var part = sc.Slice(_partialOffset + blk * _partialStride, _partialStride);
+            ll += part[0];
+            extra += part[1];
+            for (int q = 0; q < p; q++) gb[q] += part[2 + q];
+        }
+        double lp = _constant + ll;
+
+        // b priors.
+        var bPriors = _priors.B;
+        for (int q = 0; q < p; q++)
+        {
+            lp += bPriors[q].LogDensity(theta[q], out double dq);
+            gb[q] += dq;
+        }
+
+        // sigma: ll had −½Σu²; add −N log σ, the prior (half), and the Jacobian log σ.
+        if (_sigmaOffset >= 0)
+        {
+            double logSigma = theta[_sigmaOffset];
+            double sigma = Math.Exp(logSigma);
+            var prior = _priors.Sigma!;
+            lp += -_n * logSigma + prior.LogDensity(sigma, out double dp) + prior.LogHalfNormalizer + logSigma;
+            grad[_sigmaOffset] = extra - _n + sigma * dp + 1;
+        }
+
+        ReadOnlySpan<double> d = sc.Slice(_etaOffset, _n);
+        for (int ti = 0; ti < _terms.Length; ti++)
+        {
+            var t = _terms[ti];
+            int k = t.K, jn = t.J;
+            var gr = sc.Slice(t.Gr, jn * k);
+            gr.Clear();
+            var g = t.G;
+            if (t.UnitZ)
+                for (int i = 0; i < _n; i++) gr[g[i]] += d[i];
+            else if (k == 1)
+                for (int i = 0; i < _n; i++) gr[g[i]] += d[i] * t.Z[i];
+            else if (k == 2)
+                for (int i = 0; i < _n; i++)
+                {
+                    int j = 2 * g[i];
+                    double di = d[i];
+                    gr[j] += di * t.Z[2 * i];
+                    gr[j + 1] += di * t.Z[2 * i + 1];
+                }
+            else
+                for (int i = 0; i < _n; i++)
+                {
+                    int j = g[i] * k;
+                    double di = d[i];
+                    for (int m = 0; m < k; m++) gr[j + m] += di * t.Z[i * k + m];
+                }
+
+            ReadOnlySpan<double> sd = sc.Slice(t.Sd, k);
+            ReadOnlySpan<double> z = theta.Slice(t.ZOffset, jn * k);
+            var gz = grad.Slice(t.ZOffset, jn * k);
+            var gsd = grad.Slice(t.SdOffset, k);   // accumulates ∂/∂sd first
+            double zz = 0;
+            if (!t.Correlated)
+            {
+                for (int j = 0; j < jn; j++)
+                    for (int m = 0; m < k; m++)
+                    {
+                        int idx = j * k + m;
+                        double zv = z[idx], gv = gr[idx];
+                        zz += zv * zv;
+                        gz[idx] = sd[m] * gv - zv;
+                        gsd[m] += gv * zv;
+                    }
+            }
+            else
+            {
+                ReadOnlySpan<double> l = sc.Slice(t.L, k * k);
+                var gL = sc.Slice(t.GL, k * k);
+                gL.Clear();
+                var a = aBuffer[..k];
+                for (int j = 0; j < jn; j++)
+                {
+                    var zj = z.Slice(j * k, k);
+                    var grj = gr.Slice(j * k, k);
+                    var gzj = gz.Slice(j * k, k);
+                    for (int r = 0; r < k; r++)
+                    {
+                        a[r] = sd[r] * grj[r];
+                        double w = 0;
+                        for (int m = 0; m <= r; m++)
+                        {
+                            w += l[r * k + m] * zj[m];
+                            gL[r * k + m] += a[r] * zj[m];
+                        }
+                        gsd[r] += grj[r] * w;
+                    }
+                    for (int m = 0; m < k; m++)
+                    {
+                        double s = -zj[m];
+                        for (int r = m; r < k; r++) s += l[r * k + m] * a[r];
+                        gzj[m] = s;
+                        zz += zj[m] * zj[m];
+                    }
+                }
+                lp += sc[t.LogJ] + LkjCorrCholesky.LogDensity(l, k, _priors.CorEta[ti], _priors.CorLogConstant[ti], gL);
+                CholeskyCorrTransform.Gradient(theta.Slice(t.LOffset, CholeskyCorrTransform.FreeCount(k)), k, l, gL,
+                    grad.Slice(t.LOffset, CholeskyCorrTransform.FreeCount(k)));
+            }
+            lp -= 0.5 * zz;
+
+            var sdPriors = _priors.Sd[ti];
+            for (int m = 0; m < k; m++)
+            {
+                var prior = sdPriors[m];
+                double logSd = theta[t.SdOffset + m];
+                lp += prior.LogDensity(sd[m], out double dp) + prior.LogHalfNormalizer + logSd;
+                gsd[m] = sd[m] * (gsd[m] + dp) + 1;
+            }
+        }
+
+        if (!double.IsFinite(lp)) { grad.Clear(); return double.NegativeInfinity; }
+        foreach (var v in grad)
+            if (!double.IsFinite(v)) { grad.Clear(); return double.NegativeInfinity; }
+        return lp;
+    }
+}

@@ -1,0 +1,216 @@
+using System.Buffers;
+using MathNet.Numerics;
+
+namespace GpuHbm.Models;
+
+/// <summary>
+/// The reference CPU log density of a compiled GLMM and its analytic gradient, for a batch of chains.
+/// </summary>
+/// <remarks>
+/// log p(θ) = Σ_i log p(y_i | η_i) + Σ priors on the constrained parameters + log-Jacobians, with
+/// η = X·b + Σ_t Z_t[i,:]·r_t[g_t[i],:] + offset and r_t[j,:] = diag(sd_t)·L_t·z_t[j,:] (non-centered),
+/// z ~ normal(0, 1). Every normalizing constant is included (likelihoods as in the Stan Functions
+/// Reference: normal_lpdf, bernoulli_logit_lpmf, binomial_logit_lpmf, poisson_log_lpmf; priors with
+/// their half-distribution factor; the LKJ constant).
+/// <para>
+/// Rows are processed in fixed blocks of <see cref="BlockRows"/> (a function of N only); block partial
+/// sums are added in block order, so the result is bit-identical whether blocks run sequentially or in
+/// parallel (used when N × chains exceeds <see cref="ParallelThresholdRows"/>) and whatever the thread count.
+/// Scratch comes from <see cref="ArrayPool{T}"/>; the sequential path allocates nothing.
+/// </para>
+/// </remarks>
+internal sealed partial class GlmmDensity
+{
+    private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
+
+    private readonly FamilyKind _family;
+    private readonly int _n, _p, _dim;
+    private readonly double[] _x, _y;
+    private readonly double[]? _trials, _se, _offset, _invSe;
+    private readonly int _sigmaOffset;          // -1 when there is no sigma
+    private readonly TermData[] _terms;
+    private readonly int _maxK;
+    private readonly PriorSet _priors;
+    private readonly double _constant;          // likelihood and z-prior normalizing constants
+    private readonly int _blockRows, _blockCount;
+    private readonly int _etaOffset, _partialOffset, _partialStride, _scratchPerChain;
+
+    /// <summary>Per random term: data, offsets in θ and in the per-chain scratch.</summary>
+    private sealed class TermData
+    {
+        public required int K, J;
+        public required int[] G;
+        public required double[] Z;
+        public required bool Correlated, UnitZ;
+        public required int SdOffset, LOffset, ZOffset;            // in θ (LOffset −1 when uncorrelated)
+        public required int R, Gr, L, GL, Sd, LogJ;                // in scratch
+    }
+
+    public int Dimension => _dim;
+    public int BlockRows => _blockRows;
+
+    /// <summary>Rows × chains above which blocks are evaluated with Parallel.For.</summary>
+    public long ParallelThresholdRows { get; set; } = 50_000;
+
+    /// <summary>MaxDegreeOfParallelism for the parallel path (−1: the runtime's choice).</summary>
+    public int MaxDegreeOfParallelism { get; set; } = -1;
+
+    public GlmmDensity(Family family, DesignColumns x, ResponseData response, IReadOnlyList<RandomEffectsTerm> terms,
+        ParameterLayout layout, PriorSet priors)
+    {
+        _family = family.Kind;
+        _n = x.Rows;
+        _p = x.Count;
+        _x = x.Values;
+        _y = response.Y;
+        _trials = response.Trials;
+        _se = response.Se;
+        _offset = response.Offset;
+        _priors = priors;
+        _dim = layout.Dimension;
+        _sigmaOffset = layout.Find("sigma")?.Offset ?? -1;
+        if (_se is not null) _invSe = _se.Select(s => 1 / s).ToArray();
+
+        int s = 0;
+        _terms = new TermData[terms.Count];
+        for (int t = 0; t < terms.Count; t++)
+        {
+            var rt = terms[t];
+            int k = rt.K, j = rt.LevelCount;
+            var blocks = layout.Blocks.Where(b => b.Term == t).ToList();
+            var z = rt.ZArray;
+            var td = new TermData
+            {
+                K = k, J = j, G = rt.GroupIndexArray, Z = z, Correlated = rt.Correlated,
+                UnitZ = k == 1 && z.All(v => v == 1),
+                SdOffset = blocks.Single(b => b.Transform == ParameterTransform.Log).Offset,
+                LOffset = blocks.SingleOrDefault(b => b.Transform == ParameterTransform.CholeskyCorr)?.Offset ?? -1,
+                ZOffset = blocks.Single(b => b.Transform == ParameterTransform.NonCentered).Offset,
+                R = s, Gr = s + j * k, L = s + 2 * j * k, GL = s + 2 * j * k + k * k, Sd = s + 2 * j * k + 2 * k * k,
+                LogJ = s + 2 * j * k + 2 * k * k + k,
+            };
+            s = td.LogJ + 1;
+            _terms[t] = td;
+        }
+        _maxK = _terms.Length == 0 ? 1 : _terms.Max(t => t.K);
+        _blockRows = Math.Max(4096, (_n + 63) / 64);
+        _blockCount = Math.Max(1, (_n + _blockRows - 1) / _blockRows);
+        _etaOffset = s;
+        _partialOffset = s + _n;
+        _partialStride = _p + 2;
+        _scratchPerChain = _partialOffset + _blockCount * _partialStride;
+
+        double c = 0;
+        switch (_family)
+        {
+            case FamilyKind.Gaussian:
+                if (_se is null) c -= _n * HalfLog2Pi;
+                else foreach (var v in _se) c -= HalfLog2Pi + Math.Log(v);
+                break;
+            case FamilyKind.Binomial:
+                for (int i = 0; i < _n; i++) c += SpecialFunctions.BinomialLn((int)_trials![i], (int)_y[i]);
+                break;
+            case FamilyKind.Poisson:
+                for (int i = 0; i < _n; i++) c -= SpecialFunctions.FactorialLn((int)_y[i]);
+                break;
+        }
+        foreach (var t in _terms) c -= t.J * t.K * HalfLog2Pi;
+        _constant = c;
+    }
+
+    public void Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains)
+    {
+        if (chains < 0) throw new ArgumentOutOfRangeException(nameof(chains));
+        if (positions.Length < chains * _dim || gradient.Length < chains * _dim || logDensity.Length < chains)
+            throw new ArgumentException($"positions and gradient need {chains}×{_dim} values and logDensity {chains}");
+        if (chains == 0) return;
+        int s = _scratchPerChain;
+        double[] scratch = ArrayPool<double>.Shared.Rent(s * chains);
+        try
+        {
+            if ((long)_n * chains <= ParallelThresholdRows || MaxDegreeOfParallelism == 1)
+            {
+                for (int c = 0; c < chains; c++)
+                {
+                    var theta = positions.Slice(c * _dim, _dim);
+                    var sc = scratch.AsSpan(c * s, s);
+                    Prepare(theta, sc);
+                    for (int blk = 0; blk < _blockCount; blk++) Block(theta, sc, blk);
+                    logDensity[c] = Finish(theta, sc, gradient.Slice(c * _dim, _dim));
+                }
+            }
+            else
+            {
+                EvaluateParallel(positions, logDensity, gradient, chains, scratch);
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(scratch);
+        }
+    }
+
+    private void EvaluateParallel(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains, double[] scratch)
+    {
+        int s = _scratchPerChain, d = _dim;
+        double[] pos = ArrayPool<double>.Shared.Rent(chains * d);
+        double[] grad = ArrayPool<double>.Shared.Rent(chains * d);
+        double[] lp = ArrayPool<double>.Shared.Rent(chains);
+        try
+        {
+            positions[..(chains * d)].CopyTo(pos);
+            var options = new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
+            Parallel.For(0, chains, options, c => Prepare(pos.AsSpan(c * d, d), scratch.AsSpan(c * s, s)));
+            Parallel.For(0, chains * _blockCount, options, idx =>
+            {
+                int c = idx / _blockCount, blk = idx % _blockCount;
+                Block(pos.AsSpan(c * d, d), scratch.AsSpan(c * s, s), blk);
+            });
+            Parallel.For(0, chains, options, c => lp[c] = Finish(pos.AsSpan(c * d, d), scratch.AsSpan(c * s, s), grad.AsSpan(c * d, d)));
+            grad.AsSpan(0, chains * d).CopyTo(gradient);
+            lp.AsSpan(0, chains).CopyTo(logDensity);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(pos);
+            ArrayPool<double>.Shared.Return(grad);
+            ArrayPool<double>.Shared.Return(lp);
+        }
+    }
+
+    /// <summary>Group-level effects r from θ: sd = exp(log sd), L from the CPC transform, r_j = diag(sd)·L·z_j.</summary>
+    private void Prepare(ReadOnlySpan<double> theta, Span<double> sc)
+    {
+        foreach (var t in _terms)
+        {
+            int k = t.K;
+            var sd = sc.Slice(t.Sd, k);
+            for (int m = 0; m < k; m++) sd[m] = Math.Exp(theta[t.SdOffset + m]);
+            var z = theta.Slice(t.ZOffset, t.J * k);
+            var r = sc.Slice(t.R, t.J * k);
+            if (!t.Correlated)
+            {
+                if (k == 1)
+                {
+                    double s0 = sd[0];
+                    for (int j = 0; j < t.J; j++) r[j] = s0 * z[j];
+                }
+                else
+                {
+                    for (int j = 0; j < t.J; j++)
+                        for (int m = 0; m < k; m++) r[j * k + m] = sd[m] * z[j * k + m];
+                }
+                continue;
+            }
+            var l = sc.Slice(t.L, k * k);
+            sc[t.LogJ] = CholeskyCorrTransform.Constrain(theta.Slice(t.LOffset, CholeskyCorrTransform.FreeCount(k)), k, l);
+            for (int j = 0; j < t.J; j++)
+                for (int a = 0; a < k; a++)
+                {
+                    double w = 0;
+                    for (int m = 0; m <= a; m++) w += l[a * k + m] * z[j * k + m];
+                    r[j * k + a] = sd[a] * w;
+                }
+        }
+    }
+}
