@@ -1,0 +1,81 @@
+using GpuHbm.Models;
+using Xunit;
+using static GpuHbm.Tests.Models.ModelTestHelpers;
+
+namespace GpuHbm.Tests.Models;
+
+/// <summary>Analytic gradient vs central finite differences, every family × random-effects structure.</summary>
+public class GradientTests
+{
+    private static readonly Lazy<GpuHbm.Data.DataTable> Data = new(() => Synthetic(60, 11));
+
+    public static TheoryData<string, string> Cases()
+    {
+        var families = new[]
+        {
+            ("gaussian", "yg ~ 1 + x1 + f"),
+            ("gaussian", "yg | se(se) ~ 1 + x1 + f"),
+            ("bernoulli", "yb ~ 1 + x1 + f"),
+            ("binomial", "ys | trials(nt) ~ 1 + x1 + f + x1:f"),
+            ("binomial", "cbind(ys, nf) ~ 0 + f + x2"),
+            ("poisson", "yp ~ 1 + x1 + f + offset(off)"),
+        };
+        var structures = new[]
+        {
+            "",
+            " + (1 | g)",
+            " + (1 + x1 | g)",
+            " + (1 + x1 + x2 | g)",
+            " + (1 + x1 || g)",
+            " + (1 | g) + (1 | g:h)",
+            " + (1 | g) + (1 + x2 | h)",
+        };
+        var data = new TheoryData<string, string>();
+        foreach (var (fam, f) in families)
+            foreach (var s in structures) data.Add(fam, f + s);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Gradient_matches_central_differences(string family, string formula)
+    {
+        var priors = formula.Contains("(1 + x1 | g)") ? new[] { "cor ~ lkj(2)", "sd[g, x1] ~ normal(0.5, 1)" } : [];
+        var model = Compile(formula, Family.Parse(family), Data.Value, priors);
+        for (int seed = 1; seed <= 2; seed++)
+        {
+            var theta = RandomTheta(model.Dimension, seed * 7 + formula.Length, 0.8);
+            var (lp, grad) = Evaluate(model, theta);
+            Assert.True(double.IsFinite(lp), $"log density {lp}");
+            for (int i = 0; i < theta.Length; i++)
+            {
+                double fd = CentralDifference(model, theta, i);
+                double tol = 1e-6 * Math.Max(1, Math.Abs(fd)) + 1e-6;
+                Assert.True(Math.Abs(fd - grad[i]) <= tol,
+                    $"{formula}: d/dθ[{i}] ({Block(model, i)}) analytic {grad[i]:R}, finite difference {fd:R}");
+            }
+        }
+    }
+
+    internal static double CentralDifference(IBatchedDensity model, double[] theta, int i)
+    {
+        // Richardson extrapolation of central differences with steps h and h/2.
+        double D(double h)
+        {
+            var t = (double[])theta.Clone();
+            t[i] = theta[i] + h;
+            double up = LogDensity(model, t);
+            t[i] = theta[i] - h;
+            double down = LogDensity(model, t);
+            return (up - down) / (2 * h);
+        }
+        const double step = 1e-3;
+        return (4 * D(step / 2) - D(step)) / 3;
+    }
+
+    private static string Block(CompiledModel m, int i)
+    {
+        var b = m.Layout.Blocks.First(x => i >= x.Offset && i < x.Offset + x.Length);
+        return $"{b.Name}[{i - b.Offset}]";
+    }
+}
