@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace GpuHbm.Models;
 
 internal sealed partial class GlmmDensity
@@ -49,27 +52,7 @@ internal sealed partial class GlmmDensity
             var t = _terms[ti];
             int k = t.K, jn = t.J;
             var gr = sc.Slice(t.Gr, jn * k);
-            gr.Clear();
-            var g = t.G;
-            if (t.UnitZ)
-                for (int i = 0; i < _n; i++) gr[g[i]] += d[i];
-            else if (k == 1)
-                for (int i = 0; i < _n; i++) gr[g[i]] += d[i] * t.Z[i];
-            else if (k == 2)
-                for (int i = 0; i < _n; i++)
-                {
-                    int j = 2 * g[i];
-                    double di = d[i];
-                    gr[j] += di * t.Z[2 * i];
-                    gr[j + 1] += di * t.Z[2 * i + 1];
-                }
-            else
-                for (int i = 0; i < _n; i++)
-                {
-                    int j = g[i] * k;
-                    double di = d[i];
-                    for (int m = 0; m < k; m++) gr[j + m] += di * t.Z[i * k + m];
-                }
+            if (_blockCount > 1) Scatter(t, d, gr);   // a single block scattered in Block, in the same row order
 
             ReadOnlySpan<double> sd = sc.Slice(t.Sd, k);
             ReadOnlySpan<double> z = theta.Slice(t.ZOffset, jn * k);
@@ -138,5 +121,66 @@ internal sealed partial class GlmmDensity
         foreach (var v in grad)
             if (!double.IsFinite(v)) { grad.Clear(); return double.NegativeInfinity; }
         return lp;
+    }
+
+    /// <summary>
+    /// ∂/∂r_t[g_i,:] = Σ_i d_i·Z_t[i,:] over all rows, in row order. Consecutive rows of the same level
+    /// are summed in registers first (data are often sorted by group), which removes the store-to-load
+    /// dependency of adding into the same entries row after row.
+    /// </summary>
+    private void Scatter(TermData t, ReadOnlySpan<double> d, Span<double> grSpan)
+    {
+        grSpan.Clear();
+        int k = t.K, n = d.Length;
+        ref int g = ref MemoryMarshal.GetArrayDataReference(t.G);
+        ref double z = ref MemoryMarshal.GetArrayDataReference(t.Z);
+        ref double dd = ref MemoryMarshal.GetReference(d);
+        ref double gr = ref MemoryMarshal.GetReference(grSpan);
+        if (t.UnitZ || k == 1)
+        {
+            int cur = -1;
+            double a0 = 0;
+            for (int i = 0; i < n; i++)
+            {
+                int gi = Unsafe.Add(ref g, i);
+                if (gi != cur)
+                {
+                    if (cur >= 0) Unsafe.Add(ref gr, cur) += a0;
+                    cur = gi;
+                    a0 = 0;
+                }
+                a0 += t.UnitZ ? Unsafe.Add(ref dd, i) : Unsafe.Add(ref dd, i) * Unsafe.Add(ref z, i);
+            }
+            if (cur >= 0) Unsafe.Add(ref gr, cur) += a0;
+        }
+        else if (k == 2)
+        {
+            int cur = -1;
+            double a0 = 0, a1 = 0;
+            for (int i = 0; i < n; i++)
+            {
+                int gi = Unsafe.Add(ref g, i);
+                if (gi != cur)
+                {
+                    if (cur >= 0) { Unsafe.Add(ref gr, 2 * cur) += a0; Unsafe.Add(ref gr, 2 * cur + 1) += a1; }
+                    cur = gi;
+                    a0 = a1 = 0;
+                }
+                double di = Unsafe.Add(ref dd, i);
+                a0 += di * Unsafe.Add(ref z, 2 * i);
+                a1 += di * Unsafe.Add(ref z, 2 * i + 1);
+            }
+            if (cur >= 0) { Unsafe.Add(ref gr, 2 * cur) += a0; Unsafe.Add(ref gr, 2 * cur + 1) += a1; }
+        }
+        else
+        {
+            for (int i = 0; i < n; i++)
+            {
+                ref double gj = ref Unsafe.Add(ref gr, k * Unsafe.Add(ref g, i));
+                ref double zi = ref Unsafe.Add(ref z, k * i);
+                double di = Unsafe.Add(ref dd, i);
+                for (int m = 0; m < k; m++) Unsafe.Add(ref gj, m) += di * Unsafe.Add(ref zi, m);
+            }
+        }
     }
 }

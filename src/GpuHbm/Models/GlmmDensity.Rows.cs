@@ -1,162 +1,198 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace GpuHbm.Models;
 
 internal sealed partial class GlmmDensity
 {
     /// <summary>
-    /// One block of rows: η, the family's log likelihood and d_i = ∂ log p(y_i)/∂η_i (stored over η in
-    /// scratch), and the block's partial sums [Σ log-lik, Σ u² (gaussian), Σ d_i X_i].
+    /// One block of rows: η_i = offset + X_i·b + Σ_t Z_t[i,:]·r_t[g_t[i],:]; the family's log likelihood
+    /// (without its data-only constant) and d_i = ∂ log p(y_i)/∂η_i, stored over η in scratch; the block's
+    /// partial sums [Σ log-lik, Σ u² (gaussian), Σ d_i X_i]; and, when the data are a single block, the
+    /// scatter of d into ∂/∂r_t (otherwise <see cref="Finish"/> does it, identically, after all blocks).
+    /// Each step is its own tight loop over the block's rows (all in L1 for the usual block size).
     /// </summary>
     private void Block(ReadOnlySpan<double> theta, Span<double> sc, int block)
     {
-        int r0 = block * _blockRows, r1 = Math.Min(_n, r0 + _blockRows), len = r1 - r0, p = _p;
-        var eta = sc.Slice(_etaOffset + r0, len);
-        var partial = sc.Slice(_partialOffset + block * _partialStride, _partialStride);
-        var b = theta[..p];
-
-        // Fixed part and offsets.
-        ReadOnlySpan<double> x = _x.AsSpan(r0 * p, len * p);
-        if (_offset is null) eta.Clear(); else _offset.AsSpan(r0, len).CopyTo(eta);
-        if (p == 1)
-        {
-            double b0 = b[0];
-            for (int i = 0; i < len; i++) eta[i] += x[i] * b0;
-        }
-        else if (p == 2)
-        {
-            double b0 = b[0], b1 = b[1];
-            for (int i = 0; i < len; i++) eta[i] += x[2 * i] * b0 + x[2 * i + 1] * b1;
-        }
-        else if (p > 0)
-        {
-            for (int i = 0; i < len; i++)
-            {
-                double s = 0;
-                var xi = x.Slice(i * p, p);
-                for (int q = 0; q < p; q++) s += xi[q] * b[q];
-                eta[i] += s;
-            }
-        }
-
-        // Group-level parts.
-        foreach (var t in _terms)
-        {
-            ReadOnlySpan<double> r = sc.Slice(t.R, t.J * t.K);
-            ReadOnlySpan<int> g = t.G.AsSpan(r0, len);
-            int k = t.K;
-            ReadOnlySpan<double> z = t.Z.AsSpan(r0 * k, len * k);
-            if (t.UnitZ)
-                for (int i = 0; i < len; i++) eta[i] += r[g[i]];
-            else if (k == 1)
-                for (int i = 0; i < len; i++) eta[i] += z[i] * r[g[i]];
-            else if (k == 2)
-                for (int i = 0; i < len; i++)
-                {
-                    int j = 2 * g[i];
-                    eta[i] += z[2 * i] * r[j] + z[2 * i + 1] * r[j + 1];
-                }
-            else
-                for (int i = 0; i < len; i++)
-                {
-                    var ri = r.Slice(g[i] * k, k);
-                    var zi = z.Slice(i * k, k);
-                    double s = 0;
-                    for (int m = 0; m < k; m++) s += zi[m] * ri[m];
-                    eta[i] += s;
-                }
-        }
-
-        // Family: log likelihood (without its data-only constant) and d = ∂/∂η, written over η.
-        double ll = 0, extra = 0;
-        ReadOnlySpan<double> y = _y.AsSpan(r0, len);
         switch (_family)
         {
             case FamilyKind.Gaussian when _invSe is null:
-            {
-                double invSigma = Math.Exp(-theta[_sigmaOffset]);
-                double ss = 0;
-                for (int i = 0; i < len; i++)
-                {
-                    double u = (y[i] - eta[i]) * invSigma;
-                    ss += u * u;
-                    eta[i] = u * invSigma;
-                }
-                ll = -0.5 * ss;
-                extra = ss;
+                BlockCore(theta, sc, block, new GaussianRows(Math.Exp(-theta[_sigmaOffset]), _y));
                 break;
-            }
             case FamilyKind.Gaussian:
-            {
-                ReadOnlySpan<double> inv = _invSe.AsSpan(r0, len);
-                double ss = 0;
-                for (int i = 0; i < len; i++)
-                {
-                    double u = (y[i] - eta[i]) * inv[i];
-                    ss += u * u;
-                    eta[i] = u * inv[i];
-                }
-                ll = -0.5 * ss;
+                BlockCore(theta, sc, block, new GaussianSeRows(_invSe, _y));
                 break;
-            }
             case FamilyKind.Bernoulli:
-                for (int i = 0; i < len; i++)
-                {
-                    double e = eta[i];
-                    double ex = Math.Exp(-Math.Abs(e));
-                    double sig = e >= 0 ? 1 / (1 + ex) : ex / (1 + ex);
-                    ll += y[i] * e - (Math.Max(e, 0) + Math.Log(1 + ex));
-                    eta[i] = y[i] - sig;
-                }
+                BlockCore(theta, sc, block, new BinomialRows(null, _y));
                 break;
             case FamilyKind.Binomial:
-            {
-                ReadOnlySpan<double> n = _trials.AsSpan(r0, len);
-                for (int i = 0; i < len; i++)
-                {
-                    double e = eta[i];
-                    double ex = Math.Exp(-Math.Abs(e));
-                    double sig = e >= 0 ? 1 / (1 + ex) : ex / (1 + ex);
-                    ll += y[i] * e - n[i] * (Math.Max(e, 0) + Math.Log(1 + ex));
-                    eta[i] = y[i] - n[i] * sig;
-                }
+                BlockCore(theta, sc, block, new BinomialRows(_trials, _y));
                 break;
-            }
-            case FamilyKind.Poisson:
-                for (int i = 0; i < len; i++)
-                {
-                    double e = eta[i];
-                    double mu = Math.Exp(e);
-                    ll += y[i] * e - mu;
-                    eta[i] = y[i] - mu;
-                }
+            default:
+                BlockCore(theta, sc, block, new PoissonRows(_y));
                 break;
+        }
+    }
+
+    private void BlockCore<TRows>(ReadOnlySpan<double> theta, Span<double> sc, int block, TRows rows)
+        where TRows : struct, IRowLikelihood
+    {
+        int r0 = block * _blockRows, r1 = Math.Min(_n, r0 + _blockRows), len = r1 - r0, p = _p;
+        var partial = sc.Slice(_partialOffset + block * _partialStride, _partialStride);
+        var eta = sc.Slice(_etaOffset + r0, len);
+
+        // η = offset + Σ_t Z_t[i,:]·r_t[g_t[i],:]; the family pass adds X_i·b.
+        ref double x = ref MemoryMarshal.GetArrayDataReference(_x);
+        if (_offset is null) eta.Clear(); else _offset.AsSpan(r0, len).CopyTo(eta);
+        ref double e = ref MemoryMarshal.GetReference(eta);
+        foreach (var t in _terms) Gather(t, sc.Slice(t.R, t.J * t.K), r0, len, ref e);
+
+        // Family: log likelihood and d over η; Σ d_i X_i.
+        if (p == 2) FamilyPass2(rows, ref e, ref Unsafe.Add(ref x, 2 * r0), theta[0], theta[1], r0, len, partial);
+        else FamilyPassP(rows, ref e, ref x, theta[..p], r0, len, partial);
+
+        // A single block: scatter d into ∂/∂r here (Finish does it otherwise, identically).
+        if (_blockCount == 1)
+            foreach (var t in _terms) Scatter(t, eta, sc.Slice(t.Gr, t.J * t.K));
+    }
+
+    /// <summary>
+    /// Adds X_i·b to η_i, then d_i (written over η) and the partials [Σ log-lik, Σ extra, Σ d_i X_i];
+    /// P = 2 (intercept and one slope, the common case) has its own loop. Methods of their own so that
+    /// the accumulators stay in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FamilyPass2<TRows>(TRows rows, ref double e, ref double xr, double b0, double b1, int r0, int len, Span<double> partial)
+        where TRows : struct, IRowLikelihood
+    {
+        double ll = 0, extra = 0, g0 = 0, g1 = 0;
+        for (int i = 0; i < len; i++)
+        {
+            double x0 = Unsafe.Add(ref xr, 2 * i), x1 = Unsafe.Add(ref xr, 2 * i + 1);
+            var step = rows.Step(Unsafe.Add(ref e, i) + (x0 * b0 + x1 * b1), r0 + i);
+            double d = step.D;
+            Unsafe.Add(ref e, i) = d;
+            ll += step.LogLik;
+            extra += step.Extra;
+            g0 += d * x0;
+            g1 += d * x1;
         }
         partial[0] = ll;
         partial[1] = extra;
+        partial[2] = g0;
+        partial[3] = g1;
+    }
 
-        // Σ d_i X_i.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FamilyPassP<TRows>(TRows rows, ref double e, ref double x, ReadOnlySpan<double> bSpan, int r0, int len, Span<double> partial)
+        where TRows : struct, IRowLikelihood
+    {
+        int p = bSpan.Length;
+        double ll = 0, extra = 0;
         var gb = partial[2..];
         gb.Clear();
-        if (p == 1)
+        ref double g = ref MemoryMarshal.GetReference(gb);
+        ref double b = ref MemoryMarshal.GetReference(bSpan);
+        for (int i = 0; i < len; i++)
         {
-            double s0 = 0;
-            for (int i = 0; i < len; i++) s0 += eta[i] * x[i];
-            gb[0] = s0;
+            ref double xi = ref Unsafe.Add(ref x, (r0 + i) * p);
+            double xb = 0;
+            for (int q = 0; q < p; q++) xb += Unsafe.Add(ref xi, q) * Unsafe.Add(ref b, q);
+            var step = rows.Step(Unsafe.Add(ref e, i) + xb, r0 + i);
+            double d = step.D;
+            Unsafe.Add(ref e, i) = d;
+            ll += step.LogLik;
+            extra += step.Extra;
+            for (int q = 0; q < p; q++) Unsafe.Add(ref g, q) += d * Unsafe.Add(ref xi, q);
         }
-        else if (p == 2)
-        {
-            double s0 = 0, s1 = 0;
-            for (int i = 0; i < len; i++) { s0 += eta[i] * x[2 * i]; s1 += eta[i] * x[2 * i + 1]; }
-            gb[0] = s0;
-            gb[1] = s1;
-        }
-        else if (p > 0)
-        {
+        partial[0] = ll;
+        partial[1] = extra;
+    }
+
+    /// <summary>η[i] += Z_t[r0+i,:]·r_t[g,:] for the rows of a block.</summary>
+    private static void Gather(TermData t, ReadOnlySpan<double> rSpan, int r0, int len, ref double e)
+    {
+        int k = t.K;
+        ref int g = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.G), r0);
+        ref double z = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Z), r0 * k);
+        ref double r = ref MemoryMarshal.GetReference(rSpan);
+        if (t.UnitZ)
+            for (int i = 0; i < len; i++) Unsafe.Add(ref e, i) += Unsafe.Add(ref r, Unsafe.Add(ref g, i));
+        else if (k == 1)
+            for (int i = 0; i < len; i++) Unsafe.Add(ref e, i) += Unsafe.Add(ref z, i) * Unsafe.Add(ref r, Unsafe.Add(ref g, i));
+        else if (k == 2)
             for (int i = 0; i < len; i++)
             {
-                double d = eta[i];
-                var xi = x.Slice(i * p, p);
-                for (int q = 0; q < p; q++) gb[q] += d * xi[q];
+                ref double rj = ref Unsafe.Add(ref r, 2 * Unsafe.Add(ref g, i));
+                Unsafe.Add(ref e, i) += Unsafe.Add(ref z, 2 * i) * rj + Unsafe.Add(ref z, 2 * i + 1) * Unsafe.Add(ref rj, 1);
             }
+        else
+            for (int i = 0; i < len; i++)
+            {
+                ref double rj = ref Unsafe.Add(ref r, k * Unsafe.Add(ref g, i));
+                ref double zi = ref Unsafe.Add(ref z, k * i);
+                double s = 0;
+                for (int m = 0; m < k; m++) s += Unsafe.Add(ref zi, m) * Unsafe.Add(ref rj, m);
+                Unsafe.Add(ref e, i) += s;
+            }
+    }
+
+    /// <summary>One row of a family: d = ∂ log p/∂η, the log likelihood, and u² (gaussian, for ∂/∂log σ).</summary>
+    private interface IRowLikelihood
+    {
+        (double D, double LogLik, double Extra) Step(double eta, int i);
+    }
+
+    /// <summary>normal_lpdf(y | η, σ) without −½log 2π − log σ (added once in Finish).</summary>
+    private readonly struct GaussianRows(double invSigma, double[] y) : IRowLikelihood
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (double D, double LogLik, double Extra) Step(double eta, int i)
+        {
+            double u = (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i) - eta) * invSigma;
+            double uu = u * u;
+            return (u * invSigma, -0.5 * uu, uu);
+        }
+    }
+
+    /// <summary>normal_lpdf(y | η, se_i) without its constant.</summary>
+    private readonly struct GaussianSeRows(double[] invSe, double[] y) : IRowLikelihood
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (double D, double LogLik, double Extra) Step(double eta, int i)
+        {
+            double inv = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(invSe), i);
+            double u = (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i) - eta) * inv;
+            return (u * inv, -0.5 * (u * u), 0);
+        }
+    }
+
+    /// <summary>
+    /// binomial_logit_lpmf(y | n, η) without log C(n, y): y·η − n·log(1 + e^η), d = y − n·logistic(η);
+    /// bernoulli when <c>trials</c> is null (n = 1).
+    /// </summary>
+    private readonly struct BinomialRows(double[]? trials, double[] y) : IRowLikelihood
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (double D, double LogLik, double Extra) Step(double eta, int i)
+        {
+            double yi = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i);
+            double n = trials is null ? 1 : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(trials), i);
+            double ex = Math.Exp(-Math.Abs(eta));
+            double sig = eta >= 0 ? 1 / (1 + ex) : ex / (1 + ex);
+            return (yi - n * sig, yi * eta - n * (Math.Max(eta, 0) + Math.Log(1 + ex)), 0);
+        }
+    }
+
+    /// <summary>poisson_log_lpmf(y | η) without −log y!: y·η − e^η, d = y − e^η.</summary>
+    private readonly struct PoissonRows(double[] y) : IRowLikelihood
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (double D, double LogLik, double Extra) Step(double eta, int i)
+        {
+            double yi = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i);
+            double mu = Math.Exp(eta);
+            return (yi - mu, yi * eta - mu, 0);
         }
     }
 }
