@@ -19,6 +19,8 @@ public class GradientTests
             ("binomial", "ys | trials(nt) ~ 1 + x1 + f + x1:f"),
             ("binomial", "cbind(ys, nf) ~ 0 + f + x2"),
             ("poisson", "yp ~ 1 + x1 + f + offset(off)"),
+            ("gaussian", "yg ~ 1 + x2"),                 // P = 2 has its own loop
+            ("poisson", "yp ~ 1 + offset(off)"),         // P = 1
         };
         var structures = new[]
         {
@@ -54,6 +56,23 @@ public class GradientTests
                 Assert.True(Math.Abs(fd - grad[i]) <= tol,
                     $"{formula}: d/dθ[{i}] ({Block(model, i)}) analytic {grad[i]:R}, finite difference {fd:R}");
             }
+        }
+    }
+
+    [Fact]
+    public void Multi_block_gradient_matches_naive_density_and_finite_differences()
+    {
+        // 10,000 rows: three blocks of 4096, so the scatter runs after all blocks; N × 1 chain stays sequential.
+        var model = Compile("yp ~ 1 + x1 + f + offset(off) + (1 + x1 | g) + (1 | h)", Family.Poisson, Synthetic(10_000, 21));
+        Assert.True(model.BlockRows < model.ObservationCount);
+        var theta = RandomTheta(model.Dimension, 5, 0.3);
+        var (lp, grad) = Evaluate(model, theta);
+        double naive = NaiveDensity.LogDensity(model, theta);
+        Assert.True(Math.Abs(naive - lp) < 1e-9 * Math.Abs(naive), $"naive {naive:R}, model {lp:R}");
+        for (int i = 0; i < theta.Length; i++)
+        {
+            double fd = CentralDifference(model, theta, i);
+            Assert.True(Math.Abs(fd - grad[i]) <= 1e-6 * Math.Max(1, Math.Abs(fd)) + 1e-5, $"d/dθ[{i}]: analytic {grad[i]:R}, fd {fd:R}");
         }
     }
 

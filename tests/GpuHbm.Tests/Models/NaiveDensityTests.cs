@@ -18,6 +18,9 @@ public class NaiveDensityTests
     [InlineData("binomial", "ys | trials(nt) ~ 1 + x1:f + (1 | g) + (1 + x2 | h)", new[] { "cor[h] ~ lkj(0.7)", "b ~ flat" })]
     [InlineData("binomial", "cbind(ys, nf) ~ 1 + f + (1 | h)", new string[0])]
     [InlineData("poisson", "yp ~ 1 + x1 + f + offset(off) + (1 + x1 | g)", new string[0])]
+    [InlineData("gaussian", "yg | se(se) ~ 1 + (1 | g)", new[] { "Intercept ~ normal(0, 5)", "sd ~ cauchy(0, 5)" })]
+    [InlineData("bernoulli", "yb ~ 0 + (1 | g)", new string[0])]
+    [InlineData("gaussian", "yg ~ 1 + x2 + (1 + x2 | g)", new[] { "Intercept ~ normal(1, 10)", "b ~ normal(0, 10)", "sigma ~ normal(0, 1)", "sd ~ normal(0, 1)" })]
     public void Log_density_matches_naive_implementation(string family, string formula, string[] priors)
     {
         var model = Compile(formula, Family.Parse(family), Data.Value, priors);
