@@ -26,9 +26,10 @@ public static class EffectiveSampleSize
         // Mean autocovariance over chains at every lag.
         var acovMeans = new double[n];
         var chainMeans = new double[chainCount];
+        var acovs = Autocovariance.ComputeMany(chains);
         for (int c = 0; c < chainCount; c++)
         {
-            var acov = Autocovariance.Compute(chains[c]);
+            var acov = acovs[c];
             for (int t = 0; t < n; t++) acovMeans[t] += acov[t];
             chainMeans[c] = SampleStatistics.Mean(chains[c]);
         }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace GpuHbm.Diagnostics;
 
 /// <summary>
@@ -6,6 +8,9 @@ namespace GpuHbm.Diagnostics;
 /// </summary>
 internal static class RadixTwoFft
 {
+    /// <summary>cos and sin of 2πj/n for j &lt; n/2, per size; each entry from Math.Cos/Math.Sin directly.</summary>
+    private static readonly ConcurrentDictionary<int, (double[] Cos, double[] Sin)> Twiddles = new();
+
     /// <summary>Smallest power of two that is at least <paramref name="n"/>.</summary>
     public static int NextPowerOfTwo(int n)
     {
@@ -19,6 +24,7 @@ internal static class RadixTwoFft
     {
         int n = re.Length;
         if (n != im.Length || (n & (n - 1)) != 0) throw new ArgumentException("Length must be a power of two.");
+        if (n == 1) return;
 
         // Bit-reversal permutation.
         for (int i = 1, j = 0; i < n; i++)
@@ -33,15 +39,15 @@ internal static class RadixTwoFft
             }
         }
 
+        var (cos, sin) = Twiddles.GetOrAdd(n, BuildTwiddles);
         double sign = inverse ? 1.0 : -1.0;
         for (int len = 2; len <= n; len <<= 1)
         {
             int half = len >> 1;
-            double theta = sign * 2.0 * Math.PI / len;
+            int stride = n / len;
             for (int k = 0; k < half; k++)
             {
-                // Twiddles from sin/cos directly (not by recurrence) to keep rounding error at O(eps log n).
-                double wr = Math.Cos(theta * k), wi = Math.Sin(theta * k);
+                double wr = cos[k * stride], wi = sign * sin[k * stride];
                 for (int start = 0; start < n; start += len)
                 {
                     int a = start + k, b = a + half;
@@ -52,5 +58,18 @@ internal static class RadixTwoFft
                 }
             }
         }
+    }
+
+    private static (double[] Cos, double[] Sin) BuildTwiddles(int n)
+    {
+        var cos = new double[n / 2];
+        var sin = new double[n / 2];
+        for (int j = 0; j < n / 2; j++)
+        {
+            double angle = 2.0 * Math.PI * j / n;
+            cos[j] = Math.Cos(angle);
+            sin[j] = Math.Sin(angle);
+        }
+        return (cos, sin);
     }
 }

@@ -62,21 +62,29 @@ public static class SampleStatistics
         return q;
     }
 
-    /// <summary>Type-7 quantile (R's <c>quantile(x, p)</c> default) of an unsorted sample.</summary>
+    /// <summary>
+    /// Type-7 quantile (R's <c>quantile(x, p)</c> default) of an unsorted sample; NaN when a
+    /// value is NaN (posterior's <c>quantile2</c> with na.rm = FALSE).
+    /// </summary>
     public static double Quantile(ReadOnlySpan<double> x, double p)
     {
+        if (HasNaN(x)) return double.NaN;
         var sorted = x.ToArray();
         Array.Sort(sorted);
         return QuantileOfSorted(sorted, p);
     }
 
-    /// <summary>Type-7 quantile of all draws of all chains pooled.</summary>
+    /// <summary>Type-7 quantile of all draws of all chains pooled; NaN when a draw is NaN.</summary>
     public static double Quantile(double[][] chains, double p)
     {
         DrawsMatrix.Validate(chains);
-        var sorted = DrawsMatrix.Flatten(chains);
-        Array.Sort(sorted);
-        return QuantileOfSorted(sorted, p);
+        return Quantile(DrawsMatrix.Flatten(chains), p);
+    }
+
+    private static bool HasNaN(ReadOnlySpan<double> x)
+    {
+        foreach (double v in x) if (double.IsNaN(v)) return true;
+        return false;
     }
 
     /// <summary>Median (type-7 quantile at 1/2, equal to R's <c>median</c>) of a sorted sample.</summary>

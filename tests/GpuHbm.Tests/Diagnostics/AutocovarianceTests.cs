@@ -42,6 +42,28 @@ public class AutocovarianceTests
     }
 
     [Fact]
+    public void Chains_transformed_in_pairs_agree_with_direct_summation()
+    {
+        // Three chains (one unpaired) of which one is constant.
+        var chains = new double[3][];
+        for (int c = 0; c < 3; c++)
+        {
+            chains[c] = new double[301];
+            Philox.Normals(11, (uint)c, 0, RandomPurpose.Simulation, chains[c]);
+            for (int i = 1; i < 301; i++) chains[c][i] += 0.5 * chains[c][i - 1];
+        }
+        Array.Fill(chains[1], 3.0);
+        var many = Autocovariance.ComputeMany(chains);
+        for (int c = 0; c < 3; c++)
+        {
+            var direct = Autocovariance.ComputeDirect(chains[c]);
+            for (int t = 0; t < 301; t++)
+                Assert.True(Math.Abs(many[c][t] - direct[t]) <= 1e-9 * Math.Max(direct[0], 1e-300) || (direct[0] == 0 && many[c][t] == 0),
+                    $"chain {c} lag {t}: {many[c][t]:R} vs {direct[t]:R}");
+        }
+    }
+
+    [Fact]
     public void Constant_sequence_has_zero_autocovariance()
     {
         Assert.All(Autocovariance.Compute([2, 2, 2, 2, 2]), v => Assert.Equal(0.0, v));

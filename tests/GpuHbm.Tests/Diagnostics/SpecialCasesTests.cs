@@ -66,6 +66,8 @@ public class SpecialCasesTests
         Assert.True(double.IsNaN(s.EssTail));
         Assert.True(double.IsNaN(ConvergenceDiagnostics.Rhat(chains)));
         Assert.True(double.IsNaN(ConvergenceDiagnostics.McseQuantile(chains, 0.05)));
+        Assert.True(double.IsNaN(ConvergenceDiagnostics.Quantile(chains, 0.05)));
+        Assert.True(double.IsNaN(s.Q95));
     }
 
     [Fact]
