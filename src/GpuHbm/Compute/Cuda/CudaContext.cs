@@ -5,7 +5,9 @@ namespace GpuHbm.Compute.Cuda;
 /// <summary>
 /// A device's primary context, retained for the accelerator's lifetime. The current context is
 /// per OS thread, so every CUDA entry point of the accelerator, its buffers and kernels calls
-/// <see cref="MakeCurrent"/> first; a thread-static remembers what is already current.
+/// <see cref="MakeCurrent"/> first. It always calls cuCtxSetCurrent (a few tens of nanoseconds)
+/// rather than caching per thread, so other code that changes the current context cannot
+/// leave GpuHbm working in the wrong one.
 /// </summary>
 /// <remarks>
 /// The primary context (cuDevicePrimaryCtxRetain) is the one the CUDA runtime shares; cuCtxCreate
@@ -13,7 +15,6 @@ namespace GpuHbm.Compute.Cuda;
 /// </remarks>
 internal sealed unsafe class CudaContext : IDisposable
 {
-    [ThreadStatic] private static nint _currentOnThisThread;
     private bool _released;
 
     public CudaContext(int device)
@@ -28,24 +29,18 @@ internal sealed unsafe class CudaContext : IDisposable
     public int Device { get; }
     public nint Handle { get; }
 
-    /// <summary>Makes this context current on the calling thread (a no-op when it already is).</summary>
+    /// <summary>Makes this context current on the calling thread.</summary>
     public void MakeCurrent()
     {
         ObjectDisposedException.ThrowIf(_released, this);
-        if (_currentOnThisThread == Handle) return;
         Check(cuCtxSetCurrent(Handle), "cuCtxSetCurrent");
-        _currentOnThisThread = Handle;
     }
 
     public void Dispose()
     {
         if (_released) return;
         _released = true;
-        if (_currentOnThisThread == Handle)
-        {
-            cuCtxSetCurrent(0);
-            _currentOnThisThread = 0;
-        }
+        cuCtxSetCurrent(0);
         cuDevicePrimaryCtxRelease_v2(Device);
     }
 }
