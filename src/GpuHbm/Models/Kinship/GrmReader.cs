@@ -1,0 +1,78 @@
+using System.Buffers.Binary;
+
+namespace GpuHbm.Models.Kinship;
+
+/// <summary>
+/// Reads a GCTA binary genetic relationship matrix (Yang et al. 2011, AJHG 88:76; the files
+/// <c>--make-grm</c> writes): <c>PREFIX.grm.bin</c> holds the lower triangle including the diagonal
+/// as little-endian float32, row by row (for i in 0..N-1, for j in 0..i), and <c>PREFIX.grm.id</c>
+/// has one "FID IID" line per individual in the same order.
+/// </summary>
+/// <remarks>
+/// The id of each individual is its IID (the second column): data sets match individuals by one
+/// id column, and IIDs are unique in GCTA's usual use. Duplicate IIDs (the same IID in two
+/// families) are an error. <c>PREFIX.grm.N.bin</c> (SNP counts per pair) is not needed and not read.
+/// Because the values are float32, the PSD tolerance is widened to max(1e-6, √N·2⁻²⁴), the largest
+/// eigenvalue shift float32 rounding of a PSD matrix can cause (‖E‖₂ ≤ ‖E‖_F ≤ 2⁻²⁴‖K‖_F ≤ 2⁻²⁴√N‖K‖₂).
+/// </remarks>
+public static class GrmReader
+{
+    /// <summary>Reads PREFIX.grm.bin and PREFIX.grm.id; a path ending in .grm.bin or .grm.id is accepted too.</summary>
+    public static RelationshipMatrix Read(string prefix)
+    {
+        prefix = GrmPaths.Prefix(prefix);
+        string idPath = prefix + ".grm.id", binPath = prefix + ".grm.bin";
+        if (!File.Exists(idPath)) throw new GpuHbmDataException($"the GCTA id file '{idPath}' does not exist");
+        if (!File.Exists(binPath)) throw new GpuHbmDataException($"the GCTA matrix file '{binPath}' does not exist");
+
+        var ids = new List<string>();
+        int lineNo = 0;
+        foreach (var line in File.ReadLines(idPath))
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var cells = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (cells.Length < 2)
+                throw new GpuHbmDataException($"line {lineNo} of the GCTA id file '{idPath}' has {cells.Length} column(s) but needs two (FID IID)");
+            ids.Add(cells[1]);
+        }
+        int n = ids.Count;
+        if (n == 0) throw new GpuHbmDataException($"the GCTA id file '{idPath}' lists no individuals");
+
+        long expected = (long)n * (n + 1) / 2 * sizeof(float);
+        long length = new FileInfo(binPath).Length;
+        if (length != expected)
+            throw new GpuHbmDataException(
+                $"the GCTA matrix file '{binPath}' has {length} bytes but {n} individuals in '{idPath}' need {expected} (N(N+1)/2 float32 values)");
+
+        var values = new double[(long)n * n];
+        var buffer = new byte[sizeof(float) * n];
+        using (var stream = File.OpenRead(binPath))
+        {
+            for (int i = 0; i < n; i++)
+            {
+                int bytes = sizeof(float) * (i + 1);
+                stream.ReadExactly(buffer, 0, bytes);
+                for (int j = 0; j <= i; j++)
+                {
+                    double v = BinaryPrimitives.ReadSingleLittleEndian(buffer.AsSpan(sizeof(float) * j));
+                    values[(long)i * n + j] = v;
+                    values[(long)j * n + i] = v;
+                }
+            }
+        }
+        double psdTolerance = Math.Max(RelationshipMatrix.DefaultPsdTolerance, Math.Sqrt(n) * Math.Pow(2, -24));
+        return new RelationshipMatrix(ids, values, binPath, psdTolerance: psdTolerance);
+    }
+}
+
+/// <summary>Path conventions of GCTA's GRM files.</summary>
+internal static class GrmPaths
+{
+    public static string Prefix(string path)
+    {
+        foreach (var suffix in new[] { ".grm.bin", ".grm.id", ".grm.N.bin" })
+            if (path.EndsWith(suffix, StringComparison.Ordinal)) return path[..^suffix.Length];
+        return path;
+    }
+}
