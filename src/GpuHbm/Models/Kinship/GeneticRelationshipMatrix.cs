@@ -21,19 +21,34 @@ public sealed record GrmComputation(RelationshipMatrix Matrix, int SnpsUsed, int
 /// w_ij = (x_ij − 2p_i)/√(2p_i(1−p_i)) (0 when missing) are built in SNP blocks and the off-diagonal
 /// sums come from the blocked product <see cref="GenotypeGram.AccumulateLower"/>; when genotypes
 /// are missing, M_jk comes from the same product over the observed-indicator matrix.
+/// <para>
+/// PSD: the off-diagonal part is the Gram matrix W Wᵀ/M, which is PSD, but eq. 3's diagonal
+/// differs from the Gram diagonal by d_j (zero in expectation, O(1/√M)), so a GCTA GRM is
+/// usually slightly indefinite (with sample frequencies, W Wᵀ has a zero eigenvalue along the
+/// ones vector that the d_j push below zero). By Weyl's inequality every eigenvalue is ≥ −max_j|d_j|,
+/// so by default the PSD check allows exactly that: tolerance max(1e-6, max_j|d_j| / max_j A_jj).
+/// (With missing genotypes the per-pair division by M_jk is no longer a Gram matrix and the bound
+/// is approximate.)
+/// Downstream, <see cref="KinshipEigenSystem"/> sets negative eigenvalues to 0 and
+/// <see cref="KinshipCholesky"/> adds a diagonal jitter.
+/// </para>
 /// </remarks>
 public static class GeneticRelationshipMatrix
 {
     /// <summary>Computes the GRM of <paramref name="genotypes"/> over the IIDs of its .fam.</summary>
     /// <param name="genotypes">Genotypes, e.g. from <see cref="PlinkBedReader.Read"/>.</param>
     /// <param name="maxDegreeOfParallelism">Threads for the Gram product; -1 = all cores.</param>
-    /// <param name="psdTolerance">Passed to <see cref="RelationshipMatrix"/>; negative skips the PSD check
-    /// (the GCTA diagonal can make a GRM from fewer SNPs than individuals slightly indefinite).</param>
-    public static GrmComputation Compute(PlinkGenotypes genotypes, double psdTolerance = RelationshipMatrix.DefaultPsdTolerance, int maxDegreeOfParallelism = -1)
+    /// <param name="psdTolerance">Relative PSD tolerance passed to <see cref="RelationshipMatrix"/>; negative
+    /// skips the check. By default (null) it is the bound the GCTA diagonal allows, see the remarks.</param>
+    public static GrmComputation Compute(PlinkGenotypes genotypes, double? psdTolerance = null, int maxDegreeOfParallelism = -1) =>
+        Compute(genotypes, psdTolerance, maxDegreeOfParallelism, snpBlock: 0);
+
+    /// <summary>As the public overload, with the SNP block size (0 = about 32 MB of W per block) settable for tests.</summary>
+    internal static GrmComputation Compute(PlinkGenotypes genotypes, double? psdTolerance, int maxDegreeOfParallelism, int snpBlock)
     {
         ArgumentNullException.ThrowIfNull(genotypes);
         int n = genotypes.IndividualCount, m = genotypes.SnpCount;
-        int block = Math.Clamp((1 << 22) / Math.Max(n, 1) / 8 * 8, 64, 4096);
+        int block = snpBlock > 0 ? snpBlock : Math.Clamp((1 << 22) / Math.Max(n, 1) / 8 * 8, 64, 4096);
         var w = new double[(long)n * block];
         double[]? observed = null;
         var cross = new double[(long)n * n];
@@ -91,6 +106,7 @@ public static class GeneticRelationshipMatrix
             throw new GpuHbmDataException($"no SNP in {genotypes.Source} is polymorphic, so no genetic relationship matrix can be computed");
 
         var ids = genotypes.IndividualIds;
+        double maxDiagShift = 0, maxDiag = 0;
         for (int j = 0; j < n; j++)
         {
             if (diagCount[j] == 0)
@@ -102,10 +118,15 @@ public static class GeneticRelationshipMatrix
                     throw new GpuHbmDataException($"individuals '{ids[j]}' and '{ids[k]}' have no SNP of {genotypes.Source} observed in both");
                 cross[(long)j * n + k] /= count;
             }
+            double gramDiag = cross[(long)j * n + j] / (pairCounts is null ? used : pairCounts[(long)j * n + j]);
             cross[(long)j * n + j] = 1 + diagSum[j] / diagCount[j];
+            maxDiagShift = Math.Max(maxDiagShift, Math.Abs(cross[(long)j * n + j] - gramDiag));
+            maxDiag = Math.Max(maxDiag, Math.Abs(cross[(long)j * n + j]));
         }
         GenotypeGram.MirrorLower(cross, n);
-        var matrix = new RelationshipMatrix(ids, cross, $"the genotypes in {genotypes.Source}", psdTolerance: psdTolerance);
+        // Weyl: λmin(A) ≥ λmin(W Wᵀ/M) − max_j |d_j| ≥ −max_j |d_j|, and max|λ| ≥ max diagonal.
+        double tolerance = psdTolerance ?? Math.Max(RelationshipMatrix.DefaultPsdTolerance, maxDiagShift / maxDiag);
+        var matrix = new RelationshipMatrix(ids, cross, $"the genotypes in {genotypes.Source}", psdTolerance: tolerance);
         return new GrmComputation(matrix, used, excluded);
     }
 

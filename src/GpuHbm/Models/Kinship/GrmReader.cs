@@ -12,13 +12,23 @@ namespace GpuHbm.Models.Kinship;
 /// The id of each individual is its IID (the second column): data sets match individuals by one
 /// id column, and IIDs are unique in GCTA's usual use. Duplicate IIDs (the same IID in two
 /// families) are an error. <c>PREFIX.grm.N.bin</c> (SNP counts per pair) is not needed and not read.
-/// Because the values are float32, the PSD tolerance is widened to max(1e-6, √N·2⁻²⁴), the largest
-/// eigenvalue shift float32 rounding of a PSD matrix can cause (‖E‖₂ ≤ ‖E‖_F ≤ 2⁻²⁴‖K‖_F ≤ 2⁻²⁴√N‖K‖₂).
+/// <para>
+/// PSD tolerance: a GCTA GRM is slightly indefinite by construction (its eq. 3 diagonal is not the
+/// Gram diagonal; see <see cref="GeneticRelationshipMatrix"/>), by about the variance of that
+/// diagonal shift, O(1/M) (simulated: −7e-4 with λmax = 4.3 at N = 500, M = 2000). So GRM files are
+/// checked to <see cref="DefaultPsdTolerance"/> = 1e-3·max|λ| rather than the 1e-6 of other
+/// matrices, plus √N·2⁻²⁴ for the float32 rounding (‖E‖₂ ≤ ‖E‖_F ≤ 2⁻²⁴‖K‖_F ≤ 2⁻²⁴√N‖K‖₂).
+/// </para>
 /// </remarks>
 public static class GrmReader
 {
+    /// <summary>Relative PSD tolerance for GCTA GRM files (before the float32 allowance).</summary>
+    public const double DefaultPsdTolerance = 1e-3;
+
     /// <summary>Reads PREFIX.grm.bin and PREFIX.grm.id; a path ending in .grm.bin or .grm.id is accepted too.</summary>
-    public static RelationshipMatrix Read(string prefix)
+    /// <param name="prefix">PREFIX, or a path to one of the files.</param>
+    /// <param name="psdTolerance">Relative PSD tolerance; negative skips the check.</param>
+    public static RelationshipMatrix Read(string prefix, double psdTolerance = DefaultPsdTolerance)
     {
         prefix = GrmPaths.Prefix(prefix);
         string idPath = prefix + ".grm.id", binPath = prefix + ".grm.bin";
@@ -61,8 +71,8 @@ public static class GrmReader
                 }
             }
         }
-        double psdTolerance = Math.Max(RelationshipMatrix.DefaultPsdTolerance, Math.Sqrt(n) * Math.Pow(2, -24));
-        return new RelationshipMatrix(ids, values, binPath, psdTolerance: psdTolerance);
+        double tolerance = psdTolerance < 0 ? psdTolerance : psdTolerance + Math.Sqrt(n) * Math.Pow(2, -24);
+        return new RelationshipMatrix(ids, values, binPath, psdTolerance: tolerance);
     }
 }
 
