@@ -14,7 +14,8 @@ namespace GpuHbm.Models.Kinship;
 /// <remarks>
 /// The jitter ε starts at 1e-6 × (mean diagonal of K), enough for the zero eigenvalues of a GRM
 /// from fewer SNPs than individuals; if the factorization still fails it is multiplied by 10, up to
-/// 1e-2 × mean diagonal, after which the matrix is reported as not positive semi-definite.
+/// 1e-1 × mean diagonal (a GCTA GRM from few SNPs is slightly indefinite, see <see cref="GrmReader"/>),
+/// after which the matrix is reported as not positive semi-definite.
 /// <see cref="Multiply"/> and <see cref="MultiplyTransposed"/> apply L and Lᵀ to a whole ensemble of
 /// chains (the gradient of the non-centred model needs Lᵀ); both are blocked, multi-threaded and
 /// deterministic.
@@ -51,7 +52,7 @@ public sealed class KinshipCholesky
         if (!(meanDiag > 0))
             throw new GpuHbmModelException($"the relationship matrix from {k.Source} has a non-positive mean diagonal ({meanDiag:G6}), so it cannot be factored");
         var m = k.ToMatrix();
-        for (double eps = 1e-6 * meanDiag; eps <= 1.0001e-2 * meanDiag; eps *= 10)
+        for (double eps = 1e-6 * meanDiag; eps <= 1.0001e-1 * meanDiag; eps *= 10)
         {
             var shifted = m.Clone();
             for (int i = 0; i < n; i++) shifted[i, i] += eps;
@@ -65,7 +66,7 @@ public sealed class KinshipCholesky
             }
         }
         throw new GpuHbmModelException(
-            $"the relationship matrix from {k.Source} could not be Cholesky-factored even with {1e-2 * meanDiag:G3} added to its diagonal; it is not positive semi-definite");
+            $"the relationship matrix from {k.Source} could not be Cholesky-factored even with {1e-1 * meanDiag:G3} added to its diagonal; it is not positive semi-definite");
     }
 
     /// <summary>MathNet's Cholesky, false instead of an exception when the matrix is not positive definite.</summary>

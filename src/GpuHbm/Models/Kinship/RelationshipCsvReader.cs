@@ -17,15 +17,16 @@ namespace GpuHbm.Models.Kinship;
 /// </summary>
 public static class RelationshipCsvReader
 {
-    public static RelationshipMatrix Read(string path)
+    /// <summary>Reads the file at <paramref name="path"/>; <paramref name="psdTolerance"/> as in <see cref="RelationshipMatrix"/>.</summary>
+    public static RelationshipMatrix Read(string path, double psdTolerance = RelationshipMatrix.DefaultPsdTolerance)
     {
         if (!File.Exists(path)) throw new GpuHbmDataException($"the relationship matrix file '{path}' does not exist");
         using var reader = new StreamReader(path);
-        return Read(reader, path);
+        return Read(reader, path, psdTolerance);
     }
 
     /// <summary>Reads from text; <paramref name="source"/> names it in messages.</summary>
-    public static RelationshipMatrix Read(TextReader text, string source)
+    public static RelationshipMatrix Read(TextReader text, string source, double psdTolerance = RelationshipMatrix.DefaultPsdTolerance)
     {
         int line = 0;
         string? first;
@@ -64,7 +65,7 @@ public static class RelationshipCsvReader
         }
         if (row != n)
             throw new GpuHbmDataException($"the relationship matrix file '{source}' has {row} rows but its header lists {n} ids");
-        return new RelationshipMatrix(ids, values, source);
+        return new RelationshipMatrix(ids, values, source, psdTolerance: psdTolerance);
     }
 
     /// <summary>Splits one CSV line at commas outside double quotes ("" is a literal quote); cells are trimmed.</summary>
@@ -90,7 +91,7 @@ public static class RelationshipCsvReader
         return cells.ToArray();
     }
 
-    /// <summary>Writes <paramref name="k"/> in the format <see cref="Read(string)"/> reads (round-trip precision).</summary>
+    /// <summary>Writes <paramref name="k"/> in the format <see cref="Read(string, double)"/> reads (round-trip precision).</summary>
     public static void Write(string path, RelationshipMatrix k)
     {
         using var w = new StreamWriter(path);

@@ -156,6 +156,7 @@ public sealed class RelationshipMatrix
         if (minEig < -tolerance * maxAbs)
             throw new GpuHbmDataException(
                 $"the relationship matrix in {Source} is not positive semi-definite: its smallest eigenvalue is {minEig:G6} " +
-                $"(largest |eigenvalue| {maxAbs:G6}; allowed down to {-tolerance * maxAbs:G3})");
+                $"(largest |eigenvalue| {maxAbs:G6}; allowed down to {-tolerance * maxAbs:G3}; a genomic relationship matrix from few SNPs " +
+                "can be slightly indefinite, and a larger PSD tolerance accepts it)");
     }
 }

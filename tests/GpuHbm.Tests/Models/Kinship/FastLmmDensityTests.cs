@@ -133,6 +133,25 @@ public class FastLmmDensityTests
     }
 
     [Fact]
+    public void Data_rows_in_any_order_are_aligned_to_K()
+    {
+        var (k, x, y, density) = Setup(FastLmmPriors.Default);
+        // The same data with rows reversed and K's ids matched by name.
+        var order = Enumerable.Range(0, N).Reverse().ToArray();
+        var ids = order.Select(i => k.Ids[i]).ToArray();
+        var xs = order.SelectMany(i => new[] { x[2 * i], x[2 * i + 1] }).ToArray();
+        var ys = order.Select(i => y[i]).ToArray();
+        var shuffled = new FastLmmDensity(RotatedKinshipData.Create(k, ids, xs, P, ys), FastLmmPriors.Default);
+        double[] theta = [0.3, -0.2, 0.1, -0.4];
+        Assert.Equal(Eval(density, theta), Eval(shuffled, theta), 1e-9);
+        var u = new double[N];
+        var us = new double[N];
+        density.DrawGeneticEffects(theta, new double[N], u);
+        shuffled.DrawGeneticEffects(theta, new double[N], us);
+        for (int r = 0; r < N; r++) Assert.Equal(u[order[r]], us[r], 1e-9);
+    }
+
+    [Fact]
     public void Heritability_is_the_variance_ratio()
     {
         Assert.Equal(0.5, FastLmmDensity.Heritability(1, 1));

@@ -12,7 +12,7 @@ public class KinshipCholeskyTests
         var k = KinshipTestData.RandomKinship(40, 10, 51);
         var chol = KinshipCholesky.Factor(k);
         double meanDiag = Enumerable.Range(0, 40).Average(i => k[i, i]);
-        Assert.InRange(chol.Jitter, 1e-6 * meanDiag * 0.999, 1e-2 * meanDiag * 1.001);
+        Assert.InRange(chol.Jitter, 1e-6 * meanDiag * 0.999, 1e-1 * meanDiag * 1.001);
         var l = chol.Lower;
         for (int i = 0; i < 40; i++)
             for (int j = 0; j < 40; j++)
