@@ -1,100 +1,20 @@
 using System.Globalization;
-using System.Text;
 using GpuHbm.Data;
 using GpuHbm.Formulas;
 using GpuHbm.Models;
 
 namespace GpuHbm.Tests.Models;
 
-/// <summary>
-/// Builds <see cref="Formula"/> records from already-expanded formula text (no <c>*</c> or <c>/</c>):
-/// <c>y | se(s) ~ 0 + x + a:b + offset(o) + (1 + x || g) + (1 | a:b)</c>. A stand-in for the real
-/// parser, which another branch provides.
-/// </summary>
+/// <summary>Formulas for the model tests, through the project's parser.</summary>
 internal static class TestFormula
 {
-    public static Formula Parse(string text)
-    {
-        int tilde = text.IndexOf('~');
-        string lhs = text[..tilde].Trim(), rhs = text[(tilde + 1)..];
-        ResponseSpec response;
-        if (lhs.StartsWith("cbind(", StringComparison.Ordinal))
-        {
-            var parts = lhs[6..^1].Split(',').Select(s => s.Trim()).ToArray();
-            response = new ResponseSpec(parts[0], FailuresColumn: parts[1]);
-        }
-        else if (lhs.Contains('|'))
-        {
-            var parts = lhs.Split('|').Select(s => s.Trim()).ToArray();
-            string arg = parts[1][(parts[1].IndexOf('(') + 1)..^1].Trim();
-            response = parts[1].StartsWith("se(", StringComparison.Ordinal)
-                ? new ResponseSpec(parts[0], SeColumn: arg)
-                : new ResponseSpec(parts[0], TrialsColumn: arg);
-        }
-        else response = new ResponseSpec(lhs);
-
-        bool intercept = true;
-        var fixedTerms = new List<FixedTerm>();
-        var random = new List<RandomTerm>();
-        var offsets = new List<string>();
-        foreach (var piece in SplitTop(rhs))
-        {
-            if (piece == "1") continue;
-            if (piece == "0") { intercept = false; continue; }
-            if (piece.StartsWith("offset(", StringComparison.Ordinal)) { offsets.Add(piece[7..^1].Trim()); continue; }
-            if (piece.StartsWith('('))
-            {
-                string inner = piece[1..^1];
-                bool correlated = !inner.Contains("||");
-                int bar = inner.IndexOf('|');
-                string left = inner[..bar];
-                string group = inner[(bar + (correlated ? 1 : 2))..].Trim();
-                bool ri = true;
-                var terms = new List<FixedTerm>();
-                foreach (var p in SplitTop(left))
-                {
-                    if (p == "1") continue;
-                    if (p == "0") { ri = false; continue; }
-                    terms.Add(new FixedTerm(p.Split(':')));
-                }
-                random.Add(new RandomTerm(ri, terms, group.Split(':'), correlated));
-                continue;
-            }
-            fixedTerms.Add(new FixedTerm(piece.Split(':')));
-        }
-        return new Formula(text, response, intercept, fixedTerms, random, offsets);
-    }
-
-    private static List<string> SplitTop(string s)
-    {
-        var result = new List<string>();
-        int depth = 0;
-        var sb = new StringBuilder();
-        foreach (char c in s)
-        {
-            if (c == '(') depth++;
-            if (c == ')') depth--;
-            if (c == '+' && depth == 0) { result.Add(sb.ToString().Trim()); sb.Clear(); continue; }
-            sb.Append(c);
-        }
-        result.Add(sb.ToString().Trim());
-        return result.Where(x => x.Length > 0).ToList();
-    }
+    public static Formula Parse(string text) => FormulaParser.Parse(text);
 }
 
-/// <summary>Reads a small comma-separated file with optionally double-quoted fields (no embedded commas).</summary>
+/// <summary>Example data through the project's CSV reader.</summary>
 internal static class TestCsv
 {
-    public static DataTable Read(string path)
-    {
-        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
-        var header = Fields(lines[0]);
-        var rows = lines.Skip(1).Select(Fields).ToArray();
-        var cols = header.Select((h, j) => new DataColumn(h!, rows.Select(r => r[j] is "NA" or "" ? null : r[j]).ToArray())).ToList();
-        return new DataTable(cols, path);
-    }
-
-    private static string?[] Fields(string line) => line.Split(',').Select(f => f.Trim().Trim('"')).ToArray();
+    public static DataTable Read(string path) => DataTable.ReadCsv(path);
 }
 
 internal static class ModelTestHelpers
