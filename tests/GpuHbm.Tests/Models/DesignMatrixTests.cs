@@ -67,6 +67,17 @@ public class DesignMatrixTests
     }
 
     [Fact]
+    public void Eight_schools_with_known_standard_errors_has_no_sigma()
+    {
+        var m = Compile("y | se(sigma) ~ 1 + (1 | school)", Family.Gaussian, Csv("eight_schools.csv"), "Intercept ~ normal(0, 5)", "sd ~ cauchy(0, 5)");
+        Assert.Equal("b [0, 1) Identity; sd_school [1, 2) Log; z_school [2, 10) NonCentered", m.Layout.ToString());
+        Assert.Equal(new[] { "b_Intercept", "sd_school__Intercept", "r_school[1,Intercept]" }, m.OutputNames.Take(3));
+        Assert.DoesNotContain("sigma", m.OutputNames);
+        Assert.Equal(new[] { 15.0, 10, 16, 11, 9, 11, 10, 18 }, m.Se.ToArray());
+        Assert.Equal(new[] { "Intercept ~ normal(0, 5)", "sd[school, Intercept] ~ cauchy(0, 5)" }, m.Priors.Select(p => p.Text));
+    }
+
+    [Fact]
     public void Interactions_and_contrasts_follow_R()
     {
         var data = Synthetic(30, 1);
