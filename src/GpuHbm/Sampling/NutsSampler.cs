@@ -113,7 +113,7 @@ internal sealed class NutsEnsembleRun
         var o = _options;
         int d = _dimension, chains = _chains;
         int total = o.Warmup + o.Draws;
-        int reportEvery = Math.Max(1, total / 100);
+        int reportEvery = o.ProgressInterval > 0 ? o.ProgressInterval : Math.Max(1, total / 100);
         var warmupClock = Stopwatch.StartNew();
         Initialize();
 

@@ -30,6 +30,9 @@ public sealed record SamplerOptions
     /// <summary>Step size before the initial search (Stan's stepsize = 1); also sets the first μ = log(10·ε).</summary>
     public double InitialStepSize { get; init; } = 1.0;
 
+    /// <summary>Iterations between progress reports per chain; 0 picks about 1% of Warmup + Draws.</summary>
+    public int ProgressInterval { get; init; }
+
     /// <summary>
     /// Optional starting points on the unconstrained scale, one array of length D per chain; when null each chain
     /// starts from uniform(−2, 2) draws (Stan's default), retried up to 100 times where the density or gradient is not finite.
@@ -46,6 +49,7 @@ public sealed record SamplerOptions
         if ((long)Warmup + Draws > int.MaxValue) throw new ArgumentException("Warmup + Draws is too large.");
         if (!(AdaptDelta > 0 && AdaptDelta < 1)) throw new ArgumentException("AdaptDelta must lie strictly between 0 and 1.");
         if (MaxDepth < 1 || MaxDepth > Nuts.DepthLimit) throw new ArgumentException($"MaxDepth must lie between 1 and {Nuts.DepthLimit}.");
+        if (ProgressInterval < 0) throw new ArgumentException("ProgressInterval must not be negative.");
         if (Thin < 1) throw new ArgumentException("Thin must be at least 1.");
         if (MaxParallelism < 1) throw new ArgumentException("MaxParallelism must be at least 1.");
         if (!(InitialStepSize > 0) || !double.IsFinite(InitialStepSize)) throw new ArgumentException("InitialStepSize must be finite and positive.");
