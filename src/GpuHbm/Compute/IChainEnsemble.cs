@@ -109,6 +109,20 @@ public interface IChainEnsemble : IDisposable
     /// <summary>For each active chain: destination ← a + b elementwise (destination may be a or b).</summary>
     void Add(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active);
 
+    /// <summary>For each active chain: destination ← α·a + β·b elementwise, α and β shared by all chains (destination may be a or b).</summary>
+    void Combine(EnsembleSlot destination, EnsembleSlot a, double alpha, EnsembleSlot b, double beta, ReadOnlySpan<bool> active);
+
+    /// <summary>For each active chain: destination's row ← <paramref name="row"/> (length D), one host vector broadcast to all rows.</summary>
+    void Broadcast(EnsembleSlot destination, ReadOnlySpan<double> row, ReadOnlySpan<bool> active);
+
+    /// <summary>
+    /// The cross-chain reduction: with weights w_c (w_c = 0 for inactive chains; non-finite rows also get weight 0),
+    /// mean[i] = Σ_c w_c x_c,i / Σ_c w_c and meanOfSquares[i] = Σ_c w_c x_c,i² / Σ_c w_c for the rows x of <paramref name="slot"/>.
+    /// Returns Σ_c w_c (over the rows used); when it is 0 the outputs are left unchanged. Chains are summed in increasing order.
+    /// </summary>
+    double CrossChainMoments(EnsembleSlot slot, ReadOnlySpan<double> weights, ReadOnlySpan<bool> active, Span<double> mean,
+        Span<double> meanOfSquares);
+
     /// <summary>
     /// Several per-chain dot products in one pass: for pair k and active chain c,
     /// results[k·Chains + c] = Σᵢ a_c,i · w_c,i · b_c,i with w = M⁻¹ or 1 as the pair asks.

@@ -2,6 +2,13 @@ using GpuHbm.Compute;
 
 namespace GpuHbm.Sampling;
 
+/// <summary>The five slots every HMC transition uses: the chain's draw and gradient, and a working point (q, p, ∇log π(q)).</summary>
+public readonly record struct HmcSlots(EnsembleSlot Position, EnsembleSlot Gradient, EnsembleSlot Q, EnsembleSlot P, EnsembleSlot G)
+{
+    /// <summary>Slots 0 … 4 in that order.</summary>
+    public static HmcSlots First => new(new(0), new(1), new(2), new(3), new(4));
+}
+
 /// <summary>
 /// What each <see cref="IChainEnsemble"/> slot means to <see cref="Nuts"/>: the chain's persistent state
 /// and the scratch vectors of one iterative trajectory. Names follow Stan's base_nuts.hpp.
@@ -32,6 +39,9 @@ public sealed class NutsLayout
         CheckpointBegin = begin; CheckpointEnd = end; CheckpointRho = rho;
         SlotCount = next;
     }
+
+    /// <summary>Position, Gradient, Q, P, G (slots 0 … 4).</summary>
+    public HmcSlots Hmc => new(Position, Gradient, Q, P, G);
 
     /// <summary>Number of slots the layout uses (indices 0 … SlotCount−1).</summary>
     public int SlotCount { get; }

@@ -80,8 +80,6 @@ public sealed class NutsSampler
 /// </summary>
 internal sealed class NutsEnsembleRun
 {
-    private const int MaxInitializationAttempts = 100;
-
     private readonly IChainEnsemble _ensemble;
     private readonly int _firstChain, _chains, _dimension;
     private readonly SamplerOptions _options;
@@ -115,7 +113,7 @@ internal sealed class NutsEnsembleRun
         int total = o.Warmup + o.Draws;
         int reportEvery = o.ProgressInterval > 0 ? o.ProgressInterval : Math.Max(1, total / 100);
         var warmupClock = Stopwatch.StartNew();
-        Initialize();
+        ChainInitializer.Initialize(_ensemble, _layout.Position, _layout.Gradient, _options.InitialPositions, _firstChain, _state.LogDensity);
 
         var stepSize = new double[chains];
         Array.Fill(stepSize, o.InitialStepSize);
@@ -131,7 +129,7 @@ internal sealed class NutsEnsembleRun
 
         if (o.Warmup > 0)
         {
-            StepSizeSearch.Run(_ensemble, _layout, _state.LogDensity, stepSize, _all, 0);
+            StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, _all, 0);
             for (int c = 0; c < chains; c++)
             {
                 // Stan sets μ from the user's step size before init_stepsize runs (services/sample/hmc_nuts_diag_e_adapt.hpp).
@@ -169,7 +167,7 @@ internal sealed class NutsEnsembleRun
             if (windowEnd)
             {
                 // adapt_diag_e_nuts::transition: new step-size search and dual-averaging restart after a metric update.
-                StepSizeSearch.Run(_ensemble, _layout, _state.LogDensity, stepSize, _all, (uint)t + 1);
+                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, _all, (uint)t + 1);
                 for (int c = 0; c < chains; c++)
                 {
                     dualAveraging[c].Mu = Math.Log(10 * stepSize[c]);
@@ -227,48 +225,6 @@ internal sealed class NutsEnsembleRun
                 warmupEvaluations[c], _ensemble.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c]);
         }
         return results;
-    }
-
-    /// <summary>
-    /// Initial positions (Stan's services/util/initialize.hpp): the user's, or uniform(−2, 2) draws from Philox
-    /// retried up to 100 times where the log density or its gradient is not finite.
-    /// </summary>
-    private void Initialize()
-    {
-        int d = _dimension, chains = _chains;
-        var pending = (bool[])_all.Clone();
-        var row = new double[d];
-        if (_options.InitialPositions is { } given)
-        {
-            for (int c = 0; c < chains; c++) _ensemble.WriteRow(_layout.Position, c, given[_firstChain + c]);
-            _ensemble.Evaluate(_layout.Position, _layout.Gradient, _all, _state.LogDensity);
-            for (int c = 0; c < chains; c++)
-                if (double.IsNegativeInfinity(_state.LogDensity[c]))
-                    throw new GpuHbmSamplingException($"Chain {_firstChain + c}: the log density or its gradient is not finite at the given initial position.");
-            return;
-        }
-        for (int attempt = 0; attempt < MaxInitializationAttempts && Nuts.Any(pending); attempt++)
-        {
-            for (int c = 0; c < chains; c++)
-            {
-                if (!pending[c]) continue;
-                uint id = _ensemble.ChainId(c);
-                for (int i = 0; i < d; i += 2)
-                {
-                    var (u0, u1) = Philox.Uniforms(_ensemble.Seed, id, (uint)attempt, RandomPurpose.Initialization, (uint)(i / 2));
-                    row[i] = -2 + 4 * u0;
-                    if (i + 1 < d) row[i + 1] = -2 + 4 * u1;
-                }
-                _ensemble.WriteRow(_layout.Position, c, row);
-            }
-            _ensemble.Evaluate(_layout.Position, _layout.Gradient, pending, _state.LogDensity);
-            for (int c = 0; c < chains; c++)
-                if (pending[c] && !double.IsNegativeInfinity(_state.LogDensity[c])) pending[c] = false;
-        }
-        for (int c = 0; c < chains; c++)
-            if (pending[c])
-                throw new GpuHbmSamplingException(
-                    $"Chain {_firstChain + c}: no initial position with a finite log density and gradient was found in {MaxInitializationAttempts} uniform(-2, 2) attempts; supply initial values.");
     }
 
     private void Report(int iteration, int total, SamplerPhase phase, int[] divergences, NutsTransition[] reports)

@@ -13,6 +13,8 @@ public enum RandomPurpose : uint
     Simulation = 6,
     /// <summary>Momenta drawn by the initial step-size search (Stan's init_stepsize).</summary>
     StepSizeSearch = 7,
+    /// <summary>Metropolis accept/reject uniforms (ChEES-HMC).</summary>
+    MetropolisAcceptance = 8,
 }
 
 /// <summary>

@@ -59,7 +59,8 @@ public sealed class SamplerStatistics
 /// <summary>What warm-up produced for one chain.</summary>
 /// <param name="StepSize">The adapted step size used for sampling.</param>
 /// <param name="InverseMetric">The diagonal inverse metric (≈ posterior variances), length D.</param>
-public sealed record AdaptationResult(double StepSize, double[] InverseMetric);
+/// <param name="TrajectoryLength">For ChEES-HMC, the adapted (maximum) trajectory length T; null for NUTS.</param>
+public sealed record AdaptationResult(double StepSize, double[] InverseMetric, double? TrajectoryLength = null);
 
 /// <summary>One chain's output.</summary>
 public sealed class ChainResult

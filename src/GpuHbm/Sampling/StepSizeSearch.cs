@@ -17,12 +17,12 @@ public static class StepSizeSearch
     public const int MaxTrials = 2048;
 
     /// <param name="ensemble">The chains.</param>
-    /// <param name="layout">Slots: reads Position/Gradient, uses Q, P, G as scratch.</param>
+    /// <param name="slots">Reads Position/Gradient, uses Q, P, G as scratch.</param>
     /// <param name="logDensity">log π at each chain's position.</param>
     /// <param name="stepSize">Per-chain nominal step size, updated in place.</param>
     /// <param name="active">Chains to tune.</param>
     /// <param name="searchId">Distinguishes the searches of one run (Stan runs one before warm-up and one after each metric update).</param>
-    public static void Run(IChainEnsemble ensemble, NutsLayout layout, ReadOnlySpan<double> logDensity, Span<double> stepSize,
+    public static void Run(IChainEnsemble ensemble, HmcSlots slots, ReadOnlySpan<double> logDensity, Span<double> stepSize,
         ReadOnlySpan<bool> active, uint searchId)
     {
         int chains = ensemble.Chains;
@@ -42,16 +42,16 @@ public static class StepSizeSearch
         for (int trial = 0; Nuts.Any(searching); trial++)
         {
             if (trial >= MaxTrials) throw new GpuHbmSamplingException("The initial step-size search did not converge.");
-            ensemble.Copy(layout.Q, layout.Position, searching);
-            ensemble.Copy(layout.G, layout.Gradient, searching);
-            ensemble.DrawMomentum(layout.P, RandomPurpose.StepSizeSearch, (searchId << 11) | (uint)trial, searching, kinetic);
+            ensemble.Copy(slots.Q, slots.Position, searching);
+            ensemble.Copy(slots.G, slots.Gradient, searching);
+            ensemble.DrawMomentum(slots.P, RandomPurpose.StepSizeSearch, (searchId << 11) | (uint)trial, searching, kinetic);
             for (int c = 0; c < chains; c++)
             {
                 if (!searching[c]) continue;
                 h0[c] = -logDensity[c] + kinetic[c];
                 step[c] = stepSize[c];
             }
-            ensemble.Leapfrog(layout.Q, layout.P, layout.G, step, 1, searching, lp, kinetic);
+            ensemble.Leapfrog(slots.Q, slots.P, slots.G, step, 1, searching, lp, kinetic);
             for (int c = 0; c < chains; c++)
             {
                 if (!searching[c]) continue;

@@ -140,6 +140,63 @@ public sealed class CpuChainEnsemble : IChainEnsemble
         }
     }
 
+    public void Combine(EnsembleSlot destination, EnsembleSlot a, double alpha, EnsembleSlot b, double beta, ReadOnlySpan<bool> active)
+    {
+        CheckLength(active);
+        for (int c = 0; c < Chains; c++)
+        {
+            if (!active[c]) continue;
+            Span<double> d = Row(destination, c);
+            ReadOnlySpan<double> x = Row(a, c), y = Row(b, c);
+            for (int i = 0; i < d.Length; i++) d[i] = alpha * x[i] + beta * y[i];
+        }
+    }
+
+    public void Broadcast(EnsembleSlot destination, ReadOnlySpan<double> row, ReadOnlySpan<bool> active)
+    {
+        CheckLength(active);
+        if (row.Length != Dimension) throw new ArgumentException("The row must have length D.", nameof(row));
+        for (int c = 0; c < Chains; c++)
+            if (active[c]) row.CopyTo(Row(destination, c));
+    }
+
+    public double CrossChainMoments(EnsembleSlot slot, ReadOnlySpan<double> weights, ReadOnlySpan<bool> active, Span<double> mean,
+        Span<double> meanOfSquares)
+    {
+        CheckLength(active);
+        int d = Dimension;
+        Span<double> sum = d <= 1024 ? stackalloc double[d] : new double[d];
+        Span<double> sumSquares = d <= 1024 ? stackalloc double[d] : new double[d];
+        sum.Clear();
+        sumSquares.Clear();
+        double total = 0;
+        for (int c = 0; c < Chains; c++)
+        {
+            double w = weights[c];
+            if (!active[c] || !(w > 0) || !double.IsFinite(w)) continue;
+            ReadOnlySpan<double> x = Row(slot, c);
+            bool finite = true;
+            for (int i = 0; i < d && finite; i++) finite = double.IsFinite(x[i]);
+            if (!finite) continue;
+            total += w;
+            for (int i = 0; i < d; i++)
+            {
+                double wx = w * x[i];
+                sum[i] += wx;
+                sumSquares[i] += wx * x[i];
+            }
+        }
+        if (total > 0)
+        {
+            for (int i = 0; i < d; i++)
+            {
+                mean[i] = sum[i] / total;
+                meanOfSquares[i] = sumSquares[i] / total;
+            }
+        }
+        return total;
+    }
+
     public void Dots(ReadOnlySpan<SlotPair> pairs, ReadOnlySpan<bool> active, Span<double> results)
     {
         CheckLength(active);
