@@ -11,6 +11,10 @@ public enum RandomPurpose : uint
     MultinomialSelection = 4,
     StepJitter = 5,
     Simulation = 6,
+    /// <summary>Momenta drawn by the initial step-size search (Stan's init_stepsize).</summary>
+    StepSizeSearch = 7,
+    /// <summary>Metropolis accept/reject uniforms (ChEES-HMC).</summary>
+    MetropolisAcceptance = 8,
 }
 
 /// <summary>

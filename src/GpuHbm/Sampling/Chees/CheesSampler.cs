@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using GpuHbm.Compute;
+using GpuHbm.Compute.Cpu;
+using GpuHbm.Models;
+
+namespace GpuHbm.Sampling.Chees;
+
+/// <summary>ChEES-HMC settings beyond <see cref="SamplerOptions"/> (whose AdaptDelta and MaxDepth ChEES ignores).</summary>
+public sealed record CheesOptions
+{
+    /// <summary>Target harmonic-mean acceptance probability (0.651, Beskos et al. 2013).</summary>
+    public double TargetAcceptance { get; init; } = 0.651;
+
+    /// <summary>Adam learning rate for log T (TFP's trajectory_length_adaptation_rate 0.025).</summary>
+    public double LearningRate { get; init; } = 0.025;
+
+    /// <summary>Cap on leapfrog steps per transition (T ≤ ε × this).</summary>
+    public int MaxLeapfrogSteps { get; init; } = 1000;
+}
+
+/// <summary>
+/// ChEES-HMC (Hoffman, Radul &amp; Sountsov 2021, "An Adaptive MCMC Scheme for Setting Trajectory Lengths in
+/// Hamiltonian Monte Carlo", AISTATS): all chains run as ONE <see cref="IChainEnsemble"/> in lockstep with a
+/// shared step size ε, a shared trajectory length T jittered per iteration by the Halton sequence
+/// (L_t = ⌈u_t·T/ε⌉ leapfrog steps), and a shared diagonal metric. Warm-up tunes ε and T with
+/// <see cref="CheesAdaptation"/> and estimates the metric from the cross-chain variance pooled over Stan's
+/// slow windows (<see cref="WindowedAdaptationSchedule"/>).
+/// </summary>
+/// <remarks>
+/// The ChEES gradient of chain c (TFP's _update_trajectory_grad / chees_criterion): with q̃′ = q′ − m′ (m′ the
+/// acceptance-weighted cross-chain mean of the proposals) and q̃ = q − m (m the plain cross-chain mean of the
+/// starting points), ∂ChEES_c/∂T = u_t · (‖q̃′‖² − ‖q̃‖²) · q̃′·M⁻¹p′, since dq′/dt = M⁻¹p′ and t = u_t·T.
+/// The ensemble gradient is Σ a_c g_c / Σ (a_c + 1e-20) over non-divergent chains with acceptance a_c.
+/// Per-iteration statistics are reported with TreeDepth 0 and LeapfrogSteps = L_t.
+/// </remarks>
+public sealed class CheesSampler
+{
+    private static readonly HmcSlots Hmc = HmcSlots.First;
+    private static readonly EnsembleSlot ProposalMean = new(5), InitialMean = new(6), CenteredProposal = new(7), CenteredInitial = new(8);
+    private const int SlotCount = 9;
+
+    private readonly CheesOptions _chees;
+    private readonly ChainEnsembleFactory _factory;
+
+    public CheesSampler(CheesOptions? cheesOptions = null, ChainEnsembleFactory? ensembleFactory = null)
+    {
+        _chees = cheesOptions ?? new CheesOptions();
+        if (!(_chees.TargetAcceptance > 0 && _chees.TargetAcceptance < 1)) throw new ArgumentException("TargetAcceptance must lie in (0, 1).");
+        if (!(_chees.LearningRate > 0)) throw new ArgumentException("LearningRate must be positive.");
+        if (_chees.MaxLeapfrogSteps < 1) throw new ArgumentException("MaxLeapfrogSteps must be at least 1.");
+        _factory = ensembleFactory ?? ((density, ids, slots, seed) => new CpuChainEnsemble(density, ids, slots, seed));
+    }
+
+    /// <summary>Warm-up and sampling for the whole ensemble; cancellation returns the draws made so far (Cancelled = true).</summary>
+    public SamplerResult Run(IBatchedDensity density, SamplerOptions options, IProgress<ChainProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(density);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(density.Dimension);
+        var clock = Stopwatch.StartNew();
+        int chains = options.Chains, d = density.Dimension;
+        using var e = _factory(density, Enumerable.Range(0, chains).Select(c => (uint)c).ToArray(), SlotCount, options.Seed);
+        var all = Enumerable.Repeat(true, chains).ToArray();
+        var ones = Enumerable.Repeat(1.0, chains).ToArray();
+        var lp = new double[chains];
+        int total = options.Warmup + options.Draws;
+        int reportEvery = options.ProgressInterval > 0 ? options.ProgressInterval : Math.Max(1, total / 100);
+        var divergences = new int[chains];
+
+        var warmupClock = Stopwatch.StartNew();
+        ChainInitializer.Initialize(e, Hmc.Position, Hmc.Gradient, options.InitialPositions, 0, lp);
+        var perChainStep = Enumerable.Repeat(options.InitialStepSize, chains).ToArray();
+        var inverseMetric = Enumerable.Repeat(1.0, d).ToArray();
+        double stepSize = options.InitialStepSize;
+        if (options.Warmup > 0)
+        {
+            StepSizeSearch.Run(e, Hmc, lp, perChainStep, all, 0);
+            stepSize = Median(perChainStep);
+        }
+        var adaptation = new CheesAdaptation(stepSize, _chees.TargetAcceptance, _chees.LearningRate, _chees.MaxLeapfrogSteps);
+        var schedule = new WindowedAdaptationSchedule(options.Warmup);
+        var transition = new JitteredHmcTransition(e, Hmc, chains);
+        var windowMean = new double[d];
+        var windowMeanOfSquares = new double[d];
+        var mean = new double[d];
+        var meanOfSquares = new double[d];
+        int windowIterations = 0;
+        var dots = new double[3 * chains];
+        var weights = new double[chains];
+
+        int warmupDone = 0;
+        for (int t = 0; t < options.Warmup && !cancellationToken.IsCancellationRequested; t++)
+        {
+            double u = HaltonSequence.At(t);
+            int steps = Steps(u, adaptation.TrajectoryLength, adaptation.StepSize);
+            transition.Propose((uint)t, adaptation.StepSize, steps, lp);
+
+            // ChEES gradient before the accept step (Position still holds the starting points).
+            double harmonicDenominator = 0;
+            int harmonicCount = 0;
+            for (int c = 0; c < chains; c++)
+            {
+                weights[c] = transition.Divergent[c] ? 0 : transition.AcceptProbability[c];
+                if (transition.Divergent[c]) continue;
+                harmonicDenominator += 1 / transition.AcceptProbability[c];
+                harmonicCount++;
+            }
+            double harmonicMean = harmonicCount > 0 ? harmonicCount / harmonicDenominator : 0;
+            double gradient = double.NaN;
+            if (e.CrossChainMoments(Hmc.Q, weights, all, mean, meanOfSquares) > 0)
+            {
+                e.Broadcast(ProposalMean, mean, all);
+                e.CrossChainMoments(Hmc.Position, ones, all, mean, meanOfSquares);
+                e.Broadcast(InitialMean, mean, all);
+                e.Combine(CenteredProposal, Hmc.Q, 1, ProposalMean, -1, all);
+                e.Combine(CenteredInitial, Hmc.Position, 1, InitialMean, -1, all);
+                e.Dots([new(CenteredProposal, CenteredProposal, DotWeight.None), new(CenteredInitial, CenteredInitial, DotWeight.None),
+                    new(CenteredProposal, Hmc.P, DotWeight.InverseMetric)], all, dots);
+                double numerator = 0, denominator = 0;
+                for (int c = 0; c < chains; c++)
+                {
+                    if (transition.Divergent[c]) continue;
+                    double a = transition.AcceptProbability[c];
+                    double g = u * (dots[c] - dots[chains + c]) * dots[2 * chains + c];
+                    if (a > 1e-4 && double.IsFinite(g)) numerator += a * g;
+                    denominator += a + 1e-20;
+                }
+                gradient = numerator / denominator;
+            }
+            transition.Accept((uint)t, lp);
+            adaptation.Update(harmonicMean, gradient);
+
+            if (schedule.InSlowWindow(t))
+            {
+                e.CrossChainMoments(Hmc.Position, ones, all, mean, meanOfSquares);
+                for (int i = 0; i < d; i++) { windowMean[i] += mean[i]; windowMeanOfSquares[i] += meanOfSquares[i]; }
+                windowIterations++;
+            }
+            if (schedule.IsWindowEnd(t) && windowIterations > 0)
+            {
+                // Pooled cross-chain variance over the window, regularized as Stan's (n/(n+5))·var + 1e-3·5/(n+5).
+                long n = (long)windowIterations * chains;
+                var previousMetric = (double[])inverseMetric.Clone();
+                for (int i = 0; i < d; i++)
+                {
+                    double m = windowMean[i] / windowIterations;
+                    double variance = Math.Max(0, windowMeanOfSquares[i] / windowIterations - m * m) * n / Math.Max(1, n - 1);
+                    inverseMetric[i] = variance;
+                }
+                DiagonalMetric.Regularize(inverseMetric, n);
+                for (int c = 0; c < chains; c++) e.SetInverseMetric(c, inverseMetric);
+                Array.Clear(windowMean);
+                Array.Clear(windowMeanOfSquares);
+                windowIterations = 0;
+                Array.Fill(perChainStep, adaptation.StepSize);
+                StepSizeSearch.Run(e, Hmc, lp, perChainStep, all, (uint)t + 1);
+                adaptation.Restart(Median(perChainStep), CheesAdaptation.TrajectoryScale(previousMetric, inverseMetric));
+            }
+            for (int c = 0; c < chains; c++) if (transition.Divergent[c]) divergences[c]++;
+            warmupDone = t + 1;
+            if (warmupDone % reportEvery == 0 || warmupDone == options.Warmup)
+                Report(progress, chains, warmupDone, total, SamplerPhase.Warmup, divergences, transition.Reports);
+        }
+        if (warmupDone == options.Warmup && options.Warmup > 0)
+            stepSize = adaptation.FinalStepSize;
+        double trajectoryLength = options.Warmup > 0 ? adaptation.FinalTrajectoryLength : stepSize;
+        var warmupDivergences = (int[])divergences.Clone();
+        var warmupEvaluations = Enumerable.Range(0, chains).Select(e.GradientEvaluations).ToArray();
+        var warmupTime = warmupClock.Elapsed;
+
+        var samplingClock = Stopwatch.StartNew();
+        int capacity = (options.Draws + options.Thin - 1) / options.Thin;
+        var draws = new double[chains][];
+        var stats = new SamplerStatistics[chains];
+        for (int c = 0; c < chains; c++)
+        {
+            draws[c] = new double[capacity * d];
+            stats[c] = new SamplerStatistics(capacity);
+        }
+        int kept = 0, samplingDone = 0;
+        if (warmupDone == options.Warmup)
+        {
+            for (int m = 0; m < options.Draws && !cancellationToken.IsCancellationRequested; m++)
+            {
+                int t = options.Warmup + m;
+                transition.Propose((uint)t, stepSize, Steps(HaltonSequence.At(t), trajectoryLength, stepSize), lp);
+                transition.Accept((uint)t, lp);
+                bool keep = m % options.Thin == 0;
+                for (int c = 0; c < chains; c++)
+                {
+                    if (transition.Divergent[c]) divergences[c]++;
+                    if (!keep) continue;
+                    e.ReadRow(Hmc.Position, c, draws[c].AsSpan(kept * d, d));
+                    stats[c].Set(kept, transition.Reports[c]);
+                }
+                if (keep) kept++;
+                samplingDone = m + 1;
+                if ((options.Warmup + samplingDone) % reportEvery == 0 || samplingDone == options.Draws)
+                    Report(progress, chains, options.Warmup + samplingDone, total, SamplerPhase.Sampling, divergences, transition.Reports);
+            }
+        }
+        var samplingTime = samplingClock.Elapsed;
+
+        var results = new ChainResult[chains];
+        for (int c = 0; c < chains; c++)
+        {
+            stats[c].Truncate(kept);
+            results[c] = new ChainResult(c, d, kept == capacity ? draws[c] : draws[c][..(kept * d)], kept, stats[c],
+                new AdaptationResult(stepSize, (double[])inverseMetric.Clone(), trajectoryLength), warmupTime, samplingTime,
+                warmupEvaluations[c], e.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c]);
+        }
+        bool cancelled = cancellationToken.IsCancellationRequested && (warmupDone < options.Warmup || samplingDone < options.Draws);
+        return new SamplerResult(d, results, cancelled, clock.Elapsed, options);
+
+        int Steps(double jitter, double length, double eps) =>
+            (int)Math.Clamp(Math.Ceiling(jitter * length / eps), 1, _chees.MaxLeapfrogSteps);
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    }
+
+    private static void Report(IProgress<ChainProgress>? progress, int chains, int iteration, int total, SamplerPhase phase, int[] divergences,
+        NutsTransition[] reports)
+    {
+        if (progress is null) return;
+        for (int c = 0; c < chains; c++)
+            progress.Report(new ChainProgress(c, iteration, total, phase, divergences[c], reports[c].StepSize));
+    }
+}
+
+/// <summary>
+/// One static-length HMC transition for every chain of an ensemble (Neal 2011, §5.3.2): fresh momentum,
+/// L leapfrog steps, Metropolis accept/reject with a Philox uniform. Split in two so that the adaptation
+/// can look at the proposal (Q, P) and the starting point (Position) before the accept step.
+/// </summary>
+internal sealed class JitteredHmcTransition
+{
+    private readonly IChainEnsemble _e;
+    private readonly HmcSlots _s;
+    private readonly int _chains;
+    private readonly bool[] _all, _accept;
+    private readonly double[] _kinetic, _h0, _h1, _lp1, _step;
+    private int _steps;
+    private double _stepSize;
+
+    public JitteredHmcTransition(IChainEnsemble ensemble, HmcSlots slots, int chains)
+    {
+        _e = ensemble;
+        _s = slots;
+        _chains = chains;
+        _all = Enumerable.Repeat(true, chains).ToArray();
+        _accept = new bool[chains];
+        _kinetic = new double[chains]; _h0 = new double[chains]; _h1 = new double[chains]; _lp1 = new double[chains]; _step = new double[chains];
+        AcceptProbability = new double[chains];
+        Divergent = new bool[chains];
+        Reports = new NutsTransition[chains];
+    }
+
+    /// <summary>min(1, exp(H0 − H1)) of the latest proposal.</summary>
+    public double[] AcceptProbability { get; }
+
+    /// <summary>H1 − H0 &gt; 1000 (or not finite) for the latest proposal.</summary>
+    public bool[] Divergent { get; }
+
+    /// <summary>Per-chain statistics of the latest completed transition.</summary>
+    public NutsTransition[] Reports { get; }
+
+    public void Propose(uint iteration, double stepSize, int steps, ReadOnlySpan<double> logDensity)
+    {
+        _steps = steps;
+        _stepSize = stepSize;
+        Array.Fill(_step, stepSize);
+        _e.Copy(_s.Q, _s.Position, _all);
+        _e.Copy(_s.G, _s.Gradient, _all);
+        _e.DrawMomentum(_s.P, RandomPurpose.Momentum, iteration, _all, _kinetic);
+        for (int c = 0; c < _chains; c++) _h0[c] = -logDensity[c] + _kinetic[c];
+        _e.Leapfrog(_s.Q, _s.P, _s.G, _step, steps, _all, _lp1, _kinetic);
+        for (int c = 0; c < _chains; c++)
+        {
+            double h = -_lp1[c] + _kinetic[c];
+            if (double.IsNaN(h)) h = double.PositiveInfinity;
+            _h1[c] = h;
+            double logRatio = _h0[c] - h;
+            AcceptProbability[c] = logRatio > 0 ? 1 : Math.Exp(logRatio);
+            Divergent[c] = h - _h0[c] > Nuts.MaxEnergyError;
+        }
+    }
+
+    public void Accept(uint iteration, Span<double> logDensity)
+    {
+        for (int c = 0; c < _chains; c++)
+        {
+            _accept[c] = !Divergent[c] &&
+                Philox.Uniform(_e.Seed, _e.ChainId(c), iteration, RandomPurpose.MetropolisAcceptance) < AcceptProbability[c];
+            if (_accept[c]) logDensity[c] = _lp1[c];
+            Reports[c] = new NutsTransition(AcceptProbability[c], _stepSize, 0, _steps, Divergent[c], _accept[c] ? _h1[c] : _h0[c], logDensity[c]);
+        }
+        _e.Copy(_s.Position, _s.Q, _accept);
+        _e.Copy(_s.Gradient, _s.G, _accept);
+    }
+}

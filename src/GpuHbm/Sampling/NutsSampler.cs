@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using GpuHbm.Compute;
+using GpuHbm.Compute.Cpu;
+using GpuHbm.Models;
+
+namespace GpuHbm.Sampling;
+
+/// <summary>Creates the ensemble that runs the given chains (e.g. a CPU or GPU backend).</summary>
+/// <param name="density">The target.</param>
+/// <param name="chainIds">Run-wide chain numbers of the ensemble's chains.</param>
+/// <param name="slotCount">Vector slots the sampler needs.</param>
+/// <param name="seed">Philox key.</param>
+public delegate IChainEnsemble ChainEnsembleFactory(IBatchedDensity density, IReadOnlyList<uint> chainIds, int slotCount, ulong seed);
+
+/// <summary>
+/// Runs NUTS with Stan's windowed warm-up on several chains. The chains are split into ensembles of
+/// <see cref="ChainsPerEnsemble"/> chains (by default one chain each on the CPU, so no chain waits on
+/// another's tree) and the ensembles run in parallel, at most <see cref="SamplerOptions.MaxParallelism"/> at once.
+/// </summary>
+public sealed class NutsSampler
+{
+    private readonly ChainEnsembleFactory _factory;
+
+    /// <summary>CPU sampler: one <see cref="CpuChainEnsemble"/> per chain.</summary>
+    public NutsSampler() : this(null) { }
+
+    /// <param name="ensembleFactory">Backend; null for <see cref="CpuChainEnsemble"/>.</param>
+    /// <param name="chainsPerEnsemble">Chains advanced in lockstep by one ensemble.</param>
+    public NutsSampler(ChainEnsembleFactory? ensembleFactory, int chainsPerEnsemble = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chainsPerEnsemble, 1);
+        _factory = ensembleFactory ?? ((density, ids, slots, seed) => new CpuChainEnsemble(density, ids, slots, seed));
+        ChainsPerEnsemble = chainsPerEnsemble;
+    }
+
+    public int ChainsPerEnsemble { get; }
+
+    /// <summary>
+    /// Warm-up and sampling for every chain. Cancellation stops each chain at its next iteration boundary and
+    /// returns what was drawn so far with <see cref="SamplerResult.Cancelled"/> set; it never throws.
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    /// <exception cref="GpuHbmSamplingException">No finite initial point, improper posterior, failed adaptation.</exception>
+    public SamplerResult Run(IBatchedDensity density, SamplerOptions options, IProgress<ChainProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(density);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(density.Dimension);
+        var clock = Stopwatch.StartNew();
+        int groups = (options.Chains + ChainsPerEnsemble - 1) / ChainsPerEnsemble;
+        var results = new ChainResult[options.Chains];
+        int slotCount = new NutsLayout(options.MaxDepth).SlotCount;
+        try
+        {
+            Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism }, group =>
+            {
+                int first = group * ChainsPerEnsemble;
+                int count = Math.Min(ChainsPerEnsemble, options.Chains - first);
+                var ids = Enumerable.Range(first, count).Select(c => (uint)c).ToArray();
+                using var ensemble = _factory(density, ids, slotCount, options.Seed);
+                var chainResults = new NutsEnsembleRun(ensemble, first, options, progress, cancellationToken).Run();
+                for (int k = 0; k < count; k++) results[first + k] = chainResults[k];
+            });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            var inner = ex.InnerExceptions.FirstOrDefault(e => e is GpuHbmException) ?? ex.InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+        bool cancelled = cancellationToken.IsCancellationRequested &&
+            results.Any(r => r.WarmupIterations < options.Warmup || r.SamplingIterations < options.Draws);
+        return new SamplerResult(density.Dimension, results, cancelled, clock.Elapsed, options);
+    }
+}
+
+/// <summary>
+/// Warm-up (Stan's windowed adaptation, stan/mcmc/hmc/nuts/adapt_diag_e_nuts.hpp) and sampling for the chains of one ensemble.
+/// </summary>
+internal sealed class NutsEnsembleRun
+{
+    private readonly IChainEnsemble _ensemble;
+    private readonly int _firstChain, _chains, _dimension;
+    private readonly SamplerOptions _options;
+    private readonly IProgress<ChainProgress>? _progress;
+    private readonly CancellationToken _cancellation;
+    private readonly NutsLayout _layout;
+    private readonly Nuts _nuts;
+    private readonly NutsState _state;
+    private readonly bool[] _all;
+
+    public NutsEnsembleRun(IChainEnsemble ensemble, int firstChain, SamplerOptions options, IProgress<ChainProgress>? progress,
+        CancellationToken cancellation)
+    {
+        _ensemble = ensemble;
+        _firstChain = firstChain;
+        _chains = ensemble.Chains;
+        _dimension = ensemble.Dimension;
+        _options = options;
+        _progress = progress;
+        _cancellation = cancellation;
+        _layout = new NutsLayout(options.MaxDepth);
+        _nuts = new Nuts(ensemble, _layout, options.MaxDepth);
+        _state = new NutsState(_chains);
+        _all = Enumerable.Repeat(true, _chains).ToArray();
+    }
+
+    public ChainResult[] Run()
+    {
+        var o = _options;
+        int d = _dimension, chains = _chains;
+        int total = o.Warmup + o.Draws;
+        int reportEvery = o.ProgressInterval > 0 ? o.ProgressInterval : Math.Max(1, total / 100);
+        var warmupClock = Stopwatch.StartNew();
+        ChainInitializer.Initialize(_ensemble, _layout.Position, _layout.Gradient, _options.InitialPositions, _firstChain, _state.LogDensity);
+
+        var stepSize = new double[chains];
+        Array.Fill(stepSize, o.InitialStepSize);
+        var inverseMetric = new double[chains][];
+        for (int c = 0; c < chains; c++) inverseMetric[c] = Enumerable.Repeat(1.0, d).ToArray();
+        var dualAveraging = new DualAveraging[chains];
+        var variance = new WelfordVariance[chains];
+        var schedule = new WindowedAdaptationSchedule(o.Warmup);
+        var reports = new NutsTransition[chains];
+        var divergences = new int[chains];
+        var row = new double[d];
+        int warmupDone = 0;
+
+        if (o.Warmup > 0)
+        {
+            StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, _all, 0);
+            for (int c = 0; c < chains; c++)
+            {
+                // Stan sets μ from the user's step size before init_stepsize runs (services/sample/hmc_nuts_diag_e_adapt.hpp).
+                dualAveraging[c] = new DualAveraging(o.AdaptDelta) { Mu = Math.Log(10 * o.InitialStepSize) };
+                variance[c] = new WelfordVariance(d);
+            }
+        }
+
+        for (int t = 0; t < o.Warmup && !_cancellation.IsCancellationRequested; t++)
+        {
+            _nuts.Transition((uint)t, stepSize, _all, _state, reports);
+            bool windowEnd = schedule.IsWindowEnd(t);
+            for (int c = 0; c < chains; c++)
+            {
+                if (reports[c].Divergent) divergences[c]++;
+                stepSize[c] = dualAveraging[c].Learn(reports[c].AcceptStat);
+                if (schedule.InSlowWindow(t))
+                {
+                    _ensemble.ReadRow(_layout.Position, c, row);
+                    variance[c].Add(row);
+                }
+                if (windowEnd && variance[c].Count >= 2)
+                {
+                    // var_adaptation::learn_variance: regularized sample variance becomes the inverse metric.
+                    var v = inverseMetric[c];
+                    variance[c].SampleVariance(v);
+                    DiagonalMetric.Regularize(v, variance[c].Count);
+                    foreach (double x in v)
+                        if (!double.IsFinite(x) || !(x > 0))
+                            throw new GpuHbmSamplingException($"Chain {_firstChain + c}: the estimated inverse metric is not finite after warm-up iteration {t + 1}.");
+                    _ensemble.SetInverseMetric(c, v);
+                }
+                if (windowEnd) variance[c].Restart();
+            }
+            if (windowEnd)
+            {
+                // adapt_diag_e_nuts::transition: new step-size search and dual-averaging restart after a metric update.
+                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, _all, (uint)t + 1);
+                for (int c = 0; c < chains; c++)
+                {
+                    dualAveraging[c].Mu = Math.Log(10 * stepSize[c]);
+                    dualAveraging[c].Restart();
+                }
+            }
+            warmupDone = t + 1;
+            if (warmupDone % reportEvery == 0 || warmupDone == o.Warmup) Report(warmupDone, total, SamplerPhase.Warmup, divergences, reports);
+        }
+        if (warmupDone == o.Warmup && o.Warmup > 0)
+            for (int c = 0; c < chains; c++) stepSize[c] = dualAveraging[c].FinalStepSize;
+        var warmupEvaluations = new long[chains];
+        for (int c = 0; c < chains; c++) warmupEvaluations[c] = _ensemble.GradientEvaluations(c);
+        var warmupTime = warmupClock.Elapsed;
+        var warmupDivergences = (int[])divergences.Clone();
+
+        var samplingClock = Stopwatch.StartNew();
+        int capacity = (o.Draws + o.Thin - 1) / o.Thin;
+        var draws = new double[chains][];
+        var stats = new SamplerStatistics[chains];
+        for (int c = 0; c < chains; c++)
+        {
+            draws[c] = new double[capacity * d];
+            stats[c] = new SamplerStatistics(capacity);
+        }
+        int kept = 0, samplingDone = 0;
+        if (warmupDone == o.Warmup)
+        {
+            for (int m = 0; m < o.Draws && !_cancellation.IsCancellationRequested; m++)
+            {
+                _nuts.Transition((uint)(o.Warmup + m), stepSize, _all, _state, reports);
+                bool keep = m % o.Thin == 0;
+                for (int c = 0; c < chains; c++)
+                {
+                    if (reports[c].Divergent) divergences[c]++;
+                    if (!keep) continue;
+                    _ensemble.ReadRow(_layout.Position, c, draws[c].AsSpan(kept * d, d));
+                    stats[c].Set(kept, reports[c]);
+                }
+                if (keep) kept++;
+                samplingDone = m + 1;
+                int done = o.Warmup + samplingDone;
+                if (done % reportEvery == 0 || samplingDone == o.Draws) Report(done, total, SamplerPhase.Sampling, divergences, reports);
+            }
+        }
+        var samplingTime = samplingClock.Elapsed;
+
+        var results = new ChainResult[chains];
+        for (int c = 0; c < chains; c++)
+        {
+            stats[c].Truncate(kept);
+            var chainDraws = kept == capacity ? draws[c] : draws[c][..(kept * d)];
+            results[c] = new ChainResult(_firstChain + c, d, chainDraws, kept, stats[c],
+                new AdaptationResult(stepSize[c], (double[])inverseMetric[c].Clone()), warmupTime, samplingTime,
+                warmupEvaluations[c], _ensemble.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c]);
+        }
+        return results;
+    }
+
+    private void Report(int iteration, int total, SamplerPhase phase, int[] divergences, NutsTransition[] reports)
+    {
+        if (_progress is null) return;
+        for (int c = 0; c < _chains; c++)
+            _progress.Report(new ChainProgress(_firstChain + c, iteration, total, phase, divergences[c], reports[c].StepSize));
+    }
+}

@@ -1,0 +1,80 @@
+namespace GpuHbm.Sampling;
+
+/// <summary>Settings of a NUTS run; the defaults are Stan's.</summary>
+public sealed record SamplerOptions
+{
+    /// <summary>Number of chains.</summary>
+    public int Chains { get; init; } = 4;
+
+    /// <summary>Warm-up (adaptation) iterations per chain; not kept.</summary>
+    public int Warmup { get; init; } = 1000;
+
+    /// <summary>Sampling iterations per chain after warm-up (before thinning).</summary>
+    public int Draws { get; init; } = 1000;
+
+    /// <summary>Philox key: the same seed gives bit-identical draws whatever the parallelism.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Target mean accept_stat δ of step-size adaptation (Stan's adapt_delta).</summary>
+    public double AdaptDelta { get; init; } = 0.8;
+
+    /// <summary>Maximum tree depth (1 … 30).</summary>
+    public int MaxDepth { get; init; } = 10;
+
+    /// <summary>Keep every Thin-th sampling iteration (iterations 0, Thin, 2·Thin, … as Stan).</summary>
+    public int Thin { get; init; } = 1;
+
+    /// <summary>Most chains (ensembles) run at once.</summary>
+    public int MaxParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Step size before the initial search (Stan's stepsize = 1); also sets the first μ = log(10·ε).</summary>
+    public double InitialStepSize { get; init; } = 1.0;
+
+    /// <summary>Iterations between progress reports per chain; 0 picks about 1% of Warmup + Draws.</summary>
+    public int ProgressInterval { get; init; }
+
+    /// <summary>
+    /// Optional starting points on the unconstrained scale, one array of length D per chain; when null each chain
+    /// starts from uniform(−2, 2) draws (Stan's default), retried up to 100 times where the density or gradient is not finite.
+    /// </summary>
+    public IReadOnlyList<double[]>? InitialPositions { get; init; }
+
+    /// <summary>Checks the options against a dimension; throws <see cref="ArgumentException"/> naming the bad setting.</summary>
+    public void Validate(int dimension)
+    {
+        if (Chains < 1) throw new ArgumentException("Chains must be at least 1.");
+        if (Warmup < 0) throw new ArgumentException("Warmup must not be negative.");
+        if (Warmup >= 1 << 20) throw new ArgumentException("Warmup must be below 1,048,576 iterations.");
+        if (Draws < 0) throw new ArgumentException("Draws must not be negative.");
+        if ((long)Warmup + Draws > int.MaxValue) throw new ArgumentException("Warmup + Draws is too large.");
+        if (!(AdaptDelta > 0 && AdaptDelta < 1)) throw new ArgumentException("AdaptDelta must lie strictly between 0 and 1.");
+        if (MaxDepth < 1 || MaxDepth > Nuts.DepthLimit) throw new ArgumentException($"MaxDepth must lie between 1 and {Nuts.DepthLimit}.");
+        if (ProgressInterval < 0) throw new ArgumentException("ProgressInterval must not be negative.");
+        if (Thin < 1) throw new ArgumentException("Thin must be at least 1.");
+        if (MaxParallelism < 1) throw new ArgumentException("MaxParallelism must be at least 1.");
+        if (!(InitialStepSize > 0) || !double.IsFinite(InitialStepSize)) throw new ArgumentException("InitialStepSize must be finite and positive.");
+        if (InitialPositions is { } init)
+        {
+            if (init.Count != Chains) throw new ArgumentException($"InitialPositions has {init.Count} entries for {Chains} chains.");
+            for (int c = 0; c < init.Count; c++)
+                if (init[c] is null || init[c].Length != dimension)
+                    throw new ArgumentException($"InitialPositions[{c}] must have length {dimension}.");
+        }
+    }
+}
+
+/// <summary>Which phase a chain is in.</summary>
+public enum SamplerPhase
+{
+    Warmup,
+    Sampling,
+}
+
+/// <summary>A progress report from one chain.</summary>
+/// <param name="Chain">Chain number.</param>
+/// <param name="Iteration">Iterations completed so far (warm-up and sampling together).</param>
+/// <param name="TotalIterations">Warmup + Draws.</param>
+/// <param name="Phase">Warm-up or sampling.</param>
+/// <param name="Divergences">Divergent transitions so far (warm-up and sampling together).</param>
+/// <param name="StepSize">The step size of the latest transition.</param>
+public readonly record struct ChainProgress(int Chain, int Iteration, int TotalIterations, SamplerPhase Phase, int Divergences, double StepSize);

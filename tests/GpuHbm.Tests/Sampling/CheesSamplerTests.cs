@@ -1,0 +1,91 @@
+using GpuHbm.Sampling;
+using GpuHbm.Sampling.Chees;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace GpuHbm.Tests.Sampling;
+
+public class CheesSamplerTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Halton_sequence_is_the_base_2_radical_inverse_of_i_plus_1()
+    {
+        Assert.Equal([0.5, 0.25, 0.75, 0.125, 0.625, 0.375, 0.875], Enumerable.Range(0, 7).Select(i => HaltonSequence.At(i)).ToArray());
+    }
+
+    [Fact]
+    public void Adam_with_beta1_zero_is_TFPs_bias_corrected_RMSProp_step()
+    {
+        // By hand (β₂ = 0.95, α = 0.025): g = 2: v = 0.2, v̂ = 4, step = 0.025·2/2 = 0.025;
+        // g = −1: v = 0.24, v̂ = 0.24/0.0975, step = −0.025/√v̂.
+        var adam = new Adam();
+        Assert.Equal(0.025, adam.Step(2.0), 1e-15);
+        Assert.Equal(-0.015934435979977, adam.Step(-1.0), 1e-14);
+        Assert.Equal(0.009626098500912634, adam.Step(0.5), 1e-14);
+    }
+
+    [Fact]
+    public void Recovers_a_scaled_100_d_normal_with_64_chains_in_one_ensemble()
+    {
+        var density = IidNormalDensity.Spread(100);
+        var options = new SamplerOptions { Chains = 64, Warmup = 500, Draws = 200, Seed = 31 };
+        var r = new CheesSampler().Run(density, options);
+        var chain0 = r.Chains[0];
+        double eps = chain0.Adaptation.StepSize, length = chain0.Adaptation.TrajectoryLength!.Value;
+        var accept = r.Chains.SelectMany(c => c.Statistics.AcceptStat).ToArray();
+        double harmonic = accept.Length / accept.Sum(a => 1 / Math.Max(a, 1e-300));
+        var logRatio = chain0.Adaptation.InverseMetric.Select((v, i) => Math.Log(v / (density.Scales[i] * density.Scales[i]))).ToArray();
+        output.WriteLine($"wall {r.WallTime.TotalSeconds:F2}s, ε = {eps:F3}, T = {length:F3}, mean L = {chain0.Statistics.LeapfrogSteps.Average():F1}, " +
+            $"harmonic-mean acceptance {harmonic:F3}, metric |log ratio| mean {logRatio.Average(Math.Abs):F3} max {logRatio.Max(Math.Abs):F3}, " +
+            $"gradients {r.Chains.Sum(c => c.GradientEvaluations)}");
+        Assert.All(r.Chains, c => Assert.Equal(eps, c.Adaptation.StepSize));
+        Assert.InRange(harmonic, 0.45, 0.85);
+        Assert.InRange(eps, 0.2, 1.5);
+        // With M⁻¹ ≈ Σ every coordinate oscillates with period 2π; ChEES settles on a fraction of that.
+        Assert.InRange(length, 0.5, 6.3);
+        Assert.True(logRatio.Average(Math.Abs) < 0.1, "metric from pooled cross-chain variance");
+        Assert.True(logRatio.Max(Math.Abs) < Math.Log(1.3), "metric from pooled cross-chain variance");
+        Assert.Equal(0, r.Chains.Sum(c => c.Divergences));
+
+        double worstMean = 0, worstVar = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            double s2 = density.Scales[i] * density.Scales[i];
+            var (mean, meanSe) = McCheck.MeanAndSe(r, x => x[i]);
+            var (second, varSe) = McCheck.MeanAndSe(r, x => x[i] * x[i]);
+            worstMean = Math.Max(worstMean, Math.Abs(mean) / meanSe);
+            worstVar = Math.Max(worstVar, Math.Abs(second - s2) / varSe);
+            Assert.InRange(meanSe / density.Scales[i], 0.003, 0.05);
+        }
+        output.WriteLine($"worst |mean|/SE {worstMean:F2}, worst |var − σ²|/SE {worstVar:F2}");
+        Assert.True(worstMean < 5);
+        Assert.True(worstVar < 5);
+    }
+
+    [Fact]
+    public void Same_seed_gives_identical_draws_and_cancellation_keeps_draws()
+    {
+        var density = IidNormalDensity.Spread(5);
+        var options = new SamplerOptions { Chains = 8, Warmup = 150, Draws = 50, Seed = 4 };
+        var a = new CheesSampler().Run(density, options);
+        var b = new CheesSampler().Run(density, options);
+        var other = new CheesSampler().Run(density, options with { Seed = 5 });
+        for (int c = 0; c < 8; c++)
+        {
+            Assert.Equal(a.Draws(c), b.Draws(c));
+            Assert.NotEqual(a.Draws(c), other.Draws(c));
+        }
+
+        using var cts = new CancellationTokenSource();
+        var progress = new CallbackProgress(p => { if (p.Phase == SamplerPhase.Sampling && p.Iteration >= 150 + 20) cts.Cancel(); });
+        var cancelled = new CheesSampler().Run(density, options with { Draws = 100_000, ProgressInterval = 10 }, progress, cts.Token);
+        Assert.True(cancelled.Cancelled);
+        Assert.All(cancelled.Chains, c => Assert.InRange(c.DrawCount, 20, 99_999));
+        Assert.Equal(a.Draws(3).AsSpan(0, 5 * 20).ToArray(), cancelled.Draws(3).AsSpan(0, 5 * 20).ToArray());
+    }
+
+    private sealed class CallbackProgress(Action<ChainProgress> action) : IProgress<ChainProgress>
+    {
+        public void Report(ChainProgress value) => action(value);
+    }
+}

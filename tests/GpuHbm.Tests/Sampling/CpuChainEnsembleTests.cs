@@ -1,0 +1,74 @@
+using GpuHbm.Compute;
+using GpuHbm.Compute.Cpu;
+using GpuHbm.Sampling;
+using Xunit;
+
+namespace GpuHbm.Tests.Sampling;
+
+public class CpuChainEnsembleTests
+{
+    private static readonly EnsembleSlot A = new(0), B = new(1), C = new(2);
+
+    private static CpuChainEnsemble Make(int chains = 3, int d = 4) =>
+        new(IidNormalDensity.Standard(d), Enumerable.Range(10, chains).Select(i => (uint)i).ToArray(), 3, seed: 77);
+
+    [Fact]
+    public void Masked_operations_leave_inactive_chains_untouched()
+    {
+        using var e = Make();
+        for (int c = 0; c < 3; c++)
+        {
+            e.WriteRow(A, c, [c + 1, c + 2, c + 3, c + 4]);
+            e.WriteRow(B, c, [10, 20, 30, 40]);
+        }
+        bool[] mask = [true, false, true];
+        e.Add(C, A, B, mask);
+        e.Copy(A, B, mask);
+        var row = new double[4];
+        e.ReadRow(C, 0, row); Assert.Equal([11, 22, 33, 44], row);
+        e.ReadRow(C, 1, row); Assert.Equal([0, 0, 0, 0], row);
+        e.ReadRow(A, 1, row); Assert.Equal([2, 3, 4, 5], row);
+        e.ReadRow(A, 2, row); Assert.Equal([10, 20, 30, 40], row);
+
+        var lp = new double[] { 7, 7, 7 };
+        var kinetic = new double[] { 7, 7, 7 };
+        e.Leapfrog(A, B, C, [0.1, 0.1, 0.1], 3, mask, lp, kinetic);
+        Assert.Equal(7, lp[1]);
+        Assert.Equal(7, kinetic[1]);
+        Assert.Equal(0, e.GradientEvaluations(1));
+        Assert.Equal(3, e.GradientEvaluations(0));
+    }
+
+    [Fact]
+    public void Momentum_is_Philox_normals_scaled_by_the_metric_and_dots_are_weighted()
+    {
+        using var e = Make(chains: 2, d: 3);
+        e.SetInverseMetric(1, [4.0, 1.0, 0.25]);
+        var kinetic = new double[2];
+        e.DrawMomentum(A, RandomPurpose.Momentum, 5, [true, true], kinetic);
+        var z = new double[3];
+        var p = new double[3];
+        Philox.Normals(77, 11, 5, RandomPurpose.Momentum, z);
+        e.ReadRow(A, 1, p);
+        Assert.Equal(z[0] / 2, p[0]);
+        Assert.Equal(z[1], p[1]);
+        Assert.Equal(z[2] * 2, p[2]);
+        Assert.Equal(0.5 * (z[0] * z[0] + z[1] * z[1] + z[2] * z[2]), kinetic[1], 1e-14);
+
+        e.WriteRow(B, 1, [1, 2, 3]);
+        var dots = new double[4];
+        e.Dots([new SlotPair(A, B), new SlotPair(A, B, DotWeight.None)], [false, true], dots);
+        Assert.Equal(p[0] * 4 * 1 + p[1] * 2 + p[2] * 0.25 * 3, dots[1], 1e-14);
+        Assert.Equal(p[0] + p[1] * 2 + p[2] * 3, dots[3], 1e-14);
+        Assert.Equal(0, dots[0]);
+    }
+
+    [Fact]
+    public void Non_finite_gradient_reports_minus_infinity()
+    {
+        using var e = new CpuChainEnsemble(new NowhereFiniteDensity(2), [0u], 2, 1);
+        var lp = new double[1];
+        e.Evaluate(A, B, [true], lp);
+        Assert.Equal(double.NegativeInfinity, lp[0]);
+    }
+}
