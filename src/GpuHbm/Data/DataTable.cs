@@ -43,6 +43,16 @@ public sealed class DataTable
             _ => v.ToString(),
         }).ToArray())).ToList());
 
+    /// <summary>
+    /// Reads a CSV file: header row required, comma separated, quoted values allowed, values
+    /// trimmed, empty and <c>NA</c> (quoted or not) missing, UTF-8 BOM tolerated. Errors name
+    /// the file, line and data row (row 1 = first line after the header).
+    /// </summary>
+    public static DataTable ReadCsv(string path) => CsvTableReader.Read(path);
+
+    /// <summary>As <see cref="ReadCsv(string)"/>, from text; <paramref name="source"/> names it in messages.</summary>
+    public static DataTable ReadCsv(TextReader reader, string source = "data") => CsvTableReader.Read(reader, source);
+
     public bool HasColumn(string name) => _byName.ContainsKey(name);
 
     /// <summary>The column, or an error naming it and the columns that exist.</summary>
