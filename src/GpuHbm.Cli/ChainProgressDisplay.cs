@@ -12,7 +12,7 @@ namespace GpuHbm.Cli;
 internal sealed class ChainProgressDisplay : IProgress<ChainProgress>, IDisposable
 {
     private readonly ChainProgress?[] _latest;
-    private readonly int _warmup, _total;
+    private readonly int _total;
     private readonly TextWriter _plain;
     private readonly int[] _lastDecile;
     private readonly Task? _render;
@@ -22,7 +22,6 @@ internal sealed class ChainProgressDisplay : IProgress<ChainProgress>, IDisposab
     {
         _latest = new ChainProgress?[chains];
         _lastDecile = Enumerable.Repeat(-1, chains).ToArray();
-        _warmup = warmup;
         _total = warmup + draws;
         _plain = error;
         bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
@@ -32,7 +31,7 @@ internal sealed class ChainProgressDisplay : IProgress<ChainProgress>, IDisposab
     public void Report(ChainProgress value)
     {
         if ((uint)value.Chain >= (uint)_latest.Length) return;
-        Volatile.Write(ref _latest[value.Chain], value);
+        lock (_latest) _latest[value.Chain] = value;
         if (_render is not null) return;
         int decile = (int)(10L * value.Iteration / Math.Max(1, _total));
         if (Interlocked.Exchange(ref _lastDecile[value.Chain], decile) != decile)
@@ -40,7 +39,7 @@ internal sealed class ChainProgressDisplay : IProgress<ChainProgress>, IDisposab
     }
 
     private string Describe(ChainProgress p) =>
-        $"iteration {p.Iteration,5}/{_total} ({(p.Iteration <= _warmup ? "warm-up" : "sampling")}), divergences {p.Divergences}";
+        $"iteration {p.Iteration,5}/{_total} ({(p.Phase == SamplerPhase.Warmup ? "warm-up" : "sampling")}), divergences {p.Divergences}";
 
     private async Task RenderLive()
     {
@@ -56,10 +55,11 @@ internal sealed class ChainProgressDisplay : IProgress<ChainProgress>, IDisposab
                     bool stopping = _stop.IsCancellationRequested;
                     for (int c = 0; c < tasks.Length; c++)
                     {
-                        var p = Volatile.Read(ref _latest[c]);
-                        if (p is null) continue;
+                        ChainProgress? latest;
+                        lock (_latest) latest = _latest[c];
+                        if (latest is not { } p) continue;
                         tasks[c].Value = p.Iteration;
-                        tasks[c].Description = $"chain {c + 1} {(p.Iteration <= _warmup ? "warm-up " : "sampling")} div {p.Divergences}";
+                        tasks[c].Description = $"chain {c + 1} {(p.Phase == SamplerPhase.Warmup ? "warm-up " : "sampling")} div {p.Divergences}";
                     }
                     if (stopping) break;
                     try { await Task.Delay(200, _stop.Token); } catch (OperationCanceledException) { }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GpuHbm.Sampling;
 
 namespace GpuHbm.Results;
 
@@ -27,7 +28,7 @@ public static class DrawsCsvWriter
             }
     }
 
-    public static void WriteSamplerStatistics(IReadOnlyList<ChainStatistics> chains, TextWriter writer)
+    public static void WriteSamplerStatistics(IReadOnlyList<SamplerStatistics> chains, TextWriter writer)
     {
         writer.WriteLine(".chain,.iteration,.draw,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__,lp__");
         int global = 0;

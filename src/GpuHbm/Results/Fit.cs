@@ -14,8 +14,8 @@ public sealed class Fit
 
     public CompiledModel Model { get; }
     public DrawSet Draws { get; }
-    public IReadOnlyList<ChainStatistics> Statistics { get; }
-    public IReadOnlyList<ChainAdaptation> Adaptation { get; }
+    public IReadOnlyList<SamplerStatistics> Statistics { get; }
+    public IReadOnlyList<AdaptationResult> Adaptation { get; }
     public FitSettings Settings { get; }
 
     /// <summary>Per chain: warm-up and sampling wall time.</summary>
@@ -30,7 +30,7 @@ public sealed class Fit
     /// <summary>The seed actually used.</summary>
     public ulong Seed => Settings.Options.Seed ?? 0;
 
-    internal Fit(CompiledModel model, DrawSet draws, IReadOnlyList<ChainStatistics> statistics, IReadOnlyList<ChainAdaptation> adaptation,
+    internal Fit(CompiledModel model, DrawSet draws, IReadOnlyList<SamplerStatistics> statistics, IReadOnlyList<AdaptationResult> adaptation,
         FitSettings settings, IReadOnlyList<(TimeSpan, TimeSpan)> chainTimes, long gradientEvaluations, bool stoppedEarly)
     {
         Model = model; Draws = draws; Statistics = statistics; Adaptation = adaptation; Settings = settings;
@@ -52,22 +52,22 @@ public sealed class Fit
     internal static Fit FromSampler(CompiledModel model, SamplerResult result, FitSettings settings)
     {
         int outputs = model.OutputNames.Count, dim = model.Dimension;
-        var values = new double[result.Chains][];
-        var stats = new ChainStatistics[result.Chains];
-        var adaptation = new ChainAdaptation[result.Chains];
-        var times = new (TimeSpan, TimeSpan)[result.Chains];
-        for (int c = 0; c < result.Chains; c++)
+        int chains = result.ChainCount;
+        var values = new double[chains][];
+        var times = new (TimeSpan, TimeSpan)[chains];
+        for (int c = 0; c < chains; c++)
         {
-            int n = result.DrawCount(c);
-            var theta = result.Draws(c);
+            var chain = result.Chains[c];
+            int n = chain.DrawCount;
+            var theta = chain.Draws;
             var constrained = new double[n * outputs];
             for (int i = 0; i < n; i++)
                 model.Constrain(theta.AsSpan(i * dim, dim), constrained.AsSpan(i * outputs, outputs));
             values[c] = constrained;
-            stats[c] = result.Statistics(c);
-            adaptation[c] = result.Adaptation(c);
-            times[c] = (result.WarmupTime(c), result.SamplingTime(c));
+            times[c] = (chain.WarmupTime, chain.SamplingTime);
         }
-        return new Fit(model, new DrawSet(model.OutputNames, values), stats, adaptation, settings, times, result.GradientEvaluations, result.Cancelled);
+        return new Fit(model, new DrawSet(model.OutputNames, values),
+            result.Chains.Select(c => c.Statistics).ToArray(), result.Chains.Select(c => c.Adaptation).ToArray(),
+            settings, times, result.Chains.Sum(c => c.GradientEvaluations), result.Cancelled);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GpuHbm.Diagnostics;
+using GpuHbm.Sampling;
 
 namespace GpuHbm.Results;
 
@@ -20,7 +21,7 @@ public sealed class SamplerReport
     public int MaxDepthHits => MaxDepthHitsPerChain.Sum();
     public IReadOnlyList<string> Warnings { get; }
 
-    public SamplerReport(IReadOnlyList<ChainStatistics> chains, int maxDepth, PosteriorSummary? summary)
+    public SamplerReport(IReadOnlyList<SamplerStatistics> chains, int maxDepth, PosteriorSummary? summary)
     {
         MaxDepth = maxDepth;
         DivergencesPerChain = chains.Select(s => s.Divergent.Count(d => d)).ToArray();
