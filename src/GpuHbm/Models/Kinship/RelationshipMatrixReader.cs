@@ -1,0 +1,33 @@
+namespace GpuHbm.Models.Kinship;
+
+/// <summary>
+/// One entry point for <c>gr(id, cov = PATH)</c>: reads a relationship matrix from whichever
+/// format PATH names.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>PATH ending in .csv: <see cref="RelationshipCsvReader"/> (id header, one row per id).</item>
+/// <item>PATH ending in .grm.bin, .grm.id or .grm.N.bin, or a PREFIX with PREFIX.grm.bin: <see cref="GrmReader"/> (GCTA binary).</item>
+/// <item>PATH ending in .bed, .bim or .fam, or a PREFIX with PREFIX.bed: PLINK genotypes, turned into
+/// the GCTA GRM by <see cref="GeneticRelationshipMatrix"/> (ids = IIDs).</item>
+/// </list>
+/// </remarks>
+public static class RelationshipMatrixReader
+{
+    /// <param name="path">The file (or PREFIX) to read.</param>
+    /// <param name="psdTolerance">Relative PSD tolerance; null = the format's default (1e-6 for CSV,
+    /// <see cref="GrmReader.DefaultPsdTolerance"/> for GCTA files, the diagonal-shift bound for genotypes).</param>
+    public static RelationshipMatrix Read(string path, double? psdTolerance = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return RelationshipCsvReader.Read(path, psdTolerance ?? RelationshipMatrix.DefaultPsdTolerance);
+        if (path.EndsWith(".grm.bin", StringComparison.Ordinal) || path.EndsWith(".grm.id", StringComparison.Ordinal)
+            || path.EndsWith(".grm.N.bin", StringComparison.Ordinal) || File.Exists(path + ".grm.bin"))
+            return GrmReader.Read(path, psdTolerance ?? GrmReader.DefaultPsdTolerance);
+        if (path.EndsWith(".bed", StringComparison.Ordinal) || path.EndsWith(".bim", StringComparison.Ordinal)
+            || path.EndsWith(".fam", StringComparison.Ordinal) || File.Exists(path + ".bed"))
+            return GeneticRelationshipMatrix.Compute(PlinkBedReader.Read(path), psdTolerance).Matrix;
+        throw new GpuHbmDataException(
+            $"the relationship matrix '{path}' is not a .csv file, a GCTA GRM (PREFIX.grm.bin + PREFIX.grm.id) or PLINK genotypes (PREFIX.bed/.bim/.fam)");
+    }
+}
