@@ -1,1 +1,18 @@
-namespace GpuHbm.Benchmarks; public static class Program { public static int Main(string[] args) => 0; }
+using BenchmarkDotNet.Running;
+
+namespace GpuHbm.Benchmarks;
+
+/// <summary>
+/// `dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- radon [--repeats N] [--output FILE]`
+/// runs the end-to-end radon fit; any other arguments go to BenchmarkDotNet
+/// (e.g. `-- --filter '*Density*'`).
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "radon") return RadonEndToEnd.Run(args[1..]);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

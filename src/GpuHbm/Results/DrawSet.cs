@@ -1,0 +1,80 @@
+namespace GpuHbm.Results;
+
+/// <summary>
+/// Posterior draws on the constrained (reported) scale: for each chain, a row-major block of
+/// draws × parameters. Chains may hold different numbers of draws when a run was stopped
+/// early; <see cref="CommonDrawCount"/> is the length every chain reached.
+/// </summary>
+public sealed class DrawSet
+{
+    private readonly double[][] _values;
+    private readonly int[] _counts;
+
+    /// <summary>Reported parameter names (b_Intercept, sd_g__Intercept, r_g[1,Intercept], ...).</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    public int ChainCount => _values.Length;
+    public int ParameterCount => Names.Count;
+
+    /// <summary>Draws kept in <paramref name="chain"/>.</summary>
+    public int DrawCount(int chain) => _counts[chain];
+
+    /// <summary>The smallest draw count over chains: what diagnostics use.</summary>
+    public int CommonDrawCount => _counts.Length == 0 ? 0 : _counts.Min();
+
+    /// <summary>Total draws over all chains.</summary>
+    public int TotalDrawCount => _counts.Sum();
+
+    /// <param name="names">Parameter names.</param>
+    /// <param name="values">Per chain, draws × parameters row-major; length a multiple of names.Count.</param>
+    public DrawSet(IReadOnlyList<string> names, double[][] values)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(values);
+        Names = names;
+        _values = values;
+        _counts = new int[values.Length];
+        for (int c = 0; c < values.Length; c++)
+        {
+            if (names.Count == 0 || values[c].Length % names.Count != 0)
+                throw new ArgumentException($"chain {c + 1}: {values[c].Length} values is not a whole number of draws of {names.Count} parameters");
+            _counts[c] = values[c].Length / names.Count;
+        }
+    }
+
+    /// <summary>One draw of one chain (all parameters).</summary>
+    public ReadOnlySpan<double> Draw(int chain, int draw) => _values[chain].AsSpan(draw * ParameterCount, ParameterCount);
+
+    /// <summary>
+    /// The draws of one parameter as [chain][iteration], truncated to <see cref="CommonDrawCount"/>
+    /// so that convergence diagnostics see equal-length chains.
+    /// </summary>
+    public double[][] Chains(int parameter)
+    {
+        int n = CommonDrawCount, p = ParameterCount;
+        var result = new double[ChainCount][];
+        for (int c = 0; c < ChainCount; c++)
+        {
+            var row = new double[n];
+            var src = _values[c];
+            for (int i = 0; i < n; i++) row[i] = src[i * p + parameter];
+            result[c] = row;
+        }
+        return result;
+    }
+
+    /// <summary>The draws of the named parameter as [chain][iteration].</summary>
+    public double[][] Chains(string name)
+    {
+        int index = IndexOf(name);
+        return Chains(index);
+    }
+
+    /// <summary>Index of a parameter by name, or an error listing similar names.</summary>
+    public int IndexOf(string name)
+    {
+        for (int i = 0; i < Names.Count; i++) if (Names[i] == name) return i;
+        var similar = Names.Where(n => n.Contains(name, StringComparison.OrdinalIgnoreCase)).Take(5).ToList();
+        throw new GpuHbmException($"no parameter named '{name}'" + (similar.Count > 0 ? $"; did you mean {string.Join(", ", similar)}?" : ""));
+    }
+}

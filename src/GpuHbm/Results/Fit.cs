@@ -1,0 +1,73 @@
+using GpuHbm.Models;
+using GpuHbm.Sampling;
+
+namespace GpuHbm.Results;
+
+/// <summary>
+/// A finished (or early-stopped) fit: the compiled model, the draws on the reported scale,
+/// sampler statistics and adaptation, the posterior summary and the sampler report.
+/// </summary>
+public sealed class Fit
+{
+    private PosteriorSummary? _summary;
+    private SamplerReport? _report;
+
+    public CompiledModel Model { get; }
+    public DrawSet Draws { get; }
+    public IReadOnlyList<SamplerStatistics> Statistics { get; }
+    public IReadOnlyList<AdaptationResult> Adaptation { get; }
+    public FitSettings Settings { get; }
+
+    /// <summary>Per chain: warm-up and sampling wall time.</summary>
+    public IReadOnlyList<(TimeSpan Warmup, TimeSpan Sampling)> ChainTimes { get; }
+
+    /// <summary>Gradient evaluations over all chains, warm-up included.</summary>
+    public long GradientEvaluations { get; }
+
+    /// <summary>True when the run was cancelled; the draws made until then are kept.</summary>
+    public bool StoppedEarly { get; }
+
+    /// <summary>The seed actually used.</summary>
+    public ulong Seed => Settings.Options.Seed ?? 0;
+
+    internal Fit(CompiledModel model, DrawSet draws, IReadOnlyList<SamplerStatistics> statistics, IReadOnlyList<AdaptationResult> adaptation,
+        FitSettings settings, IReadOnlyList<(TimeSpan, TimeSpan)> chainTimes, long gradientEvaluations, bool stoppedEarly)
+    {
+        Model = model; Draws = draws; Statistics = statistics; Adaptation = adaptation; Settings = settings;
+        ChainTimes = chainTimes; GradientEvaluations = gradientEvaluations; StoppedEarly = stoppedEarly;
+    }
+
+    /// <summary>Mean, sd, quantiles, R-hat and ESS of every parameter (computed on first use).</summary>
+    public PosteriorSummary Summary => _summary ??= PosteriorSummary.Compute(Draws);
+
+    /// <summary>Divergences, tree depth, E-BFMI and convergence warnings.</summary>
+    public SamplerReport Report => _report ??= new SamplerReport(Statistics, Settings.Options.MaxDepth, Draws.CommonDrawCount >= 4 ? Summary : null);
+
+    /// <summary>The draws of one parameter as [chain][iteration].</summary>
+    public double[][] this[string parameter] => Draws.Chains(parameter);
+
+    /// <summary>Writes summary.csv, draws.csv, sampler.csv and fit.json into <paramref name="directory"/>.</summary>
+    public void Save(string directory) => FitWriter.Write(this, directory);
+
+    internal static Fit FromSampler(CompiledModel model, SamplerResult result, FitSettings settings)
+    {
+        int outputs = model.OutputNames.Count, dim = model.Dimension;
+        int chains = result.ChainCount;
+        var values = new double[chains][];
+        var times = new (TimeSpan, TimeSpan)[chains];
+        for (int c = 0; c < chains; c++)
+        {
+            var chain = result.Chains[c];
+            int n = chain.DrawCount;
+            var theta = chain.Draws;
+            var constrained = new double[n * outputs];
+            for (int i = 0; i < n; i++)
+                model.Constrain(theta.AsSpan(i * dim, dim), constrained.AsSpan(i * outputs, outputs));
+            values[c] = constrained;
+            times[c] = (chain.WarmupTime, chain.SamplingTime);
+        }
+        return new Fit(model, new DrawSet(model.OutputNames, values),
+            result.Chains.Select(c => c.Statistics).ToArray(), result.Chains.Select(c => c.Adaptation).ToArray(),
+            settings, times, result.Chains.Sum(c => c.GradientEvaluations), result.Cancelled);
+    }
+}

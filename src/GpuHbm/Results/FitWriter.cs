@@ -1,0 +1,87 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace GpuHbm.Results;
+
+/// <summary>
+/// Writes a fit to a folder: summary.csv, draws.csv, sampler.csv and fit.json (formula, family,
+/// priors, seed, versions, adaptation, timings, diagnostics). Files are written to a temporary
+/// name and moved into place, so an interrupted write never leaves a truncated file.
+/// </summary>
+public static class FitWriter
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static void Write(Fit fit, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        try { Directory.CreateDirectory(directory); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new GpuHbmException($"cannot create the output folder '{directory}': {e.Message}"); }
+
+        WriteAtomically(Path.Combine(directory, "draws.csv"), w => DrawsCsvWriter.WriteDraws(fit.Draws, w));
+        WriteAtomically(Path.Combine(directory, "sampler.csv"), w => DrawsCsvWriter.WriteSamplerStatistics(fit.Statistics, w));
+        if (fit.Draws.CommonDrawCount >= 4)
+            WriteAtomically(Path.Combine(directory, "summary.csv"), w => fit.Summary.WriteCsv(w));
+        WriteAtomically(Path.Combine(directory, "fit.json"), w => w.Write(JsonSerializer.Serialize(Report(fit), Json)));
+    }
+
+    private static object Report(Fit fit)
+    {
+        var s = fit.Settings;
+        var o = s.Options;
+        var report = fit.Report;
+        return new
+        {
+            GpuhbmVersion = typeof(FitWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            Runtime = RuntimeInformation.FrameworkDescription,
+            Os = RuntimeInformation.OSDescription,
+            Machine = new { Cores = Environment.ProcessorCount },
+            CreatedUtc = DateTime.UtcNow.ToString("O"),
+            Data = new { Source = s.DataSource, RowsUsed = s.RowsUsed, RowsDropped = s.RowsDropped },
+            Formula = s.Formula,
+            Family = fit.Model.Spec.Family.Name,
+            Priors = fit.Model.Priors.Select(p => p.ToString()).ToArray(),
+            Parameters = fit.Draws.Names,
+            Sampler = new
+            {
+                Algorithm = "nuts",
+                Backend = "cpu",
+                o.Chains, o.Warmup, o.Draws, Seed = o.Seed, o.AdaptDelta, o.MaxDepth,
+            },
+            DrawsPerChain = Enumerable.Range(0, fit.Draws.ChainCount).Select(fit.Draws.DrawCount).ToArray(),
+            StoppedEarly = fit.StoppedEarly,
+            Adaptation = fit.Adaptation.Select((a, c) => new { Chain = c + 1, a.StepSize, a.InverseMetric }).ToArray(),
+            Timings = new
+            {
+                CompileSeconds = s.CompileTime.TotalSeconds,
+                TotalSeconds = s.TotalTime.TotalSeconds,
+                Chains = fit.ChainTimes.Select((t, c) => new { Chain = c + 1, WarmupSeconds = t.Warmup.TotalSeconds, SamplingSeconds = t.Sampling.TotalSeconds }).ToArray(),
+                GradientEvaluations = fit.GradientEvaluations,
+            },
+            Diagnostics = new
+            {
+                report.Divergences,
+                report.DivergencesPerChain,
+                MaxDepthHits = report.MaxDepthHits,
+                Ebfmi = report.EbfmiPerChain.Select(e => double.IsFinite(e) ? e : (double?)null).ToArray(),
+                report.Warnings,
+            },
+        };
+    }
+
+    private static void WriteAtomically(string path, Action<TextWriter> write)
+    {
+        string temp = path + ".partial";
+        try
+        {
+            using (var w = new StreamWriter(temp, false, new System.Text.UTF8Encoding(false), 1 << 16)) write(w);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GpuHbmException($"cannot write '{path}': {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using GpuHbm.Data;
+using GpuHbm.Results;
+using Xunit;
+
+namespace GpuHbm.Tests.Posteriors;
+
+/// <summary>
+/// End-to-end fits on the CPU backend against reference posteriors computed outside GpuHbm
+/// (posteriordb; long Stan runs), with the exact models and priors of fixtures/README.md.
+/// Every reported quantity of the reference is compared. Seeds are fixed, so a pass is repeatable.
+/// </summary>
+[Trait("Category", "Slow")]
+public class ReferencePosteriorTests
+{
+    private static Fit FitExample(string file, string formula, string family, string[] priors, int draws = 2500, double adaptDelta = 0.8) =>
+        Glmm.Fit(formula, DataTable.ReadCsv(TestPaths.ExampleData(file)), new FitOptions
+        {
+            Family = family, Priors = priors, Chains = 4, Warmup = 1000, Draws = draws, Seed = 20261122, AdaptDelta = adaptDelta,
+        });
+
+    /// <summary>All draws of one parameter, chains concatenated.</summary>
+    private static double[] Pooled(Fit fit, string name) => fit[name].SelectMany(c => c).ToArray();
+
+    private static double[] Combine(double[] a, double[] b, Func<double, double, double> f) => a.Select((x, i) => f(x, b[i])).ToArray();
+
+    private static void AssertAll(ReferencePosterior reference, Func<string, double[]> drawsOf, Fit fit, int maxDivergences = 0)
+    {
+        var failures = reference.Variables.Select(v => reference.Check(v, drawsOf(v))).Where(m => m is not null).ToList();
+        Assert.True(failures.Count == 0, $"{failures.Count} of {reference.Variables.Count()} quantities differ from the reference:\n" + string.Join("\n", failures));
+        Assert.True(fit.Report.Divergences <= maxDivergences, $"{fit.Report.Divergences} divergent transitions");
+    }
+
+    [Fact]
+    public void Eight_schools_noncentered_matches_posteriordb()
+    {
+        var fit = FitExample("eight_schools.csv", "y | se(sigma) ~ 1 + (1 | school)", "gaussian",
+            ["Intercept ~ normal(0, 5)", "sd ~ cauchy(0, 5)"], draws: 5000, adaptDelta: 0.95);
+        var reference = ReferencePosterior.Load("eight_schools_noncentered.csv");
+        var mu = Pooled(fit, "b_Intercept");
+        AssertAll(reference, v => v switch
+        {
+            "mu" => mu,
+            "tau" => Pooled(fit, "sd_school__Intercept"),
+            _ => Combine(mu, Pooled(fit, $"r_school[{v[6..^1]},Intercept]"), (a, b) => a + b), // theta[j]
+        }, fit, maxDivergences: 20); // the non-centered funnel neck: Stan too reports a few at adapt_delta 0.95
+    }
+
+    [Fact]
+    public void Sleepstudy_correlated_slopes_match_stan()
+    {
+        var fit = FitExample("sleepstudy.csv", "Reaction ~ 1 + Days + (1 + Days | Subject)", "gaussian",
+            ["Intercept ~ normal(250, 100)", "b ~ normal(0, 50)", "sigma ~ normal(0, 50)", "sd ~ normal(0, 50)", "cor ~ lkj(2)"]);
+        var reference = ReferencePosterior.Load("sleepstudy.csv");
+        var levels = fit.Model.RandomTerms[0].LevelNames;
+        AssertAll(reference, v => v switch
+        {
+            "b0" => Pooled(fit, "b_Intercept"),
+            "b1" => Pooled(fit, "b_Days"),
+            "sigma" => Pooled(fit, "sigma"),
+            "tau[1]" => Pooled(fit, "sd_Subject__Intercept"),
+            "tau[2]" => Pooled(fit, "sd_Subject__Days"),
+            "rho" => Pooled(fit, "cor_Subject__Intercept__Days"),
+            _ => UDraws(fit, levels, v),
+        }, fit);
+    }
+
+    /// <summary>u[j,k] = r_Subject[level j (sorted labels), k] with k = 1 Intercept, 2 Days.</summary>
+    private static double[] UDraws(Fit fit, IReadOnlyList<string> levels, string v)
+    {
+        var idx = v[2..^1].Split(',');
+        string level = levels[int.Parse(idx[0], System.Globalization.CultureInfo.InvariantCulture) - 1];
+        string coef = idx[1] == "1" ? "Intercept" : "Days";
+        return Pooled(fit, $"r_Subject[{level},{coef}]");
+    }
+
+    [Fact]
+    public void Radon_varying_intercept_and_slope_matches_stan()
+    {
+        var fit = FitExample("radon_mn.csv", "log_radon ~ 1 + floor + (1 + floor || county)", "gaussian",
+            ["Intercept ~ normal(0, 10)", "b ~ normal(0, 10)", "sigma ~ normal(0, 1)", "sd ~ normal(0, 1)"]);
+        var reference = ReferencePosterior.Load("radon_mn.csv");
+        var muAlpha = Pooled(fit, "b_Intercept");
+        var muBeta = Pooled(fit, "b_floor");
+        AssertAll(reference, v => v switch
+        {
+            "mu_alpha" => muAlpha,
+            "mu_beta" => muBeta,
+            "sigma_y" => Pooled(fit, "sigma"),
+            "sigma_alpha" => Pooled(fit, "sd_county__Intercept"),
+            "sigma_beta" => Pooled(fit, "sd_county__floor"),
+            _ when v.StartsWith("alpha[", StringComparison.Ordinal) => Combine(muAlpha, Pooled(fit, $"r_county[{v[6..^1]},Intercept]"), (a, b) => a + b),
+            _ => Combine(muBeta, Pooled(fit, $"r_county[{v[5..^1]},floor]"), (a, b) => a + b),
+        }, fit);
+    }
+
+    [Fact]
+    public void Cbpp_binomial_matches_stan()
+    {
+        var fit = FitExample("cbpp.csv", "incidence | trials(size) ~ period + (1 | herd)", "binomial",
+            ["Intercept ~ normal(0, 5)", "b ~ normal(0, 5)", "sd ~ normal(0, 2)"]);
+        var reference = ReferencePosterior.Load("cbpp.csv");
+        var tau = Pooled(fit, "sd_herd__Intercept");
+        AssertAll(reference, v => v switch
+        {
+            "b[1]" => Pooled(fit, "b_Intercept"),
+            "b[2]" => Pooled(fit, "b_period2"),
+            "b[3]" => Pooled(fit, "b_period3"),
+            "b[4]" => Pooled(fit, "b_period4"),
+            "tau" => tau,
+            _ => Combine(Pooled(fit, $"r_herd[{v[2..^1]},Intercept]"), tau, (r, t) => r / t), // z[j]
+        }, fit);
+    }
+}
