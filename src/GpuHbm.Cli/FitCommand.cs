@@ -13,6 +13,7 @@ internal static class FitCommand
         var formula = new Option<string>("--formula") { Description = "lme4/brms formula, e.g. \"Reaction ~ 1 + Days + (1 + Days | Subject)\".", Required = true };
         var family = new Option<string>("--family") { Description = "gaussian, bernoulli, binomial or poisson.", DefaultValueFactory = _ => "gaussian" };
         var prior = new Option<string[]>("--prior") { Description = "A prior, e.g. \"sd ~ normal(0, 50)\"; repeat for several.", AllowMultipleArgumentsPerToken = false };
+        var factor = new Option<string[]>("--factor") { Description = "Treat a numeric column as categorical (like R's factor()); repeat for several." };
         var chains = new Option<int>("--chains") { Description = "Number of chains.", DefaultValueFactory = _ => 4 };
         var warmup = new Option<int>("--warmup") { Description = "Warm-up iterations per chain.", DefaultValueFactory = _ => 1000 };
         var draws = new Option<int>("--draws") { Description = "Kept draws per chain.", DefaultValueFactory = _ => 1000 };
@@ -26,7 +27,7 @@ internal static class FitCommand
         var showGroups = new Option<bool>("--show-group-effects") { Description = "Also print the r_* rows in the summary." };
 
         var cmd = new Command("fit", "Fit a multilevel model with NUTS on the CPU backend.")
-        { data, formula, family, prior, chains, warmup, draws, seed, adaptDelta, maxDepth, outputDir, dropMissing, threads, quiet, showGroups };
+        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, outputDir, dropMissing, threads, quiet, showGroups };
 
         cmd.SetAction(parse =>
         {
@@ -37,6 +38,7 @@ internal static class FitCommand
                 {
                     Family = parse.GetValue(family) ?? "gaussian",
                     Priors = parse.GetValue(prior) ?? [],
+                    Factors = parse.GetValue(factor) ?? [],
                     Chains = parse.GetValue(chains),
                     Warmup = parse.GetValue(warmup),
                     Draws = parse.GetValue(draws),

@@ -13,6 +13,12 @@ public sealed record FitOptions
     /// <summary>Priors in brms-like syntax, e.g. "sd ~ normal(0, 50)"; the rest get defaults.</summary>
     public IReadOnlyList<string> Priors { get; init; } = [];
 
+    /// <summary>
+    /// Numeric columns to treat as categorical (treatment contrasts), like R's factor(): e.g. cbpp's
+    /// period, coded 1..4. Non-numeric columns and grouping factors are categorical anyway.
+    /// </summary>
+    public IReadOnlyList<string> Factors { get; init; } = [];
+
     public int Chains { get; init; } = 4;
     public int Warmup { get; init; } = 1000;
     public int Draws { get; init; } = 1000;

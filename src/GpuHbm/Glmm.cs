@@ -37,7 +37,10 @@ public static class Glmm
         if (options.DropMissing) data = MissingData.DropIncomplete(data, used, out dropped);
         else MissingData.EnsureComplete(data, used);
 
-        var spec = new ModelSpec(parsed, Family.Parse(options.Family), options.Priors.Select(PriorSpec.Parse).ToList());
+        foreach (var f in options.Factors)
+            if (!used.Contains(f))
+                throw new GpuHbmModelException($"--factor {f}: the formula does not use a column named '{f}'");
+        var spec = new ModelSpec(parsed, Family.Parse(options.Family), options.Priors.Select(PriorSpec.Parse).ToList(), options.Factors);
         var compile = Stopwatch.StartNew();
         var model = CompiledModel.Compile(spec, data);
         compile.Stop();

@@ -60,7 +60,7 @@ public class FitCommandTests : IDisposable
     public void Same_seed_gives_identical_draws_files()
     {
         string[] Args(string dir) => ["fit", "--data", TestPaths.ExampleData("cbpp.csv"), "--family", "binomial",
-            "--formula", "incidence | trials(size) ~ period + (1 | herd)", "--chains", "2", "--warmup", "100", "--draws", "50", "--seed", "3", "--output", dir, "--quiet"];
+            "--formula", "incidence | trials(size) ~ period + (1 | herd)", "--factor", "period", "--chains", "2", "--warmup", "100", "--draws", "50", "--seed", "3", "--output", dir, "--quiet"];
         var a = Path.Combine(_dir, "a");
         var b = Path.Combine(_dir, "b");
         Assert.Equal(0, Run(Args(a)).Code);

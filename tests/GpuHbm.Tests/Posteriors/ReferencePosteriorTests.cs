@@ -12,10 +12,10 @@ namespace GpuHbm.Tests.Posteriors;
 [Trait("Category", "Slow")]
 public class ReferencePosteriorTests
 {
-    private static Fit FitExample(string file, string formula, string family, string[] priors, int draws = 2500, double adaptDelta = 0.8) =>
+    private static Fit FitExample(string file, string formula, string family, string[] priors, int draws = 2500, double adaptDelta = 0.8, string[]? factors = null) =>
         Glmm.Fit(formula, DataTable.ReadCsv(TestPaths.ExampleData(file)), new FitOptions
         {
-            Family = family, Priors = priors, Chains = 4, Warmup = 1000, Draws = draws, Seed = 20261122, AdaptDelta = adaptDelta,
+            Family = family, Priors = priors, Factors = factors ?? [], Chains = 4, Warmup = 1000, Draws = draws, Seed = 20261122, AdaptDelta = adaptDelta,
         });
 
     /// <summary>All draws of one parameter, chains concatenated.</summary>
@@ -97,7 +97,7 @@ public class ReferencePosteriorTests
     public void Cbpp_binomial_matches_stan()
     {
         var fit = FitExample("cbpp.csv", "incidence | trials(size) ~ period + (1 | herd)", "binomial",
-            ["Intercept ~ normal(0, 5)", "b ~ normal(0, 5)", "sd ~ normal(0, 2)"]);
+            ["Intercept ~ normal(0, 5)", "b ~ normal(0, 5)", "sd ~ normal(0, 2)"], factors: ["period"]);
         var reference = ReferencePosterior.Load("cbpp.csv");
         var tau = Pooled(fit, "sd_herd__Intercept");
         AssertAll(reference, v => v switch
