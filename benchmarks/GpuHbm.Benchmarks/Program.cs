@@ -12,6 +12,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "radon") return RadonEndToEnd.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "density") return DensityThroughput.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
