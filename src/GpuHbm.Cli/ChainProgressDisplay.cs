@@ -17,6 +17,7 @@ internal sealed class ChainProgressDisplay : IProgress<ChainProgress>, IDisposab
     private readonly int[] _lastDecile;
     private readonly Task? _render;
     private readonly CancellationTokenSource _stop = new();
+    private volatile string? _notice;
 
     public ChainProgressDisplay(int chains, int warmup, int draws, TextWriter error)
     {
@@ -49,7 +50,7 @@ internal sealed class ChainProgressDisplay : IProgress<ChainProgress>, IDisposab
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .StartAsync(async ctx =>
             {
-                var tasks = Enumerable.Range(0, _latest.Length).Select(c => ctx.AddTask($"chain {c + 1}", maxValue: _total)).ToArray();
+                var tasks = Enumerable.Range(0, _latest.Length).Select(c => ctx.AddTask($"chain {c + 1,-3} waiting  div {0,-5}", maxValue: _total)).ToArray();
                 while (true)
                 {
                     bool stopping = _stop.IsCancellationRequested;
@@ -59,7 +60,7 @@ internal sealed class ChainProgressDisplay : IProgress<ChainProgress>, IDisposab
                         lock (_latest) latest = _latest[c];
                         if (latest is not { } p) continue;
                         tasks[c].Value = p.Iteration;
-                        tasks[c].Description = $"chain {c + 1} {(p.Phase == SamplerPhase.Warmup ? "warm-up " : "sampling")} div {p.Divergences}";
+                        tasks[c].Description = $"chain {c + 1,-3} {(_notice is not null ? "stopping" : p.Phase == SamplerPhase.Warmup ? "warm-up " : "sampling")} div {p.Divergences,-5}";
                     }
                     if (stopping) break;
                     try { await Task.Delay(200, _stop.Token); } catch (OperationCanceledException) { }
@@ -67,11 +68,24 @@ internal sealed class ChainProgressDisplay : IProgress<ChainProgress>, IDisposab
             });
     }
 
+    /// <summary>
+    /// Marks the live rows as stopping and keeps the notice to print when the display closes
+    /// (writing beside a live display garbles it); false when there is no live display.
+    /// </summary>
+    public bool Notify(string notice)
+    {
+        if (_render is null) return false;
+        _notice = notice;
+        return true;
+    }
+
     /// <summary>Stops the live display after a final refresh.</summary>
     public void Complete()
     {
+        if (_stop.IsCancellationRequested) return;
         _stop.Cancel();
         _render?.Wait();
+        if (_notice is { } notice) _plain.WriteLine(notice + ".");
     }
 
     public void Dispose()

@@ -14,6 +14,11 @@ internal static class ConsoleReport
             output.WriteLine($"only {fit.Draws.CommonDrawCount} draws per chain: too few to summarize.");
             return;
         }
+        var missing = Enumerable.Range(0, fit.Draws.ChainCount).Where(c => fit.Draws.DrawCount(c) == 0).ToList();
+        if (missing.Count > 0)
+            output.WriteLine($"note: chain(s) {string.Join(", ", missing.Select(c => c + 1))} stopped before sampling; the summary uses the other chains, each cut to {fit.Draws.CommonDrawCount} draws.");
+        else if (fit.StoppedEarly)
+            output.WriteLine($"note: the summary uses the first {fit.Draws.CommonDrawCount} draws of every chain (the length all reached).");
         output.Write(fit.Summary.ToText(showGroupEffects));
         output.WriteLine();
         output.WriteLine(fit.Report.ToText());

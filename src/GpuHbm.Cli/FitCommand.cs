@@ -61,11 +61,13 @@ internal static class FitCommand
     private static int Execute(string formula, DataTable table, FitOptions options, string? outputDir, bool quiet, bool showGroups, TextWriter output, TextWriter error)
     {
         using var cts = new CancellationTokenSource();
+        ChainProgressDisplay? display = null;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             if (cts.IsCancellationRequested) return; // a second Ctrl-C ends the process
             e.Cancel = true;
-            error.WriteLine("\nstopping: finishing the current iterations and keeping the draws so far (Ctrl-C again to abort)...");
+            const string notice = "stopping: finishing the current iterations and keeping the draws so far (Ctrl-C again to abort)";
+            if (display is null || !display.Notify(notice)) error.WriteLine("\n" + notice + "...");
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
@@ -76,15 +78,16 @@ internal static class FitCommand
             output.WriteLine($"gpuhbm fit: {formula}  [{options.Family}]  {table.RowCount} rows from {table.Source}");
             output.WriteLine($"NUTS on the CPU backend: {options.Chains} chains x ({options.Warmup} warm-up + {options.Draws} draws), seed {seed}");
 
-            using var display = quiet ? null : new ChainProgressDisplay(options.Chains, options.Warmup, options.Draws, error);
+            display = quiet ? null : new ChainProgressDisplay(options.Chains, options.Warmup, options.Draws, error);
+            using var displayScope = display;
             var fit = Glmm.Fit(formula, table, options with { Progress = display }, cts.Token);
             display?.Complete();
 
             ConsoleReport.Print(fit, output, showGroups);
             if (outputDir is not null)
             {
-                fit.Save(outputDir);
-                output.WriteLine($"wrote {Path.Combine(outputDir, "summary.csv")}, draws.csv, sampler.csv and fit.json");
+                var files = fit.Save(outputDir);
+                output.WriteLine($"wrote {string.Join(", ", files.Select(f => Path.Combine(outputDir, f)))}");
             }
             if (fit.StoppedEarly)
             {

@@ -3,7 +3,8 @@ namespace GpuHbm.Results;
 /// <summary>
 /// Posterior draws on the constrained (reported) scale: for each chain, a row-major block of
 /// draws × parameters. Chains may hold different numbers of draws when a run was stopped
-/// early; <see cref="CommonDrawCount"/> is the length every chain reached.
+/// early: diagnostics then use the chains that hold draws (<see cref="SummarizedChains"/>),
+/// each truncated to <see cref="CommonDrawCount"/>, the length all of those reached.
 /// </summary>
 public sealed class DrawSet
 {
@@ -19,8 +20,11 @@ public sealed class DrawSet
     /// <summary>Draws kept in <paramref name="chain"/>.</summary>
     public int DrawCount(int chain) => _counts[chain];
 
-    /// <summary>The smallest draw count over chains: what diagnostics use.</summary>
-    public int CommonDrawCount => _counts.Length == 0 ? 0 : _counts.Min();
+    /// <summary>The chains that hold at least one draw (all of them unless a run was stopped early).</summary>
+    public IReadOnlyList<int> SummarizedChains => Enumerable.Range(0, _counts.Length).Where(c => _counts[c] > 0).ToArray();
+
+    /// <summary>The smallest draw count over the chains that hold draws: what diagnostics use.</summary>
+    public int CommonDrawCount => _counts.Where(n => n > 0).DefaultIfEmpty(0).Min();
 
     /// <summary>Total draws over all chains.</summary>
     public int TotalDrawCount => _counts.Sum();
@@ -46,19 +50,21 @@ public sealed class DrawSet
     public ReadOnlySpan<double> Draw(int chain, int draw) => _values[chain].AsSpan(draw * ParameterCount, ParameterCount);
 
     /// <summary>
-    /// The draws of one parameter as [chain][iteration], truncated to <see cref="CommonDrawCount"/>
-    /// so that convergence diagnostics see equal-length chains.
+    /// The draws of one parameter as [chain][iteration] over <see cref="SummarizedChains"/>,
+    /// truncated to <see cref="CommonDrawCount"/> so that convergence diagnostics see
+    /// equal-length chains.
     /// </summary>
     public double[][] Chains(int parameter)
     {
         int n = CommonDrawCount, p = ParameterCount;
-        var result = new double[ChainCount][];
-        for (int c = 0; c < ChainCount; c++)
+        var chains = SummarizedChains;
+        var result = new double[chains.Count][];
+        for (int k = 0; k < chains.Count; k++)
         {
             var row = new double[n];
-            var src = _values[c];
+            var src = _values[chains[k]];
             for (int i = 0; i < n; i++) row[i] = src[i * p + parameter];
-            result[c] = row;
+            result[k] = row;
         }
         return result;
     }

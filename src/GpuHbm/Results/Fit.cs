@@ -47,7 +47,8 @@ public sealed class Fit
     public double[][] this[string parameter] => Draws.Chains(parameter);
 
     /// <summary>Writes summary.csv, draws.csv, sampler.csv and fit.json into <paramref name="directory"/>.</summary>
-    public void Save(string directory) => FitWriter.Write(this, directory);
+    /// <returns>The names of the files written (summary.csv is left out when there are too few draws).</returns>
+    public IReadOnlyList<string> Save(string directory) => FitWriter.Write(this, directory);
 
     internal static Fit FromSampler(CompiledModel model, SamplerResult result, FitSettings settings)
     {

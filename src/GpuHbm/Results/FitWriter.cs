@@ -13,7 +13,8 @@ public static class FitWriter
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static void Write(Fit fit, string directory)
+    /// <returns>The names of the files written.</returns>
+    public static IReadOnlyList<string> Write(Fit fit, string directory)
     {
         ArgumentNullException.ThrowIfNull(fit);
         try { Directory.CreateDirectory(directory); }
@@ -22,9 +23,15 @@ public static class FitWriter
 
         WriteAtomically(Path.Combine(directory, "draws.csv"), w => DrawsCsvWriter.WriteDraws(fit.Draws, w));
         WriteAtomically(Path.Combine(directory, "sampler.csv"), w => DrawsCsvWriter.WriteSamplerStatistics(fit.Statistics, w));
+        var written = new List<string> { "draws.csv", "sampler.csv" };
         if (fit.Draws.CommonDrawCount >= 4)
+        {
             WriteAtomically(Path.Combine(directory, "summary.csv"), w => fit.Summary.WriteCsv(w));
+            written.Insert(0, "summary.csv");
+        }
         WriteAtomically(Path.Combine(directory, "fit.json"), w => w.Write(JsonSerializer.Serialize(Report(fit), Json)));
+        written.Add("fit.json");
+        return written;
     }
 
     private static object Report(Fit fit)

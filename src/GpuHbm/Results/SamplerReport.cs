@@ -57,5 +57,5 @@ public sealed class SamplerReport
     /// <summary>Two lines: divergences, saturation and E-BFMI.</summary>
     public string ToText() =>
         $"divergences: {Divergences}; max tree depth ({MaxDepth}) hits: {MaxDepthHits}; E-BFMI per chain: " +
-        string.Join(", ", EbfmiPerChain.Select(e => e.ToString("F2", CultureInfo.InvariantCulture)));
+        string.Join(", ", EbfmiPerChain.Select(e => double.IsNaN(e) ? "NA" : e.ToString("F2", CultureInfo.InvariantCulture)));
 }
