@@ -261,6 +261,19 @@ public abstract class DeviceGlmmDensitySuite(ITestOutputHelper output)
         }
     }
 
+    protected void A_term_with_more_than_eight_effects_matches_the_CPU_reference()
+    {
+        // K = 10 > 8 compiles glmm.cl a second time with -D GLMM_MAX_K=10.
+        var model = Compile("yg ~ 1 + x1 + (1 + x1 * x2 * f | g)", Family.Gaussian, SyntheticData.Value, "cor ~ lkj(1.5)");
+        Assert.True(model.RandomTerms[0].K > 8);
+        using var density = new DeviceGlmmDensity(Accelerator, model, 3);
+        var mask = Mask(3);
+        var pos = Positions(model.Dimension, 3, 23, 0.4);
+        var (lp, grad) = RunDevice(density, pos, mask);
+        double worst = Compare(model, pos, mask, lp, grad, $"K = {model.RandomTerms[0].K}");
+        Output.WriteLine($"K = {model.RandomTerms[0].K}: worst relative difference {worst:E2}");
+    }
+
     private static long[] Bits(double[] v) => v.Select(BitConverter.DoubleToInt64Bits).ToArray();
 
     protected void Overflow_gives_negative_infinity()
@@ -338,6 +351,7 @@ public class OpenClDeviceGlmmDensityTests(ITestOutputHelper output) : DeviceGlmm
     [OpenClFact] public void Real_data() => Real_data_sets_match_the_CPU_reference();
     [OpenClFact] public void Tiling() => Tiles_give_the_same_result_as_one_tile_bit_for_bit();
     [OpenClFact] public void Chain_independence() => A_chain_gives_the_same_bits_whatever_the_other_chains();
+    [OpenClFact] public void Large_K() => A_term_with_more_than_eight_effects_matches_the_CPU_reference();
     [OpenClFact] public void Overflow() => Overflow_gives_negative_infinity();
     [OpenClFact] public void Timing() => Radon_timing();
     [OpenClFact] public void Arguments() => Arguments_are_checked();
@@ -352,6 +366,7 @@ public class CudaDeviceGlmmDensityTests(ITestOutputHelper output) : DeviceGlmmDe
     [CudaFact] public void Real_data() => Real_data_sets_match_the_CPU_reference();
     [CudaFact] public void Tiling() => Tiles_give_the_same_result_as_one_tile_bit_for_bit();
     [CudaFact] public void Chain_independence() => A_chain_gives_the_same_bits_whatever_the_other_chains();
+    [CudaFact] public void Large_K() => A_term_with_more_than_eight_effects_matches_the_CPU_reference();
     [CudaFact] public void Overflow() => Overflow_gives_negative_infinity();
     [CudaFact] public void Timing() => Radon_timing();
     [CudaFact] public void Arguments() => Arguments_are_checked();
