@@ -450,7 +450,7 @@ KERNEL void glmm_finish(int C, int D, int N, int P, int T, int S, int sigmaOff, 
     {
         GLOBAL const int* tm = terms + tt * GLMM_TERM_FIELDS;
         int k = tm[T_K], J = tm[T_J], corr = tm[T_CORR];
-        int nacc = k + k * (k + 1) / 2 + 1;
+        int nacc = corr != 0 ? k + k * (k + 1) / 2 + 1 : k + 1;   /* uncorrelated: no dlp/dL */
         int zzi = nacc - 1;
         GLOBAL const double* sd = hc + tm[T_HYPER];
         GLOBAL const double* l = sd + k;
