@@ -24,6 +24,14 @@ internal static class ClangCudaCheck
         __device__ inline double log(double x) { return __nv_log(x); }
         __device__ inline double cos(double x) { return __nv_cos(x); }
         __device__ inline double sin(double x) { return __nv_sin(x); }
+        extern "C" __device__ double __nv_exp(double);
+        extern "C" __device__ double __nv_tanh(double);
+        extern "C" __device__ double __nv_fabs(double);
+        extern "C" __device__ double __nv_longlong_as_double(long long);
+        __device__ inline double exp(double x) { return __nv_exp(x); }
+        __device__ inline double tanh(double x) { return __nv_tanh(x); }
+        __device__ inline double fabs(double x) { return __nv_fabs(x); }
+        __device__ inline double __longlong_as_double(long long x) { return __nv_longlong_as_double(x); }
         __device__ void __syncthreads() __asm("llvm.nvvm.barrier0");
 
         """;
