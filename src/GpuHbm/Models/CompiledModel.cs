@@ -156,6 +156,15 @@ public sealed class CompiledModel : IBatchedDensity
 
     internal int BlockRows => _density.BlockRows;
 
+    /// <summary>The resolved priors by role (per column of X, sigma, per term sd and LKJ), for device densities.</summary>
+    internal PriorSet PriorSet => _priors;
+
+    /// <summary>The data-only constant of the log density (likelihood normalizing constants, z prior), for device densities.</summary>
+    internal double DensityConstant => _density.Constant;
+
+    /// <summary>The response family's kind.</summary>
+    internal FamilyKind FamilyKind => Spec.Family.Kind;
+
     /// <inheritdoc/>
     public void Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains) =>
         _density.Evaluate(positions, logDensity, gradient, chains);

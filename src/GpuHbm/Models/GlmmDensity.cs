@@ -49,6 +49,9 @@ internal sealed partial class GlmmDensity
     public int Dimension => _dim;
     public int BlockRows => _blockRows;
 
+    /// <summary>The data-only constant of the log density: likelihood normalizing constants and the z prior's.</summary>
+    public double Constant => _constant;
+
     /// <summary>Rows × chains above which blocks are evaluated with Parallel.For.</summary>
     public long ParallelThresholdRows { get; set; } = 50_000;
 

@@ -82,6 +82,9 @@ public sealed class PriorDistribution
     /// <summary>−log P(X ≥ 0): added to the log density when the parameter is constrained positive.</summary>
     public double LogHalfNormalizer { get; }
 
+    /// <summary>The log normalizing constant <see cref="LogDensity"/> adds (0 for flat and lkj); for device densities.</summary>
+    internal double LogNormalizingConstant => _logConst;
+
     /// <summary>True for a distribution on the whole real line (usable on b and Intercept).</summary>
     public bool IsUnbounded => Kind is PriorDistributionKind.Normal or PriorDistributionKind.StudentT
         or PriorDistributionKind.Cauchy or PriorDistributionKind.Flat;
