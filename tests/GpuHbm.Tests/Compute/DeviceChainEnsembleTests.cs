@@ -480,6 +480,49 @@ public class DeviceChainEnsembleTests(ITestOutputHelper output)
             output.WriteLine($"N={p.N}: {p.Bytes:F0} B per iteration, {p.LeapfrogsPerIteration:F1} leapfrog steps per chain per iteration");
     }
 
+    /// <summary>
+    /// Posterior means of a device fit against a CPU fit of the same model and seed, in units of the CPU posterior sd.
+    /// Tolerance 0.2 sd: each run's Monte Carlo standard error of a mean is sd/√ESS; with ESS ≳ 200 per run that is
+    /// ≤ 0.07 sd, so the difference of two runs has sd ≤ 0.1 and 0.2 sd is a 2σ-to-3σ band (the runs share their
+    /// initial points and random numbers, which only makes them closer).
+    /// </summary>
+    private void AssertSamePosterior(GpuHbm.Results.Fit cpu, GpuHbm.Results.Fit device, IEnumerable<string> parameters, double tolerance)
+    {
+        foreach (var name in parameters)
+        {
+            var a = cpu.Summary[name];
+            var b = device.Summary[name];
+            double z = Math.Abs(a.Mean - b.Mean) / a.Sd;
+            output.WriteLine($"{name}: cpu {a.Mean:G5} (sd {a.Sd:G3}, ess {a.EssBulk:F0}), device {b.Mean:G5} (ess {b.EssBulk:F0}): {z:F3} sd apart");
+            Assert.True(z <= tolerance, $"{name}: {z:F3} posterior sd apart");
+        }
+    }
+
+    [OpenClFact]
+    public void NUTS_on_OpenCL_with_the_GLMM_device_density_matches_a_CPU_run_on_sleepstudy()
+    {
+        var data = GpuHbm.Data.DataTable.ReadCsv(TestPaths.ExampleData("sleepstudy.csv"));
+        const string formula = "Reaction ~ 1 + Days + (1 + Days | Subject)";
+        var options = new FitOptions { Chains = 4, Warmup = 150, Draws = 150, Seed = 3, Sampler = "nuts" };
+        var cpu = Glmm.Fit(formula, data, options with { Backend = "cpu" });
+        var device = Glmm.Fit(formula, data, options with { Backend = "opencl" });
+        Assert.Equal(BackendKind.OpenCl, device.Settings.Backend!.Backend);
+        AssertSamePosterior(cpu, device, ["b_Intercept", "b_Days", "sd_Subject__Intercept", "sd_Subject__Days", "sigma"], 0.2);
+    }
+
+    [OpenClFact]
+    public void ChEES_on_OpenCL_with_the_GLMM_device_density_matches_a_CPU_run_on_radon()
+    {
+        var data = GpuHbm.Data.DataTable.ReadCsv(TestPaths.ExampleData("radon_mn.csv"));
+        const string formula = "log_radon ~ 1 + floor + (1 | county)";
+        var options = new FitOptions { Chains = 32, Warmup = 300, Draws = 60, Seed = 5, Sampler = "chees" };
+        var cpu = Glmm.Fit(formula, data, options with { Backend = "cpu" });
+        var device = Glmm.Fit(formula, data, options with { Backend = "opencl" });
+        Assert.True(device.Summary.HasNestedRhat);
+        Assert.Equal(4, device.Summary.Superchains);
+        AssertSamePosterior(cpu, device, ["b_Intercept", "b_floor", "sd_county__Intercept", "sigma"], 0.2);
+    }
+
     /// <summary>One-time traffic of building an ensemble: chain ids, the zero/one rows, evaluation counters, the first mask.</summary>
     private static long DeviceSetupBytes(int chains, int dim) => 4L * chains + 8L * chains + 4L * chains + 16L * dim;
 
