@@ -134,3 +134,246 @@ KERNEL void philox_blocks(int n, GLOBAL const u32* input, GLOBAL u32* output)
     output[4 * i + 2] = x.x2;
     output[4 * i + 3] = x.x3;
 }
+
+/* ======================================================================================
+ * The device chain ensemble (Compute/DeviceChainEnsemble.cs): one kernel per operation of
+ * IChainEnsemble. Every slot is its own C x D buffer; mask[c] != 0 marks an active chain and
+ * a kernel writes nothing for an inactive one. Per-chain reductions (ens_dot, ens_leapfrog_end)
+ * take one group per chain and reduce with a fixed-shape tree of GROUP_SIZE work-items, so the
+ * bits depend only on the inputs and the (fixed) group size. No atomics anywhere.
+ * Finiteness is tested as x - x == 0 (false for +-inf and NaN; contraction and fast-math are off),
+ * and -infinity is passed in by the host (neg_inf), which keeps the text dialect-neutral.
+ * ====================================================================================== */
+
+#define ENS_FINITE(x) ((x) - (x) == 0.0)
+
+/* dst[c,:] = src[c,:] for active chains. */
+KERNEL void ens_copy(int C, int D, GLOBAL double* dst, GLOBAL const double* src, GLOBAL const int* mask)
+{
+    u64 i = GLOBAL_ID;
+    if (i >= (u64)C * (u64)D) return;
+    int c = (int)(i / (u64)D);
+    if (mask[c] == 0) return;
+    dst[i] = src[i];
+}
+
+/* dst[c,:] = a[c,:] + b[c,:] for active chains; dst may be a or b. */
+KERNEL void ens_add(int C, int D, GLOBAL double* dst, GLOBAL const double* a, GLOBAL const double* b, GLOBAL const int* mask)
+{
+    u64 i = GLOBAL_ID;
+    if (i >= (u64)C * (u64)D) return;
+    int c = (int)(i / (u64)D);
+    if (mask[c] == 0) return;
+    dst[i] = a[i] + b[i];
+}
+
+/* dst[c,:] = alpha * a[c,:] + beta * b[c,:] for active chains; dst may be a or b. */
+KERNEL void ens_combine(int C, int D, GLOBAL double* dst, GLOBAL const double* a, double alpha,
+                        GLOBAL const double* b, double beta, GLOBAL const int* mask)
+{
+    u64 i = GLOBAL_ID;
+    if (i >= (u64)C * (u64)D) return;
+    int c = (int)(i / (u64)D);
+    if (mask[c] == 0) return;
+    dst[i] = alpha * a[i] + beta * b[i];
+}
+
+/* dst[c,:] = row for active chains (row has D elements). */
+KERNEL void ens_broadcast(int C, int D, GLOBAL double* dst, GLOBAL const double* row, GLOBAL const int* mask)
+{
+    u64 i = GLOBAL_ID;
+    if (i >= (u64)C * (u64)D) return;
+    int c = (int)(i / (u64)D);
+    if (mask[c] == 0) return;
+    dst[i] = row[i - (u64)c * (u64)D];
+}
+
+/*
+ * Momentum draw for active chains: p[c,d] = z[c,d] / sqrt(minv[c,d]) with z element d of
+ * Philox.Normals(seed, chain_ids[c], counter, purpose): block index d/2, r*cos(t) for even d and
+ * r*sin(t) for odd d. One work-item per pair of elements: C * ceil(D/2) work-items.
+ */
+KERNEL void ens_momentum(int C, int D, u64 seed, u32 counter, u32 purpose, GLOBAL const u32* chain_ids,
+                         GLOBAL const double* minv, GLOBAL const int* mask, GLOBAL double* p)
+{
+    u64 pairs = (u64)((D + 1) / 2);
+    u64 i = GLOBAL_ID;
+    if (i >= (u64)C * pairs) return;
+    int c = (int)(i / pairs);
+    if (mask[c] == 0) return;
+    int k = (int)(i - (u64)c * pairs);
+    double r, t;
+    philox_polar(philox_draw(seed, chain_ids[c], counter, purpose, (u32)k), &r, &t);
+    int d = 2 * k;
+    u64 base = (u64)c * (u64)D;
+    p[base + d] = (r * cos(t)) / sqrt(minv[base + d]);
+    if (d + 1 < D) p[base + d + 1] = (r * sin(t)) / sqrt(minv[base + d + 1]);
+}
+
+/*
+ * out[offset + c] = scale * sum_d (a[c,d] * w[c,d]) * b[c,d] for active chains, with w = minv when
+ * weighted != 0 and w = 1 (the term a * b) otherwise. One group per chain (launch exactly C groups,
+ * GROUP_SIZE a power of two, GROUP_SIZE doubles of dynamic local memory): work-item t sums
+ * d = t, t + G, ... in increasing order, then the tree halves (partial[t] += partial[t + s]).
+ */
+KERNEL void ens_dot(int C, int D, GLOBAL const double* a, GLOBAL const double* b, GLOBAL const double* minv, int weighted,
+                    double scale, GLOBAL const int* mask, GLOBAL double* out, int offset DYNAMIC_LOCAL(double, partial))
+{
+    DECLARE_DYNAMIC_LOCAL(double, partial);
+    int c = (int)GROUP_ID;
+    int t = LOCAL_ID;
+    int G = GROUP_SIZE;
+    if (c >= C || mask[c] == 0) return; /* uniform over the group */
+    u64 base = (u64)c * (u64)D;
+    double acc = 0.0;
+    if (weighted != 0)
+        for (int d = t; d < D; d += G) acc = acc + a[base + d] * minv[base + d] * b[base + d];
+    else
+        for (int d = t; d < D; d += G) acc = acc + a[base + d] * b[base + d];
+    partial[t] = acc;
+    BARRIER;
+    for (int s = G / 2; s > 0; s >>= 1)
+    {
+        if (t < s) partial[t] = partial[t] + partial[t + s];
+        BARRIER;
+    }
+    if (t == 0) out[offset + c] = scale * partial[0];
+}
+
+/*
+ * First half of a leapfrog step for running chains (LeapfrogIntegrator.BeginStep):
+ * p <- p + (eps/2) * g; q <- q + (eps * minv) * p.
+ */
+KERNEL void ens_leapfrog_begin(int C, int D, GLOBAL double* q, GLOBAL double* p, GLOBAL const double* g,
+                               GLOBAL const double* minv, GLOBAL const double* eps, GLOBAL const int* running)
+{
+    u64 i = GLOBAL_ID;
+    if (i >= (u64)C * (u64)D) return;
+    int c = (int)(i / (u64)D);
+    if (running[c] == 0) return;
+    double e = eps[c];
+    double h = 0.5 * e;
+    double pi = p[i] + h * g[i];
+    p[i] = pi;
+    q[i] = q[i] + e * minv[i] * pi;
+}
+
+/*
+ * Second half of a leapfrog step for running chains, after the density wrote g and lp_in
+ * (LeapfrogIntegrator.EndStep): p <- p + (eps/2) * g, kinetic energy 0.5 * sum (p * minv) * p by the
+ * fixed tree into out[C + c], one gradient evaluation counted, and the log density into out[c] with
+ * the device-side stop: where lp_in or any gradient component is not finite, out[c] = -inf and running = 0, so later steps skip the chain
+ * without a host round trip. One group per chain, as ens_dot.
+ */
+KERNEL void ens_leapfrog_end(int C, int D, GLOBAL double* p, GLOBAL const double* g, GLOBAL const double* minv,
+                             GLOBAL const double* eps, GLOBAL int* running, GLOBAL const double* lp_in,
+                             GLOBAL double* out, GLOBAL u64* evaluations, double neg_inf
+                             DYNAMIC_LOCAL(double, partial))
+{
+    DECLARE_DYNAMIC_LOCAL(double, partial);
+    int c = (int)GROUP_ID;
+    int t = LOCAL_ID;
+    int G = GROUP_SIZE;
+    if (c >= C || running[c] == 0) return; /* uniform over the group */
+    u64 base = (u64)c * (u64)D;
+    double h = 0.5 * eps[c];
+    double acc = 0.0, bad = 0.0;
+    for (int d = t; d < D; d += G)
+    {
+        double gi = g[base + d];
+        double pi = p[base + d] + h * gi;
+        p[base + d] = pi;
+        acc = acc + pi * minv[base + d] * pi;
+        if (!ENS_FINITE(gi)) bad = 1.0;
+    }
+    partial[t] = acc;
+    BARRIER;
+    for (int s = G / 2; s > 0; s >>= 1)
+    {
+        if (t < s) partial[t] = partial[t] + partial[t + s];
+        BARRIER;
+    }
+    double twice_kinetic = partial[0];
+    BARRIER;
+    partial[t] = bad;
+    BARRIER;
+    for (int s = G / 2; s > 0; s >>= 1)
+    {
+        if (t < s) partial[t] = partial[t] + partial[t + s];
+        BARRIER;
+    }
+    if (t == 0)
+    {
+        evaluations[c] = evaluations[c] + 1;
+        out[C + c] = 0.5 * twice_kinetic;
+        double lp = lp_in[c];
+        if (!ENS_FINITE(lp) || partial[0] != 0.0)
+        {
+            lp = neg_inf;
+            running[c] = 0;
+        }
+        out[c] = lp;
+    }
+}
+
+/*
+ * After a plain density evaluation: counts one gradient evaluation per active chain and sets
+ * lp = -inf where lp or any gradient component is not finite. One work-item per chain.
+ */
+KERNEL void ens_check_finite(int C, int D, GLOBAL const double* g, GLOBAL double* lp, GLOBAL const int* mask,
+                             GLOBAL u64* evaluations, double neg_inf)
+{
+    u64 c = GLOBAL_ID;
+    if (c >= (u64)C || mask[c] == 0) return;
+    evaluations[c] = evaluations[c] + 1;
+    int ok = ENS_FINITE(lp[c]);
+    GLOBAL const double* gc = g + c * (u64)D;
+    for (int d = 0; d < D && ok; d++) ok = ENS_FINITE(gc[d]);
+    if (!ok) lp[c] = neg_inf;
+}
+
+/*
+ * Weights of the cross-chain moments: w_out[c] = w[c] for an active chain with a finite positive
+ * weight and a finite row of x, else 0. One work-item per chain.
+ */
+KERNEL void ens_row_weights(int C, int D, GLOBAL const double* x, GLOBAL const double* w, GLOBAL const int* mask,
+                            GLOBAL double* w_out)
+{
+    u64 c = GLOBAL_ID;
+    if (c >= (u64)C) return;
+    double wc = w[c];
+    int ok = mask[c] != 0 && wc > 0.0 && ENS_FINITE(wc);
+    GLOBAL const double* xc = x + c * (u64)D;
+    for (int d = 0; d < D && ok; d++) ok = ENS_FINITE(xc[d]);
+    w_out[c] = ok ? wc : 0.0;
+}
+
+/*
+ * Cross-chain weighted sums, chains in increasing order (as CpuChainEnsemble):
+ * out[i] = sum_c w_c x[c,i], out[D + i] = sum_c (w_c x[c,i]) x[c,i] for i < D, out[2D] = sum_c w_c,
+ * over chains with w_c > 0. D + 1 work-items.
+ */
+KERNEL void ens_moments(int C, int D, GLOBAL const double* x, GLOBAL const double* w, GLOBAL double* out)
+{
+    u64 i = GLOBAL_ID;
+    if (i > (u64)D) return;
+    if (i == (u64)D)
+    {
+        double total = 0.0;
+        for (int c = 0; c < C; c++) if (w[c] > 0.0) total = total + w[c];
+        out[2 * D] = total;
+        return;
+    }
+    double s = 0.0, ss = 0.0;
+    for (int c = 0; c < C; c++)
+    {
+        double wc = w[c];
+        if (!(wc > 0.0)) continue;
+        double xi = x[(u64)c * (u64)D + i];
+        double wx = wc * xi;
+        s = s + wx;
+        ss = ss + wx * xi;
+    }
+    out[i] = s;
+    out[D + i] = ss;
+}

@@ -17,6 +17,8 @@
 #define PURPOSE_MULTINOMIAL_SELECTION 4u
 #define PURPOSE_STEP_JITTER 5u
 #define PURPOSE_SIMULATION 6u
+#define PURPOSE_STEP_SIZE_SEARCH 7u
+#define PURPOSE_METROPOLIS_ACCEPTANCE 8u
 
 typedef struct { u32 x0, x1, x2, x3; } philox4x32;
 

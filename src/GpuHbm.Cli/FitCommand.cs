@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using GpuHbm.Data;
+using GpuHbm.Sampling;
 
 namespace GpuHbm.Cli;
 
@@ -25,9 +26,14 @@ internal static class FitCommand
         var threads = new Option<int?>("--threads") { Description = "Chains run at once (default: one per core)." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display." };
         var showGroups = new Option<bool>("--show-group-effects") { Description = "Also print the r_* rows in the summary." };
+        var backend = new Option<string>("--backend") { Description = "auto (CUDA, else an OpenCL GPU, else the CPU), cpu, opencl or cuda.", DefaultValueFactory = _ => "auto" };
+        var device = new Option<int?>("--device") { Description = "Device index within the backend, as `gpuhbm devices` lists them." };
+        var sampler = new Option<string>("--sampler") { Description = "nuts (per-chain NUTS) or chees (ChEES-HMC, all chains in lockstep).", DefaultValueFactory = _ => "nuts" };
+        var superchains = new Option<int?>("--superchains") { Description = $"ChEES: number of superchains for nested R-hat (default: superchains of {FitOptions.DefaultSuperchainSize} chains)." };
 
-        var cmd = new Command("fit", "Fit a multilevel model with NUTS on the CPU backend.")
-        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, outputDir, dropMissing, threads, quiet, showGroups };
+        var cmd = new Command("fit", "Fit a multilevel model with NUTS or ChEES-HMC on the CPU, an OpenCL device or a CUDA GPU.")
+        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, outputDir, dropMissing, threads, quiet, showGroups,
+          backend, device, sampler, superchains };
 
         cmd.SetAction(parse =>
         {
@@ -47,6 +53,10 @@ internal static class FitCommand
                     MaxDepth = parse.GetValue(maxDepth),
                     DropMissing = parse.GetValue(dropMissing),
                     MaxParallelism = parse.GetValue(threads),
+                    Backend = parse.GetValue(backend) ?? "auto",
+                    Device = parse.GetValue(device),
+                    Sampler = (parse.GetValue(sampler) ?? "nuts").ToLowerInvariant(),
+                    Superchains = parse.GetValue(superchains),
                 };
                 return Execute(parse.GetRequiredValue(formula), table, options, parse.GetValue(outputDir), parse.GetValue(quiet), parse.GetValue(showGroups), output, error);
             }
@@ -75,15 +85,26 @@ internal static class FitCommand
         {
             ulong seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL;
             options = options with { Seed = seed };
+            if (options.Sampler is not ("nuts" or "chees")) throw new GpuHbmException($"unknown sampler '{options.Sampler}' (use nuts or chees)");
+            var backend = Compute.BackendSelection.Select(options.Backend, options.Device);
+            string samplerName = options.Sampler == "chees" ? "ChEES-HMC" : "NUTS";
             output.WriteLine($"gpuhbm fit: {formula}  [{options.Family}]  {table.RowCount} rows from {table.Source}");
-            output.WriteLine($"NUTS on the CPU backend: {options.Chains} chains x ({options.Warmup} warm-up + {options.Draws} draws), seed {seed}");
+            output.WriteLine($"backend: {backend.Name} ({backend.Reason})");
+            output.WriteLine($"{samplerName} on {backend.Device.Describe()}: {options.Chains} chains x ({options.Warmup} warm-up + {options.Draws} draws), seed {seed}"
+                + (backend.IsDevice ? ", all chains in one device ensemble" : ""));
+            // Pin the backend and device just chosen, so the fit runs exactly where the line above says.
+            var pinned = options with { Backend = backend.Name, Device = backend.IsDevice ? backend.Device.Index : null };
 
-            display = quiet ? null : new ChainProgressDisplay(options.Chains, options.Warmup, options.Draws, error);
+            // Many lockstep chains (ChEES, device ensembles) report together: show one line for all of them.
+            bool aggregate = options.Chains > 16;
+            display = quiet ? null : new ChainProgressDisplay(aggregate ? 1 : options.Chains, options.Warmup, options.Draws, error);
             using var displayScope = display;
-            var fit = Glmm.Fit(formula, table, options with { Progress = display }, cts.Token);
+            IProgress<ChainProgress>? progress = display is null ? null : aggregate ? new FirstChainOnly(display) : display;
+            var fit = Glmm.Fit(formula, table, pinned with { Progress = progress }, cts.Token);
             display?.Complete();
 
             ConsoleReport.Print(fit, output, showGroups);
+            output.WriteLine($"sampler: {options.Sampler}, backend: {backend.Name}, device: {backend.Device.Describe()}");
             if (outputDir is not null)
             {
                 var files = fit.Save(outputDir);
@@ -100,5 +121,14 @@ internal static class FitCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+}
+
+/// <summary>Forwards chain 0's progress only (the chains of one lockstep ensemble advance together).</summary>
+internal sealed class FirstChainOnly(IProgress<ChainProgress> inner) : IProgress<ChainProgress>
+{
+    public void Report(ChainProgress value)
+    {
+        if (value.Chain == 0) inner.Report(value);
     }
 }

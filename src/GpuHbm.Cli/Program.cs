@@ -13,6 +13,7 @@ public static class Program
         var root = new RootCommand("GpuHbm: Bayesian multilevel models (GLMMs) by Hamiltonian Monte Carlo.");
         root.Add(FitCommand.Create(output, error));
         root.Add(SimulateCommand.Create(output, error));
+        root.Add(DevicesCommand.Create(output, error));
         try
         {
             var parse = root.Parse(args);

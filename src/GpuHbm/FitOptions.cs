@@ -38,6 +38,36 @@ public sealed record FitOptions
     /// <summary>Chains run at once (default: one per core).</summary>
     public int? MaxParallelism { get; init; }
 
+    /// <summary>
+    /// Where the chains run: "auto" (CUDA, else an OpenCL GPU, else the managed CPU), "cpu", "opencl" or "cuda"
+    /// (see <see cref="Compute.BackendSelection"/>). On a device backend all chains run as one ensemble.
+    /// </summary>
+    public string Backend { get; init; } = "auto";
+
+    /// <summary>Device index within the backend (as `gpuhbm devices` lists them); null for the first usable one.</summary>
+    public int? Device { get; init; }
+
+    /// <summary>"nuts" (Stan's NUTS, per-chain adaptation) or "chees" (ChEES-HMC: all chains in lockstep, shared adaptation).</summary>
+    public string Sampler { get; init; } = "nuts";
+
+    /// <summary>
+    /// Number of superchains for nested R-hat (ChEES runs only): chains are grouped into this many contiguous
+    /// superchains of equal size. Null: superchains of <see cref="DefaultSuperchainSize"/> chains when the chain
+    /// count is a multiple of it and gives at least 2 superchains, else no nested R-hat.
+    /// </summary>
+    public int? Superchains { get; init; }
+
+    /// <summary>Chains per superchain when <see cref="Superchains"/> is not given.</summary>
+    public const int DefaultSuperchainSize = 8;
+
+    /// <summary>The superchain count nested R-hat uses for this fit, or null when it is not computed (NUTS, or too few chains).</summary>
+    public int? NestedRhatSuperchains()
+    {
+        if (!string.Equals(Sampler, "chees", StringComparison.OrdinalIgnoreCase)) return null;
+        if (Superchains is { } k) return k;
+        return Chains % DefaultSuperchainSize == 0 && Chains / DefaultSuperchainSize >= 2 ? Chains / DefaultSuperchainSize : null;
+    }
+
     /// <summary>Live progress of each chain, if wanted.</summary>
     public IProgress<ChainProgress>? Progress { get; init; }
 
@@ -48,5 +78,10 @@ public sealed record FitOptions
         if (Draws < 1) throw new GpuHbmException($"draws must be at least 1 (got {Draws})");
         if (!(AdaptDelta > 0 && AdaptDelta < 1)) throw new GpuHbmException($"adapt-delta must be strictly between 0 and 1 (got {AdaptDelta})");
         if (MaxDepth < 1 || MaxDepth > 30) throw new GpuHbmException($"max-depth must be between 1 and 30 (got {MaxDepth})");
+        Compute.BackendSelection.Normalize(Backend);
+        if (Device is < 0) throw new GpuHbmException($"device must be 0 or more (got {Device})");
+        if (Sampler?.ToLowerInvariant() is not ("nuts" or "chees")) throw new GpuHbmException($"unknown sampler '{Sampler}' (use nuts or chees)");
+        if (Superchains is { } k && (k < 2 || Chains % k != 0))
+            throw new GpuHbmException($"superchains must be at least 2 and divide the number of chains ({Chains}); got {k}");
     }
 }

@@ -56,9 +56,10 @@ public static class Glmm
             MaxDepth = options.MaxDepth,
             MaxParallelism = options.MaxParallelism ?? Environment.ProcessorCount,
         };
-        var result = new NutsSampler().Run(model, samplerOptions, options.Progress, cancellationToken);
+        var backend = Compute.BackendSelection.Select(options.Backend, options.Device);
+        var result = Compute.SamplerDispatch.Run(backend, options.Sampler, model, samplerOptions, options.Progress, cancellationToken);
         total.Stop();
         return Results.Fit.FromSampler(model, result, new FitSettings(
-            formula, options with { Seed = seed }, data.Source, data.RowCount, dropped, compile.Elapsed, total.Elapsed));
+            formula, options with { Seed = seed }, data.Source, data.RowCount, dropped, compile.Elapsed, total.Elapsed) { Backend = backend });
     }
 }

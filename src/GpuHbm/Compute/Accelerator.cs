@@ -16,6 +16,7 @@ namespace GpuHbm.Compute;
 public abstract class Accelerator : IDisposable
 {
     private int _disposed;
+    private long _bytesToDevice, _bytesToHost, _launches;
 
     protected Accelerator(DeviceInfo device)
     {
@@ -63,6 +64,22 @@ public abstract class Accelerator : IDisposable
 
     /// <summary>Whether <see cref="Dispose()"/> has run.</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Bytes copied host → device so far (every <see cref="DeviceBuffer{T}.CopyFromHost"/>).</summary>
+    public long BytesHostToDevice => Interlocked.Read(ref _bytesToDevice);
+
+    /// <summary>Bytes copied device → host so far (every <see cref="DeviceBuffer{T}.CopyToHost"/>).</summary>
+    public long BytesDeviceToHost => Interlocked.Read(ref _bytesToHost);
+
+    /// <summary>Kernel launches issued so far.</summary>
+    public long Launches => Interlocked.Read(ref _launches);
+
+    /// <summary>A snapshot of the transfer and launch counters; subtract two snapshots for what happened in between.</summary>
+    public TransferCounters Counters => new(BytesHostToDevice, BytesDeviceToHost, Launches);
+
+    internal void CountHostToDevice(long bytes) => Interlocked.Add(ref _bytesToDevice, bytes);
+
+    internal void CountDeviceToHost(long bytes) => Interlocked.Add(ref _bytesToHost, bytes);
 
     /// <summary>A new, uninitialized buffer of <paramref name="length"/> elements.</summary>
     /// <exception cref="DeviceException">Out of memory; the message gives the bytes requested.</exception>
@@ -124,6 +141,7 @@ public abstract class Accelerator : IDisposable
         kernel.Signature?.Check(arguments, config);
         if (config.Groups == 0) return;
         LaunchInternal(kernel, config, arguments);
+        Interlocked.Increment(ref _launches);
     }
 
     /// <summary>Waits until every launch issued so far has finished; reports errors they raised.</summary>
@@ -159,4 +177,20 @@ public abstract class Accelerator : IDisposable
     }
 
     public override string ToString() => Device.Describe();
+}
+
+/// <summary>Host ↔ device traffic and kernel launches of one <see cref="Accelerator"/> (a snapshot of its counters).</summary>
+/// <param name="HostToDevice">Bytes copied host → device.</param>
+/// <param name="DeviceToHost">Bytes copied device → host.</param>
+/// <param name="Launches">Kernel launches.</param>
+public readonly record struct TransferCounters(long HostToDevice, long DeviceToHost, long Launches)
+{
+    /// <summary>Bytes moved in both directions.</summary>
+    public long TotalBytes => HostToDevice + DeviceToHost;
+
+    /// <summary>What happened between two snapshots.</summary>
+    public static TransferCounters operator -(TransferCounters later, TransferCounters earlier) =>
+        new(later.HostToDevice - earlier.HostToDevice, later.DeviceToHost - earlier.DeviceToHost, later.Launches - earlier.Launches);
+
+    public override string ToString() => $"{HostToDevice} B host→device, {DeviceToHost} B device→host, {Launches} launches";
 }

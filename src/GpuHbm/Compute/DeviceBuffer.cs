@@ -65,6 +65,7 @@ public abstract unsafe class DeviceBuffer<T> : DeviceBuffer where T : unmanaged
         CheckRange(offset, source.Length);
         if (source.IsEmpty) return;
         fixed (T* p = source) CopyFromHostInternal(p, offset * sizeof(T), (long)source.Length * sizeof(T));
+        Accelerator.CountHostToDevice((long)source.Length * sizeof(T));
     }
 
     /// <summary>Copies elements [offset, offset + destination.Length) into <paramref name="destination"/>.</summary>
@@ -74,6 +75,7 @@ public abstract unsafe class DeviceBuffer<T> : DeviceBuffer where T : unmanaged
         CheckRange(offset, destination.Length);
         if (destination.IsEmpty) return;
         fixed (T* p = destination) CopyToHostInternal(p, offset * sizeof(T), (long)destination.Length * sizeof(T));
+        Accelerator.CountDeviceToHost((long)destination.Length * sizeof(T));
     }
 
     /// <summary>The whole buffer as a new array.</summary>

@@ -75,6 +75,6 @@ public sealed class DeviceCatalog
             memory, SupportsFp64: true, Version: System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
             ComputeCapability: null, MaxGroupSize: 1, ComputeUnits: Environment.ProcessorCount,
             MaxLocalMemoryBytes: 0, MaxAllocationBytes: Array.MaxLength * 8L,
-            DriverVersion: Environment.Version.ToString(), Platform: null);
+            DriverVersion: Environment.Version.ToString(), Platform: null) { DeviceType = "CPU" };
     }
 }

@@ -37,6 +37,12 @@ public sealed record DeviceInfo(
     /// <summary>OpenCL: the cl_device_id; CUDA: the CUdevice ordinal. Not part of equality's meaning to users.</summary>
     internal nint NativeId { get; init; }
 
+    /// <summary>"GPU", "CPU", "accelerator" (OpenCL's CL_DEVICE_TYPE; always "GPU" for CUDA, "CPU" for the managed backend).</summary>
+    public string DeviceType { get; init; } = "unknown";
+
+    /// <summary>Whether this is a GPU (CUDA, or an OpenCL device of type GPU), as opposed to a CPU OpenCL driver such as PoCL.</summary>
+    public bool IsGpu => DeviceType == "GPU";
+
     /// <summary>A stable key for caches: backend, index and name.</summary>
     public string Key => $"{Backend}:{Index}:{Name}";
 

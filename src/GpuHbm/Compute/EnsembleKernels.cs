@@ -29,6 +29,8 @@ public sealed class EnsembleKernels
     public const int ReductionGroupSize = 128;
 
     private readonly CompiledKernel _momentumDraw, _positionStep, _momentumStep, _chainDot, _maskedSelect, _chainUniforms, _philoxBlocks;
+    private readonly CompiledKernel _copy, _add, _combine, _broadcast, _momentum, _dot, _leapfrogBegin, _leapfrogEnd, _checkFinite,
+        _rowWeights, _moments;
 
     /// <summary>Compiles (or takes from the accelerator's cache) kernels/ensemble.cl.</summary>
     public EnsembleKernels(Accelerator accelerator, int chains, int dimension, string options = "")
@@ -50,8 +52,20 @@ public sealed class EnsembleKernels
         _maskedSelect = module.GetKernel("masked_select");
         _chainUniforms = module.GetKernel("chain_uniforms");
         _philoxBlocks = module.GetKernel("philox_blocks");
-        if (_chainDot.MaxGroupSize < ReductionGroupSize)
-            throw new DeviceException($"{accelerator.Device.Describe()} allows groups of at most {_chainDot.MaxGroupSize} for chain_dot; GpuHbm's reduction needs {ReductionGroupSize}.");
+        _copy = module.GetKernel("ens_copy");
+        _add = module.GetKernel("ens_add");
+        _combine = module.GetKernel("ens_combine");
+        _broadcast = module.GetKernel("ens_broadcast");
+        _momentum = module.GetKernel("ens_momentum");
+        _dot = module.GetKernel("ens_dot");
+        _leapfrogBegin = module.GetKernel("ens_leapfrog_begin");
+        _leapfrogEnd = module.GetKernel("ens_leapfrog_end");
+        _checkFinite = module.GetKernel("ens_check_finite");
+        _rowWeights = module.GetKernel("ens_row_weights");
+        _moments = module.GetKernel("ens_moments");
+        foreach (var k in new[] { _chainDot, _dot, _leapfrogEnd })
+            if (k.MaxGroupSize < ReductionGroupSize)
+                throw new DeviceException($"{accelerator.Device.Describe()} allows groups of at most {k.MaxGroupSize} for {k.Name}; GpuHbm's reduction needs {ReductionGroupSize}.");
     }
 
     /// <summary>The accelerator the kernels run on.</summary>
@@ -147,6 +161,142 @@ public sealed class EnsembleKernels
         if (input.Length < 6L * n || output.Length < 4L * n)
             throw new ArgumentException($"philox_blocks needs {6L * n} input and {4L * n} output words.");
         Accelerator.Launch(_philoxBlocks, LaunchConfig.ForElements(n, ElementGroupSize), n, input, output);
+    }
+
+    // ---- The masked operations of the device chain ensemble (ens_* kernels; see DeviceChainEnsemble) ----
+
+    /// <summary>destination[c,:] = source[c,:] where mask[c] != 0.</summary>
+    public void MaskedCopy(DeviceBuffer<double> destination, DeviceBuffer<double> source, DeviceBuffer<int> mask)
+    {
+        RequireVector(destination, nameof(destination));
+        RequireVector(source, nameof(source));
+        RequireScalars(mask, nameof(mask));
+        Accelerator.Launch(_copy, LaunchConfig.ForElements(Elements, ElementGroupSize), Chains, Dimension, destination, source, mask);
+    }
+
+    /// <summary>destination[c,:] = a[c,:] + b[c,:] where mask[c] != 0; destination may be a or b.</summary>
+    public void MaskedAdd(DeviceBuffer<double> destination, DeviceBuffer<double> a, DeviceBuffer<double> b, DeviceBuffer<int> mask)
+    {
+        RequireVector(destination, nameof(destination));
+        RequireVector(a, nameof(a));
+        RequireVector(b, nameof(b));
+        RequireScalars(mask, nameof(mask));
+        Accelerator.Launch(_add, LaunchConfig.ForElements(Elements, ElementGroupSize), Chains, Dimension, destination, a, b, mask);
+    }
+
+    /// <summary>destination[c,:] = α·a[c,:] + β·b[c,:] where mask[c] != 0; destination may be a or b.</summary>
+    public void MaskedCombine(DeviceBuffer<double> destination, DeviceBuffer<double> a, double alpha, DeviceBuffer<double> b, double beta,
+        DeviceBuffer<int> mask)
+    {
+        RequireVector(destination, nameof(destination));
+        RequireVector(a, nameof(a));
+        RequireVector(b, nameof(b));
+        RequireScalars(mask, nameof(mask));
+        Accelerator.Launch(_combine, LaunchConfig.ForElements(Elements, ElementGroupSize), Chains, Dimension, destination, a, alpha, b, beta, mask);
+    }
+
+    /// <summary>destination[c,:] = row (D elements) where mask[c] != 0.</summary>
+    public void MaskedBroadcast(DeviceBuffer<double> destination, DeviceBuffer<double> row, DeviceBuffer<int> mask)
+    {
+        RequireVector(destination, nameof(destination));
+        if (row.Length < Dimension) throw new ArgumentException($"row must hold at least {Dimension} elements.", nameof(row));
+        RequireScalars(mask, nameof(mask));
+        Accelerator.Launch(_broadcast, LaunchConfig.ForElements(Elements, ElementGroupSize), Chains, Dimension, destination, row, mask);
+    }
+
+    /// <summary>
+    /// p[c,d] = z[c,d] / √minv[c,d] where mask[c] != 0, z = <see cref="Philox.Normals"/>(seed, chainIds[c], counter, purpose)
+    /// (the semantics of <see cref="IChainEnsemble.DrawMomentum"/>; the kinetic energy is a separate <see cref="MaskedDot"/>).
+    /// </summary>
+    public void MaskedMomentum(DeviceBuffer<double> p, DeviceBuffer<double> inverseMetric, DeviceBuffer<uint> chainIds, ulong seed,
+        uint counter, RandomPurpose purpose, DeviceBuffer<int> mask)
+    {
+        RequireVector(p, nameof(p));
+        RequireVector(inverseMetric, nameof(inverseMetric));
+        RequireScalars(chainIds, nameof(chainIds));
+        RequireScalars(mask, nameof(mask));
+        long workItems = (long)Chains * ((Dimension + 1) / 2);
+        Accelerator.Launch(_momentum, LaunchConfig.ForElements(workItems, ElementGroupSize),
+            Chains, Dimension, seed, counter, (uint)purpose, chainIds, inverseMetric, mask, p);
+    }
+
+    /// <summary>
+    /// output[offset + c] = scale · Σ_d (a[c,d]·w[c,d])·b[c,d] where mask[c] != 0, w = inverse metric when
+    /// <paramref name="weighted"/> else 1; the fixed tree of <see cref="ChainDot"/>.
+    /// </summary>
+    public void MaskedDot(DeviceBuffer<double> a, DeviceBuffer<double> b, DeviceBuffer<double> inverseMetric, bool weighted, double scale,
+        DeviceBuffer<int> mask, DeviceBuffer<double> output, int offset)
+    {
+        RequireVector(a, nameof(a));
+        RequireVector(b, nameof(b));
+        RequireVector(inverseMetric, nameof(inverseMetric));
+        RequireScalars(mask, nameof(mask));
+        if (offset < 0 || output.Length < (long)offset + Chains) throw new ArgumentException($"output must hold {offset} + {Chains} values.", nameof(output));
+        Accelerator.Launch(_dot, new LaunchConfig(Chains, ReductionGroupSize, ReductionGroupSize * sizeof(double)),
+            Chains, Dimension, a, b, inverseMetric, weighted ? 1 : 0, scale, mask, output, offset);
+    }
+
+    /// <summary>First half of a leapfrog step where running[c] != 0: p += (ε/2)·g; q += (ε·M⁻¹)·p.</summary>
+    public void LeapfrogBegin(DeviceBuffer<double> q, DeviceBuffer<double> p, DeviceBuffer<double> gradient, DeviceBuffer<double> inverseMetric,
+        DeviceBuffer<double> stepSize, DeviceBuffer<int> running)
+    {
+        RequireVector(q, nameof(q));
+        RequireVector(p, nameof(p));
+        RequireVector(gradient, nameof(gradient));
+        RequireVector(inverseMetric, nameof(inverseMetric));
+        RequireScalars(stepSize, nameof(stepSize));
+        RequireScalars(running, nameof(running));
+        Accelerator.Launch(_leapfrogBegin, LaunchConfig.ForElements(Elements, ElementGroupSize),
+            Chains, Dimension, q, p, gradient, inverseMetric, stepSize, running);
+    }
+
+    /// <summary>
+    /// Second half of a leapfrog step where running[c] != 0, after the density: p += (ε/2)·g; output[c] = log density
+    /// (−∞ when it or the gradient is not finite, and then running[c] ← 0 on the device); output[C + c] = ½pᵀM⁻¹p;
+    /// evaluations[c] += 1.
+    /// </summary>
+    public void LeapfrogEnd(DeviceBuffer<double> p, DeviceBuffer<double> gradient, DeviceBuffer<double> inverseMetric,
+        DeviceBuffer<double> stepSize, DeviceBuffer<int> running, DeviceBuffer<double> logDensity, DeviceBuffer<double> output,
+        DeviceBuffer<long> evaluations)
+    {
+        RequireVector(p, nameof(p));
+        RequireVector(gradient, nameof(gradient));
+        RequireVector(inverseMetric, nameof(inverseMetric));
+        RequireScalars(stepSize, nameof(stepSize));
+        RequireScalars(running, nameof(running));
+        RequireScalars(logDensity, nameof(logDensity));
+        RequireScalars(evaluations, nameof(evaluations));
+        if (output.Length < 2L * Chains) throw new ArgumentException($"output must hold 2 × {Chains} values.", nameof(output));
+        Accelerator.Launch(_leapfrogEnd, new LaunchConfig(Chains, ReductionGroupSize, ReductionGroupSize * sizeof(double)),
+            Chains, Dimension, p, gradient, inverseMetric, stepSize, running, logDensity, output, evaluations, double.NegativeInfinity);
+    }
+
+    /// <summary>Where mask[c] != 0: evaluations[c] += 1 and logDensity[c] = −∞ when it or a gradient component is not finite.</summary>
+    public void CheckFinite(DeviceBuffer<double> gradient, DeviceBuffer<double> logDensity, DeviceBuffer<int> mask, DeviceBuffer<long> evaluations)
+    {
+        RequireVector(gradient, nameof(gradient));
+        RequireScalars(logDensity, nameof(logDensity));
+        RequireScalars(mask, nameof(mask));
+        RequireScalars(evaluations, nameof(evaluations));
+        Accelerator.Launch(_checkFinite, LaunchConfig.ForElements(Chains, ElementGroupSize),
+            Chains, Dimension, gradient, logDensity, mask, evaluations, double.NegativeInfinity);
+    }
+
+    /// <summary>
+    /// Cross-chain weighted sums of the rows of <paramref name="x"/> (chains in increasing order): output[i] = Σ w_c x_c,i,
+    /// output[D + i] = Σ (w_c x_c,i)·x_c,i, output[2D] = Σ w_c, with w_c = weights[c] for active chains with a finite
+    /// positive weight and a finite row, else 0 (<paramref name="usedWeights"/> receives those w_c).
+    /// </summary>
+    public void CrossChainSums(DeviceBuffer<double> x, DeviceBuffer<double> weights, DeviceBuffer<int> mask, DeviceBuffer<double> usedWeights,
+        DeviceBuffer<double> output)
+    {
+        RequireVector(x, nameof(x));
+        RequireScalars(weights, nameof(weights));
+        RequireScalars(mask, nameof(mask));
+        RequireScalars(usedWeights, nameof(usedWeights));
+        if (output.Length < 2L * Dimension + 1) throw new ArgumentException($"output must hold 2 × {Dimension} + 1 values.", nameof(output));
+        Accelerator.Launch(_rowWeights, LaunchConfig.ForElements(Chains, ElementGroupSize), Chains, Dimension, x, weights, mask, usedWeights);
+        Accelerator.Launch(_moments, LaunchConfig.ForElements(Dimension + 1L, ElementGroupSize), Chains, Dimension, x, usedWeights, output);
     }
 
     private void RequireVector(DeviceBuffer buffer, string name)

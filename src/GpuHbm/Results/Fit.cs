@@ -38,7 +38,7 @@ public sealed class Fit
     }
 
     /// <summary>Mean, sd, quantiles, R-hat and ESS of every parameter (computed on first use).</summary>
-    public PosteriorSummary Summary => _summary ??= PosteriorSummary.Compute(Draws);
+    public PosteriorSummary Summary => _summary ??= PosteriorSummary.Compute(Draws, Settings.Options.NestedRhatSuperchains());
 
     /// <summary>Divergences, tree depth, E-BFMI and convergence warnings.</summary>
     public SamplerReport Report => _report ??= new SamplerReport(Statistics, Settings.Options.MaxDepth, Draws.CommonDrawCount >= 4 ? Summary : null);

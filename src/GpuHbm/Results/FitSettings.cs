@@ -8,4 +8,8 @@ public sealed record FitSettings(
     int RowsUsed,
     int RowsDropped,
     TimeSpan CompileTime,
-    TimeSpan TotalTime);
+    TimeSpan TotalTime)
+{
+    /// <summary>The backend and device the chains ran on (null when not recorded).</summary>
+    public Compute.BackendChoice? Backend { get; init; }
+}

@@ -53,9 +53,17 @@ public static class FitWriter
             Parameters = fit.Draws.Names,
             Sampler = new
             {
-                Algorithm = "nuts",
-                Backend = "cpu",
+                Algorithm = o.Sampler.ToLowerInvariant(),
+                Backend = s.Backend?.Name ?? "cpu",
+                BackendRequested = o.Backend,
+                Device = s.Backend is { } b ? new
+                {
+                    b.Device.Index, b.Device.Name, b.Device.Vendor, b.Device.DeviceType, b.Device.Version,
+                    MemoryBytes = b.Device.GlobalMemoryBytes, b.Device.SupportsFp64,
+                } : null,
+                BackendReason = s.Backend?.Reason,
                 o.Chains, o.Warmup, o.Draws, Seed = o.Seed, o.AdaptDelta, o.MaxDepth,
+                NestedRhatSuperchains = o.NestedRhatSuperchains(),
             },
             DrawsPerChain = Enumerable.Range(0, fit.Draws.ChainCount).Select(fit.Draws.DrawCount).ToArray(),
             StoppedEarly = fit.StoppedEarly,

@@ -72,7 +72,7 @@ internal static unsafe class CudaDeviceProbe
             MaxAllocationBytes: (long)memory,
             DriverVersion: driverVersion,
             Platform: $"CUDA driver {driverVersion}")
-        { NativeId = device };
+        { NativeId = device, DeviceType = "GPU" };
     }
 
     internal static int Attribute(int device, int attribute)

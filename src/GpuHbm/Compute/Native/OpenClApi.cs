@@ -35,6 +35,7 @@ internal static unsafe class OpenClApi
     public const uint CL_DEVICE_GLOBAL_MEM_SIZE = 0x101F;
     public const uint CL_DEVICE_LOCAL_MEM_SIZE = 0x1023;
     public const uint CL_DEVICE_NAME = 0x102B;
+    public const uint CL_DEVICE_TYPE = 0x1000;
     public const uint CL_DEVICE_VENDOR = 0x102C;
     public const uint CL_DRIVER_VERSION = 0x102D;
     public const uint CL_DEVICE_DOUBLE_FP_CONFIG = 0x1032;

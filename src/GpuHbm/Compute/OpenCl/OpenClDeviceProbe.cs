@@ -69,6 +69,7 @@ internal static unsafe class OpenClDeviceProbe
     private static DeviceInfo Describe(nint id, int index, string platform)
     {
         ulong fpConfig = DeviceValue<ulong>(id, CL_DEVICE_DOUBLE_FP_CONFIG);
+        ulong type = DeviceValue<ulong>(id, CL_DEVICE_TYPE);
         return new DeviceInfo(
             BackendKind.OpenCl, index,
             Name: DeviceString(id, CL_DEVICE_NAME),
@@ -83,6 +84,6 @@ internal static unsafe class OpenClDeviceProbe
             MaxAllocationBytes: (long)DeviceValue<ulong>(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE),
             DriverVersion: DeviceString(id, CL_DRIVER_VERSION),
             Platform: platform)
-        { NativeId = id };
+        { NativeId = id, DeviceType = (type & 4) != 0 ? "GPU" : (type & 2) != 0 ? "CPU" : (type & 8) != 0 ? "accelerator" : "unknown" };
     }
 }

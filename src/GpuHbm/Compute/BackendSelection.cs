@@ -1,0 +1,130 @@
+namespace GpuHbm.Compute;
+
+/// <summary>The backend and device a fit runs on, and why they were chosen (the line <c>gpuhbm fit</c> prints).</summary>
+/// <param name="Backend">The backend.</param>
+/// <param name="Device">The device (the managed CPU pseudo-device for <see cref="BackendKind.Cpu"/>).</param>
+/// <param name="Reason">One line: what was asked and why this device.</param>
+public sealed record BackendChoice(BackendKind Backend, DeviceInfo Device, string Reason)
+{
+    /// <summary>"cpu", "opencl" or "cuda": the --backend value that selects this backend explicitly.</summary>
+    public string Name => BackendSelection.NameOf(Backend);
+
+    /// <summary>Whether the chains run as one ensemble on a kernel accelerator (OpenCL or CUDA).</summary>
+    public bool IsDevice => Backend != BackendKind.Cpu;
+}
+
+/// <summary>
+/// <c>--backend auto|cpu|opencl|cuda</c> and <c>--device N</c>: picks the backend and device of a fit.
+/// </summary>
+/// <remarks>
+/// auto picks, in order: a CUDA device; an OpenCL device of type GPU with fp64; the managed CPU backend. A CPU
+/// OpenCL driver (PoCL) is never picked by auto — it is slower than the managed backend for these models — but
+/// <c>--backend opencl</c> uses it. <c>--device N</c> is the index within the chosen backend's devices as
+/// <c>gpuhbm devices</c> lists them (with auto, within the backend auto settles on). Explicit opencl or cuda with
+/// no usable device fails with the catalog's reason (missing library, no platform, driver error).
+/// </remarks>
+public static class BackendSelection
+{
+    /// <summary>The accepted --backend values.</summary>
+    public static readonly IReadOnlyList<string> Names = ["auto", "cpu", "opencl", "cuda"];
+
+    /// <summary>The --backend value of a backend.</summary>
+    public static string NameOf(BackendKind backend) => backend switch
+    {
+        BackendKind.Cpu => "cpu",
+        BackendKind.OpenCl => "opencl",
+        _ => "cuda",
+    };
+
+    /// <summary>Throws a <see cref="GpuHbmException"/> unless <paramref name="backend"/> is one of <see cref="Names"/>.</summary>
+    public static string Normalize(string? backend)
+    {
+        string name = (backend ?? "auto").Trim().ToLowerInvariant();
+        if (!Names.Contains(name))
+            throw new GpuHbmException($"unknown backend '{backend}' (use auto, cpu, opencl or cuda)");
+        return name;
+    }
+
+    /// <summary>Chooses the backend and device; <paramref name="catalog"/> defaults to a fresh <see cref="DeviceCatalog.Enumerate"/>.</summary>
+    /// <exception cref="GpuHbmException">Unknown backend, backend unavailable (with the reason), or no such device.</exception>
+    public static BackendChoice Select(string? backend, int? device = null, DeviceCatalog? catalog = null)
+    {
+        string name = Normalize(backend);
+        if (device is < 0) throw new GpuHbmException($"--device must be 0 or more (got {device})");
+        catalog ??= DeviceCatalog.Enumerate();
+        var cpu = catalog.DevicesOf(BackendKind.Cpu).First();
+        switch (name)
+        {
+            case "cpu":
+                if (device is > 0) throw new GpuHbmException($"--backend cpu has a single device 0 (got --device {device})");
+                return new BackendChoice(BackendKind.Cpu, cpu, $"--backend cpu: {cpu.Describe()}");
+            case "opencl":
+            case "cuda":
+            {
+                var kind = name == "opencl" ? BackendKind.OpenCl : BackendKind.Cuda;
+                var status = catalog.Status(kind);
+                if (!status.IsAvailable) throw new GpuHbmException($"--backend {name}: {status.Message}");
+                var chosen = Pick(catalog, kind, device, name, d => true);
+                return new BackendChoice(kind, chosen, $"--backend {name}: {chosen.Describe()}, {DeviceException.FormatBytes(chosen.GlobalMemoryBytes)}");
+            }
+            default:
+                return Auto(catalog, device, cpu);
+        }
+    }
+
+    private static BackendChoice Auto(DeviceCatalog catalog, int? device, DeviceInfo cpu)
+    {
+        var cuda = catalog.Status(BackendKind.Cuda);
+        if (cuda.IsAvailable && catalog.DevicesOf(BackendKind.Cuda).Any())
+        {
+            var d = Pick(catalog, BackendKind.Cuda, device, "auto", _ => true);
+            return new BackendChoice(BackendKind.Cuda, d, $"auto: CUDA is available, using {d.Describe()}");
+        }
+        var openCl = catalog.Status(BackendKind.OpenCl);
+        var gpus = catalog.DevicesOf(BackendKind.OpenCl).Where(d => d.IsGpu && d.SupportsFp64).ToList();
+        string noCuda = $"no CUDA ({Because(cuda)})";
+        if (openCl.IsAvailable && gpus.Count > 0)
+        {
+            var d = Pick(catalog, BackendKind.OpenCl, device ?? gpus[0].Index, "auto", x => x.IsGpu && x.SupportsFp64);
+            return new BackendChoice(BackendKind.OpenCl, d, $"auto: {noCuda}; using the OpenCL GPU {d.Describe()}");
+        }
+        if (device is > 0)
+            throw new GpuHbmException($"--device {device}: auto found no GPU ({noCuda}; no OpenCL GPU) and the CPU backend has only device 0");
+        string noOpenClGpu;
+        if (!openCl.IsAvailable) noOpenClGpu = $"no OpenCL GPU ({Because(openCl)})";
+        else
+        {
+            var others = catalog.DevicesOf(BackendKind.OpenCl).Select(d => $"'{d.Name}' ({d.DeviceType})");
+            noOpenClGpu = $"no OpenCL GPU (OpenCL offers only {string.Join(", ", others)}; --backend opencl runs on it anyway)";
+        }
+        return new BackendChoice(BackendKind.Cpu, cpu, $"auto: {noCuda} and {noOpenClGpu}; using {cpu.Describe()}");
+    }
+
+    private static string Because(BackendStatus status)
+    {
+        const string marker = "unavailable because ";
+        int i = status.Message.IndexOf(marker, StringComparison.Ordinal);
+        return i >= 0 ? status.Message[(i + marker.Length)..] : status.Message;
+    }
+
+    private static DeviceInfo Pick(DeviceCatalog catalog, BackendKind kind, int? index, string asked, Func<DeviceInfo, bool> eligible)
+    {
+        var devices = catalog.DevicesOf(kind).ToList();
+        string label = BackendStatus.Name(kind);
+        DeviceInfo? chosen = index is { } i
+            ? devices.FirstOrDefault(d => d.Index == i)
+            : devices.FirstOrDefault(d => d.SupportsFp64 && eligible(d));
+        if (chosen is null)
+        {
+            string listing = devices.Count == 0 ? "none" : string.Join(", ", devices.Select(d => $"{d.Index} '{d.Name}'"));
+            throw new GpuHbmException(index is null
+                ? $"--backend {asked}: no {label} device supports fp64 (devices: {listing})"
+                : $"--device {index}: no such {label} device (devices: {listing}; see `gpuhbm devices`)");
+        }
+        if (!chosen.SupportsFp64)
+            throw new GpuHbmException($"--device {chosen.Index}: {chosen.Describe()} has no fp64 (cl_khr_fp64), which GpuHbm's kernels need");
+        if (!eligible(chosen))
+            throw new GpuHbmException($"--device {chosen.Index}: {chosen.Describe()} is a {chosen.DeviceType} device; auto only picks GPUs (use --backend {NameOf(kind)})");
+        return chosen;
+    }
+}
