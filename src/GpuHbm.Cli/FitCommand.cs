@@ -28,6 +28,7 @@ internal static class FitCommand
 
         var cmd = new Command("fit", "Fit a multilevel model with NUTS on the CPU backend.")
         { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, outputDir, dropMissing, threads, quiet, showGroups };
+        var kinship = KinshipOptions.AddTo(cmd);
 
         cmd.SetAction(parse =>
         {
@@ -48,6 +49,7 @@ internal static class FitCommand
                     DropMissing = parse.GetValue(dropMissing),
                     MaxParallelism = parse.GetValue(threads),
                 };
+                options = kinship.Apply(parse, options, output);
                 return Execute(parse.GetRequiredValue(formula), table, options, parse.GetValue(outputDir), parse.GetValue(quiet), parse.GetValue(showGroups), output, error);
             }
             catch (Exception e)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GpuHbm.Data;
 using GpuHbm.Formulas;
 using GpuHbm.Models;
+using GpuHbm.Models.Kinship;
 using GpuHbm.Results;
 using GpuHbm.Sampling;
 
@@ -40,9 +41,10 @@ public static class Glmm
         foreach (var f in options.Factors)
             if (!used.Contains(f))
                 throw new GpuHbmModelException($"--factor {f}: the formula does not use a column named '{f}'");
-        var spec = new ModelSpec(parsed, Family.Parse(options.Family), options.Priors.Select(PriorSpec.Parse).ToList(), options.Factors);
+        var spec = new ModelSpec(parsed, Family.Parse(options.Family), options.Priors.Select(PriorSpec.Parse).ToList(), options.Factors,
+            options.RelationshipMatrices);
         var compile = Stopwatch.StartNew();
-        var model = CompiledModel.Compile(spec, data);
+        var model = PosteriorModel.Compile(spec, data, options.KinshipFastPath, options.DrawGeneticEffects);
         compile.Stop();
 
         ulong seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks;
