@@ -4,7 +4,8 @@ namespace GpuHbm.Benchmarks;
 
 /// <summary>
 /// `dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- radon [--repeats N] [--output FILE]`
-/// runs the end-to-end radon fit; any other arguments go to BenchmarkDotNet
+/// runs the end-to-end radon fit; `-- kinship --n 2000` the end-to-end kinship fit (FaST-LMM fast path);
+/// any other arguments go to BenchmarkDotNet
 /// (e.g. `-- --filter '*Density*'`).
 /// </summary>
 public static class Program
@@ -13,6 +14,7 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "radon") return RadonEndToEnd.Run(args[1..]);
         if (args.Length > 0 && args[0] == "density") return DensityThroughput.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "kinship") return KinshipEndToEnd.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

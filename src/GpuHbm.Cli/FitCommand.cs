@@ -34,6 +34,7 @@ internal static class FitCommand
         var cmd = new Command("fit", "Fit a multilevel model with NUTS or ChEES-HMC on the CPU, an OpenCL device or a CUDA GPU.")
         { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, outputDir, dropMissing, threads, quiet, showGroups,
           backend, device, sampler, superchains };
+        var kinship = KinshipOptions.AddTo(cmd);
 
         cmd.SetAction(parse =>
         {
@@ -58,6 +59,7 @@ internal static class FitCommand
                     Sampler = (parse.GetValue(sampler) ?? "nuts").ToLowerInvariant(),
                     Superchains = parse.GetValue(superchains),
                 };
+                options = kinship.Apply(parse, options, output);
                 return Execute(parse.GetRequiredValue(formula), table, options, parse.GetValue(outputDir), parse.GetValue(quiet), parse.GetValue(showGroups), output, error);
             }
             catch (Exception e)
@@ -83,24 +85,22 @@ internal static class FitCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            ulong seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL;
-            options = options with { Seed = seed };
             if (options.Sampler is not ("nuts" or "chees")) throw new GpuHbmException($"unknown sampler '{options.Sampler}' (use nuts or chees)");
-            var backend = Compute.BackendSelection.Select(options.Backend, options.Device);
+            var plan = Glmm.Plan(formula, table, options);
+            var backend = plan.Backend;
+            options = plan.Options;
             string samplerName = options.Sampler == "chees" ? "ChEES-HMC" : "NUTS";
             output.WriteLine($"gpuhbm fit: {formula}  [{options.Family}]  {table.RowCount} rows from {table.Source}");
             output.WriteLine($"backend: {backend.Name} ({backend.Reason})");
-            output.WriteLine($"{samplerName} on {backend.Device.Describe()}: {options.Chains} chains x ({options.Warmup} warm-up + {options.Draws} draws), seed {seed}"
+            output.WriteLine($"{samplerName} on {backend.Device.Describe()}: {options.Chains} chains x ({options.Warmup} warm-up + {options.Draws} draws), seed {options.Seed}"
                 + (backend.IsDevice ? ", all chains in one device ensemble" : ""));
-            // Pin the backend and device just chosen, so the fit runs exactly where the line above says.
-            var pinned = options with { Backend = backend.Name, Device = backend.IsDevice ? backend.Device.Index : null };
 
             // Many lockstep chains (ChEES, device ensembles) report together: show one line for all of them.
             bool aggregate = options.Chains > 16;
             display = quiet ? null : new ChainProgressDisplay(aggregate ? 1 : options.Chains, options.Warmup, options.Draws, error);
             using var displayScope = display;
             IProgress<ChainProgress>? progress = display is null ? null : aggregate ? new FirstChainOnly(display) : display;
-            var fit = Glmm.Fit(formula, table, pinned with { Progress = progress }, cts.Token);
+            var fit = plan.Run(progress, cts.Token);
             display?.Complete();
 
             ConsoleReport.Print(fit, output, showGroups);

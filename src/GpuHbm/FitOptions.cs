@@ -68,6 +68,22 @@ public sealed record FitOptions
         return Chains % DefaultSuperchainSize == 0 && Chains / DefaultSuperchainSize >= 2 ? Chains / DefaultSuperchainSize : null;
     }
 
+    /// <summary>
+    /// Relationship (kinship) matrices by name, for <c>gr(id, cov = K)</c> terms: the key is the K of the
+    /// formula (CLI: <c>--relmat K=PATH</c>, read by <see cref="Models.Kinship.RelationshipMatrixReader"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, Models.Kinship.RelationshipMatrix> RelationshipMatrices { get; init; } =
+        new Dictionary<string, Models.Kinship.RelationshipMatrix>();
+
+    /// <summary>
+    /// Use the FaST-LMM fast path for a gaussian <c>y ~ X + (1 | gr(id, cov = K))</c> with one row per
+    /// individual (default); false forces the general path (CLI: <c>--fast-path off</c>).
+    /// </summary>
+    public bool KinshipFastPath { get; init; } = true;
+
+    /// <summary>On the fast path, also draw and report the genetic effects r_&lt;id&gt;[level,Intercept] (CLI: <c>--draw-genetic-effects</c>).</summary>
+    public bool DrawGeneticEffects { get; init; }
+
     /// <summary>Live progress of each chain, if wanted.</summary>
     public IProgress<ChainProgress>? Progress { get; init; }
 

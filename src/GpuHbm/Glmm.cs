@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GpuHbm.Data;
 using GpuHbm.Formulas;
 using GpuHbm.Models;
+using GpuHbm.Models.Kinship;
 using GpuHbm.Results;
 using GpuHbm.Sampling;
 
@@ -22,13 +23,21 @@ public static class Glmm
     /// Parses, compiles and samples. Cancelling <paramref name="cancellationToken"/> stops the
     /// chains at their next iteration and returns the draws made so far (Fit.StoppedEarly).
     /// </summary>
-    public static Fit Fit(string formula, DataTable data, FitOptions? options = null, CancellationToken cancellationToken = default)
+    public static Fit Fit(string formula, DataTable data, FitOptions? options = null, CancellationToken cancellationToken = default) =>
+        Plan(formula, data, options).Run(cancellationToken);
+
+    /// <summary>
+    /// Everything before sampling: checks the options, parses the formula, checks or drops missing
+    /// values, compiles the model, fixes the seed and chooses the backend for this model. The
+    /// plan says where and how the chains will run before any time is spent on them.
+    /// </summary>
+    public static FitPlan Plan(string formula, DataTable data, FitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(formula);
         ArgumentNullException.ThrowIfNull(data);
         options ??= new FitOptions();
         options.Validate();
-        var total = Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
 
         var parsed = FormulaParser.Parse(formula);
         var used = parsed.UsedColumns();
@@ -40,26 +49,63 @@ public static class Glmm
         foreach (var f in options.Factors)
             if (!used.Contains(f))
                 throw new GpuHbmModelException($"--factor {f}: the formula does not use a column named '{f}'");
-        var spec = new ModelSpec(parsed, Family.Parse(options.Family), options.Priors.Select(PriorSpec.Parse).ToList(), options.Factors);
-        var compile = Stopwatch.StartNew();
-        var model = CompiledModel.Compile(spec, data);
-        compile.Stop();
+        var spec = new ModelSpec(parsed, Family.Parse(options.Family), options.Priors.Select(PriorSpec.Parse).ToList(), options.Factors,
+            options.RelationshipMatrices);
+        var model = PosteriorModel.Compile(spec, data, options.KinshipFastPath, options.DrawGeneticEffects);
+        var backend = Compute.BackendSelection.ForModel(Compute.BackendSelection.Select(options.Backend, options.Device), model, options.Backend);
+        options = options with { Seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL };
+        clock.Stop();
+        return new FitPlan(formula, model, backend, options, data.Source, data.RowCount, dropped, clock.Elapsed);
+    }
+}
 
-        ulong seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks;
+/// <summary>
+/// A compiled model with its backend and settings, ready to sample (<see cref="Glmm.Plan"/>).
+/// </summary>
+public sealed class FitPlan
+{
+    internal FitPlan(string formula, IPosteriorModel model, Compute.BackendChoice backend, FitOptions options,
+        string dataSource, int rows, int rowsDropped, TimeSpan compileTime)
+    {
+        Formula = formula; Model = model; Backend = backend; Options = options;
+        DataSource = dataSource; Rows = rows; RowsDropped = rowsDropped; CompileTime = compileTime;
+    }
+
+    public string Formula { get; }
+    public IPosteriorModel Model { get; }
+
+    /// <summary>Where the chains will run, and why.</summary>
+    public Compute.BackendChoice Backend { get; }
+
+    /// <summary>The options, with the seed fixed.</summary>
+    public FitOptions Options { get; }
+
+    public string DataSource { get; }
+    public int Rows { get; }
+    public int RowsDropped { get; }
+    public TimeSpan CompileTime { get; }
+
+    /// <summary>Samples. Cancelling stops the chains at their next iteration and keeps the draws made so far.</summary>
+    public Fit Run(CancellationToken cancellationToken = default) => Run(Options.Progress, cancellationToken);
+
+    /// <summary>Samples, reporting each chain's progress to <paramref name="progress"/>.</summary>
+    public Fit Run(IProgress<ChainProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var o = Options;
         var samplerOptions = new SamplerOptions
         {
-            Chains = options.Chains,
-            Warmup = options.Warmup,
-            Draws = options.Draws,
-            Seed = seed,
-            AdaptDelta = options.AdaptDelta,
-            MaxDepth = options.MaxDepth,
-            MaxParallelism = options.MaxParallelism ?? Environment.ProcessorCount,
+            Chains = o.Chains,
+            Warmup = o.Warmup,
+            Draws = o.Draws,
+            Seed = o.Seed!.Value,
+            AdaptDelta = o.AdaptDelta,
+            MaxDepth = o.MaxDepth,
+            MaxParallelism = o.MaxParallelism ?? Environment.ProcessorCount,
         };
-        var backend = Compute.BackendSelection.Select(options.Backend, options.Device);
-        var result = Compute.SamplerDispatch.Run(backend, options.Sampler, model, samplerOptions, options.Progress, cancellationToken);
-        total.Stop();
-        return Results.Fit.FromSampler(model, result, new FitSettings(
-            formula, options with { Seed = seed }, data.Source, data.RowCount, dropped, compile.Elapsed, total.Elapsed) { Backend = backend });
+        var result = Compute.SamplerDispatch.Run(Backend, o.Sampler, Model, samplerOptions, progress, cancellationToken);
+        clock.Stop();
+        return Results.Fit.FromSampler(Model, result, new FitSettings(
+            Formula, o, DataSource, Rows, RowsDropped, CompileTime, CompileTime + clock.Elapsed) { Backend = Backend });
     }
 }

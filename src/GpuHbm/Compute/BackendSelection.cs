@@ -45,6 +45,30 @@ public static class BackendSelection
         return name;
     }
 
+    /// <summary>The model as the device kernels take it, or null when they cannot run it.</summary>
+    public static Models.CompiledModel? DeviceModel(Models.IPosteriorModel model) =>
+        model is Models.CompiledModel c && c.RandomTerms.All(t => t.RelationshipName is null) ? c : null;
+
+    /// <summary>Why the device kernels cannot run <paramref name="model"/> (see <see cref="DeviceModel"/>).</summary>
+    public static string DeviceLimitation(Models.IPosteriorModel model) =>
+        model is Models.CompiledModel
+            ? "its kinship (gr(..., cov = K)) term is not in the device kernels yet"
+            : "it uses the kinship fast path, which runs on the managed CPU backend";
+
+    /// <summary>
+    /// Adjusts a choice to the model: a model the device kernels cannot run goes to the managed CPU when the
+    /// backend was auto (the reason says so), and is an error when a device backend was asked for explicitly.
+    /// </summary>
+    public static BackendChoice ForModel(BackendChoice choice, Models.IPosteriorModel model, string? requested, DeviceCatalog? catalog = null)
+    {
+        ArgumentNullException.ThrowIfNull(choice);
+        if (!choice.IsDevice || DeviceModel(model) is not null) return choice;
+        if (Normalize(requested) != "auto")
+            throw new GpuHbmException($"--backend {choice.Name} cannot run this model: {DeviceLimitation(model)}; use --backend cpu");
+        var cpu = (catalog ?? DeviceCatalog.Enumerate()).DevicesOf(BackendKind.Cpu).First();
+        return new BackendChoice(BackendKind.Cpu, cpu, $"auto: {choice.Device.Describe()} was found, but {DeviceLimitation(model)}; {cpu.Describe()}");
+    }
+
     /// <summary>Chooses the backend and device; <paramref name="catalog"/> defaults to a fresh <see cref="DeviceCatalog.Enumerate"/>.</summary>
     /// <exception cref="GpuHbmException">Unknown backend, backend unavailable (with the reason), or no such device.</exception>
     public static BackendChoice Select(string? backend, int? device = null, DeviceCatalog? catalog = null)

@@ -13,7 +13,7 @@ public static class SamplerDispatch
 {
     /// <summary>Samples <paramref name="model"/>; <paramref name="sampler"/> is "nuts" or "chees".</summary>
     /// <exception cref="DeviceException">The device failed or ran out of memory (the message says how much was needed and suggests fewer chains).</exception>
-    public static SamplerResult Run(BackendChoice backend, string sampler, CompiledModel model, SamplerOptions options,
+    public static SamplerResult Run(BackendChoice backend, string sampler, IPosteriorModel model, SamplerOptions options,
         IProgress<ChainProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -25,12 +25,14 @@ public static class SamplerDispatch
                 ? new CheesSampler().Run(model, options, progress, cancellationToken)
                 : new NutsSampler().Run(model, options, progress, cancellationToken);
 
+        var compiled = BackendSelection.DeviceModel(model)
+            ?? throw new GpuHbmException($"the {backend.Name} backend cannot run this model: {BackendSelection.DeviceLimitation(model)}; use --backend cpu");
         int chains = options.Chains;
         using var accelerator = Accelerator.Create(backend.Device);
         DeviceGlmmDensity density;
         try
         {
-            density = new DeviceGlmmDensity(accelerator, model, chains);
+            density = new DeviceGlmmDensity(accelerator, compiled, chains);
         }
         catch (DeviceException e) when (e.RequestedBytes is not null)
         {

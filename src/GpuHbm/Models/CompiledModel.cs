@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using GpuHbm.Data;
+using GpuHbm.Models.Kinship;
 
 namespace GpuHbm.Models;
 
@@ -14,10 +16,15 @@ namespace GpuHbm.Models;
 /// <para>
 /// Reported parameters (<see cref="OutputNames"/>, brms names and order): b_&lt;coef&gt;; sd_&lt;group&gt;__&lt;coef&gt;
 /// for every term; cor_&lt;group&gt;__&lt;coef1&gt;__&lt;coef2&gt; for every correlated term (pairs i &lt; j, column-major:
-/// 1_2, 1_3, 2_3); sigma; r_&lt;group&gt;[&lt;level&gt;,&lt;coef&gt;] for every term, level-major.
+/// 1_2, 1_3, 2_3); sigma; h2 (or h2_&lt;group&gt;) when the model has <c>gr(id, cov = K)</c> terms and the
+/// family defines it (<see cref="Heritability"/>); r_&lt;group&gt;[&lt;level&gt;,&lt;coef&gt;] for every term, level-major.
+/// </para>
+/// <para>
+/// A term <c>(1 | gr(id, cov = K))</c> has r = sd·(L z) over the levels of id, with L L' = K + εI
+/// (<see cref="KinshipCholesky"/>), so r ~ N(0, sd²(K + εI)).
 /// </para>
 /// </remarks>
-public sealed class CompiledModel : IBatchedDensity
+public sealed class CompiledModel : IPosteriorModel
 {
     private readonly DesignColumns _x;
     private readonly ResponseData _response;
@@ -35,13 +42,21 @@ public sealed class CompiledModel : IBatchedDensity
         Layout = layout;
         _priors = priors;
         _outputNames = outputNames;
-        _density = new GlmmDensity(spec.Family, x, response, terms, layout, priors);
+        var setup = Stopwatch.StartNew();
+        _density = new GlmmDensity(spec.Family, x, response, terms, layout, priors);   // factors relationship matrices
+        setup.Stop();
+        _relationshipTerms = Enumerable.Range(0, terms.Length).Where(t => terms[t].Relationship is not null).ToArray();
+        SetupTime = _relationshipTerms.Length > 0 ? setup.Elapsed : TimeSpan.Zero;
+        _heritability = _relationshipTerms.Length > 0 && Heritability.IsDefined(spec.Family.Kind, response.Se is null);
+        _notes = RelationshipNotes(terms);
         _termBlocks = terms.Select((_, t) => layout.Blocks.Where(b => b.Term == t).ToArray()).ToArray();
         _sigmaBlock = layout.Find("sigma");
         _maxK = terms.Length == 0 ? 1 : terms.Max(t => t.K);
     }
 
     private readonly ParameterBlock[][] _termBlocks;   // per term: sd, [L], z
+    private readonly int[] _relationshipTerms;          // indices of gr(id, cov = K) terms
+    private readonly bool _heritability;                // h2 rows reported
     private readonly ParameterBlock? _sigmaBlock;
     private readonly int _maxK;
 
@@ -52,22 +67,8 @@ public sealed class CompiledModel : IBatchedDensity
     /// </summary>
     public static CompiledModel Compile(ModelSpec spec, DataTable data)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(data);
-        var formula = spec.Formula;
-        int n = data.RowCount;
-        if (n == 0) throw new GpuHbmDataException($"{data.Source} has no rows");
-        foreach (var col in formula.UsedColumns()) _ = data[col];   // unknown column: error naming it
-
-        var categorical = new HashSet<string>(spec.CategoricalColumns ?? [], StringComparer.Ordinal);
-        var builder = new DesignMatrixBuilder(data, c => categorical.Contains(c) || !data[c].IsNumeric);
-
-        var response = ResponseData.Build(formula, spec.Family, builder, n);
-        var x = builder.Build(formula.HasIntercept, formula.FixedTerms, "population-level");
-        RankCheck.Check(x);
-        var terms = formula.RandomTerms.Select(rt => RandomEffectsTerm.Build(rt, builder, n)).ToArray();
-
-        bool hasSigma = spec.Family.Kind == FamilyKind.Gaussian && response.Se is null;
+        var parts = Prepare(spec, data);
+        var (x, response, terms, hasSigma) = (parts.X, parts.Response, parts.Terms, parts.HasSigma);
         var blocks = new List<ParameterBlock>();
         int offset = 0;
         void Add(string name, int length, ParameterTransform tr, int term = -1)
@@ -86,31 +87,86 @@ public sealed class CompiledModel : IBatchedDensity
             Add($"z_{rt.GroupName}{suffix}", rt.LevelCount * rt.K, ParameterTransform.NonCentered, t);
         }
         var layout = new ParameterLayout(blocks);
-
-        var defaults = DefaultPriors.For(spec.Family, response.Y);
-        var priors = PriorSet.Resolve(spec.Priors, defaults, x, hasSigma, terms);
-
-        var names = new List<string>();
-        names.AddRange(x.Names.Select(c => $"b_{c}"));
-        foreach (var rt in terms) names.AddRange(rt.ColumnNames.Select(c => $"sd_{rt.GroupName}__{c}"));
-        foreach (var rt in terms)
-        {
-            if (!rt.Correlated) continue;
-            for (int j = 1; j < rt.K; j++)
-                for (int i = 0; i < j; i++) names.Add($"cor_{rt.GroupName}__{rt.ColumnNames[i]}__{rt.ColumnNames[j]}");
-        }
-        if (hasSigma) names.Add("sigma");
-        foreach (var rt in terms)
-            foreach (var level in rt.LevelNames)
-                foreach (var c in rt.ColumnNames) names.Add($"r_{rt.GroupName}[{level},{c}]");
-        var duplicate = names.GroupBy(s => s).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-            throw new GpuHbmModelException($"parameter '{duplicate.Key}' would appear twice: two group-level terms for the same grouping estimate the same effect; combine them into one term");
-
-        return new CompiledModel(spec, x, response, terms, layout, priors, names.ToArray());
+        return new CompiledModel(spec, x, response, terms, layout, parts.Priors, parts.OutputNames(includeGroupEffects: true));
     }
 
+    /// <summary>What both the general density and the FaST-LMM fast path are built from.</summary>
+    internal sealed record Parts(ModelSpec Spec, DesignColumns X, ResponseData Response, RandomEffectsTerm[] Terms, bool HasSigma, PriorSet Priors)
+    {
+        /// <summary>The reported names (see the class remarks); the r_ rows only when asked.</summary>
+        public string[] OutputNames(bool includeGroupEffects)
+        {
+            var names = new List<string>();
+            names.AddRange(X.Names.Select(c => $"b_{c}"));
+            foreach (var rt in Terms) names.AddRange(rt.ColumnNames.Select(c => $"sd_{rt.GroupName}__{c}"));
+            foreach (var rt in Terms)
+            {
+                if (!rt.Correlated) continue;
+                for (int j = 1; j < rt.K; j++)
+                    for (int i = 0; i < j; i++) names.Add($"cor_{rt.GroupName}__{rt.ColumnNames[i]}__{rt.ColumnNames[j]}");
+            }
+            if (HasSigma) names.Add("sigma");
+            var relationship = Terms.Where(t => t.Relationship is not null).ToArray();
+            if (relationship.Length > 0 && Heritability.IsDefined(Spec.Family.Kind, Response.Se is null))
+                names.AddRange(Heritability.Names(relationship));
+            if (includeGroupEffects)
+                foreach (var rt in Terms)
+                    foreach (var level in rt.LevelNames)
+                        foreach (var c in rt.ColumnNames) names.Add($"r_{rt.GroupName}[{level},{c}]");
+            var duplicate = names.GroupBy(s => s).FirstOrDefault(g => g.Count() > 1);
+            if (duplicate is not null)
+                throw new GpuHbmModelException($"parameter '{duplicate.Key}' would appear twice: two group-level terms for the same grouping estimate the same effect; combine them into one term");
+            return names.ToArray();
+        }
+    }
+
+    /// <summary>Design matrices, response, group-level terms (relationship matrices aligned) and resolved priors.</summary>
+    internal static Parts Prepare(ModelSpec spec, DataTable data)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(data);
+        var formula = spec.Formula;
+        int n = data.RowCount;
+        if (n == 0) throw new GpuHbmDataException($"{data.Source} has no rows");
+        foreach (var col in formula.UsedColumns()) _ = data[col];   // unknown column: error naming it
+
+        var categorical = new HashSet<string>(spec.CategoricalColumns ?? [], StringComparer.Ordinal);
+        var builder = new DesignMatrixBuilder(data, c => categorical.Contains(c) || !data[c].IsNumeric);
+
+        var response = ResponseData.Build(formula, spec.Family, builder, n);
+        var x = builder.Build(formula.HasIntercept, formula.FixedTerms, "population-level");
+        RankCheck.Check(x);
+        var terms = formula.RandomTerms.Select(rt => RandomEffectsTerm.Build(rt, builder, n, spec.RelationshipMatrices)).ToArray();
+
+        bool hasSigma = spec.Family.Kind == FamilyKind.Gaussian && response.Se is null;
+        var defaults = DefaultPriors.For(spec.Family, response.Y);
+        var priors = PriorSet.Resolve(spec.Priors, defaults, x, hasSigma, terms);
+        var parts = new Parts(spec, x, response, terms, hasSigma, priors);
+        _ = parts.OutputNames(includeGroupEffects: true);   // duplicate names: an error now
+        return parts;
+    }
+
+    /// <summary>Notes about relationship matrices: individuals left out.</summary>
+    internal static string[] RelationshipNotes(IEnumerable<RandomEffectsTerm> terms) =>
+        terms.Where(t => t.Alignment?.Note is not null)
+            .Select(t => $"gr({t.GroupName}, cov = {t.RelationshipName}): {t.Alignment!.Note}")
+            .ToArray();
+
     public ModelSpec Spec { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Notes => ExtraNotes ?? _notes;
+
+    private readonly IReadOnlyList<string> _notes;
+
+    /// <summary>Notes set by <see cref="PosteriorModel.Compile"/> (which path, and why), replacing the alignment notes.</summary>
+    internal IReadOnlyList<string>? ExtraNotes { get; set; }
+
+    /// <inheritdoc/>
+    public string Method => "glmm";
+
+    /// <summary>Time to factor the relationship matrices (zero without gr(id, cov = K) terms).</summary>
+    public TimeSpan SetupTime { get; }
 
     /// <summary>Length of θ.</summary>
     public int Dimension => Layout.Dimension;
@@ -196,13 +252,29 @@ public sealed class CompiledModel : IBatchedDensity
                     output[o++] = s;
                 }
         }
-        if (_sigmaBlock is not null) output[o++] = Math.Exp(theta[_sigmaBlock.Offset]);
+        double sigma = _sigmaBlock is null ? double.NaN : Math.Exp(theta[_sigmaBlock.Offset]);
+        if (_sigmaBlock is not null) output[o++] = sigma;
+        if (_heritability)
+        {
+            double residual = Heritability.ResidualVariance(Spec.Family.Kind, _sigmaBlock is not null, sigma), genetic = 0;
+            foreach (int t in _relationshipTerms) genetic += Math.Exp(2 * theta[termBlocks[t][0].Offset]);
+            foreach (int t in _relationshipTerms) output[o++] = Math.Exp(2 * theta[termBlocks[t][0].Offset]) / (genetic + residual);
+        }
         for (int t = 0; t < RandomTerms.Count; t++)
         {
             var rt = RandomTerms[t];
             int k = rt.K;
             var blocks = termBlocks[t];
             var zb = blocks[^1];
+            if (rt.Relationship is not null)
+            {
+                var r = output.Slice(o, rt.LevelCount);
+                rt.Cholesky.Multiply(theta.Slice(zb.Offset, rt.LevelCount), r, 1);
+                double sdv = Math.Exp(theta[blocks[0].Offset]);
+                for (int j = 0; j < r.Length; j++) r[j] *= sdv;
+                o += rt.LevelCount;
+                continue;
+            }
             if (rt.Correlated) CholeskyCorrTransform.Constrain(theta.Slice(blocks[1].Offset, blocks[1].Length), k, l);
             for (int j = 0; j < rt.LevelCount; j++)
                 for (int a = 0; a < k; a++)

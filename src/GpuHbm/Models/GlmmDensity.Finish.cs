@@ -59,7 +59,23 @@ internal sealed partial class GlmmDensity
             var gz = grad.Slice(t.ZOffset, jn * k);
             var gsd = grad.Slice(t.SdOffset, k);   // accumulates ∂/∂sd first
             double zz = 0;
-            if (!t.Correlated)
+            if (t.Chol is not null)
+            {
+                // r = sd·w, w = L z: ∂/∂z = Lᵀ(sd·∂/∂r) − z, ∂/∂sd = Σ_j ∂/∂r_j·w_j.
+                ReadOnlySpan<double> w = sc.Slice(t.W, jn);
+                var tmp = sc.Slice(t.Tmp, jn);
+                double s0 = sd[0], a0 = 0;
+                for (int j = 0; j < jn; j++)
+                {
+                    tmp[j] = s0 * gr[j];
+                    a0 += gr[j] * w[j];
+                    zz += z[j] * z[j];
+                }
+                gsd[0] += a0;
+                t.Chol.MultiplyTransposed(tmp, gz, 1);
+                for (int j = 0; j < jn; j++) gz[j] -= z[j];
+            }
+            else if (!t.Correlated)
             {
                 for (int j = 0; j < jn; j++)
                     for (int m = 0; m < k; m++)

@@ -44,6 +44,9 @@ internal sealed partial class GlmmDensity
         public required bool Correlated, UnitZ;
         public required int SdOffset, LOffset, ZOffset;            // in θ (LOffset −1 when uncorrelated)
         public required int R, Gr, L, GL, Sd, LogJ;                // in scratch
+        /// <summary>gr(id, cov = K): L = chol(K + εI); r = sd·(L z). Null for an ordinary term.</summary>
+        public Kinship.KinshipCholesky? Chol;
+        public int W, Tmp;                                         // in scratch (J each, relationship terms only): L z and sd·∂/∂r
     }
 
     public int Dimension => _dim;
@@ -93,6 +96,13 @@ internal sealed partial class GlmmDensity
                 LogJ = s + 2 * j * k + 2 * k * k + k,
             };
             s = td.LogJ + 1;
+            if (rt.Relationship is not null)
+            {
+                td.Chol = rt.Cholesky;
+                td.W = s;
+                td.Tmp = s + j;
+                s += 2 * j;
+            }
             _terms[t] = td;
         }
         _maxK = _terms.Length == 0 ? 1 : _terms.Max(t => t.K);
@@ -191,6 +201,15 @@ internal sealed partial class GlmmDensity
             for (int m = 0; m < k; m++) sd[m] = Math.Exp(theta[t.SdOffset + m]);
             var z = theta.Slice(t.ZOffset, t.J * k);
             var r = sc.Slice(t.R, t.J * k);
+            if (t.Chol is not null)
+            {
+                // r = sd·(L z): the non-centred form of r ~ N(0, sd²(K + εI)).
+                var w = sc.Slice(t.W, t.J);
+                t.Chol.Multiply(z, w, 1);
+                double s0 = sd[0];
+                for (int j = 0; j < t.J; j++) r[j] = s0 * w[j];
+                continue;
+            }
             if (!t.Correlated)
             {
                 if (k == 1)

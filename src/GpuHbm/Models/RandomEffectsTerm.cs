@@ -1,4 +1,5 @@
 using GpuHbm.Formulas;
+using GpuHbm.Models.Kinship;
 
 namespace GpuHbm.Models;
 
@@ -15,8 +16,11 @@ namespace GpuHbm.Models;
 /// </remarks>
 public sealed class RandomEffectsTerm
 {
-    internal RandomEffectsTerm(RandomTerm term, string[] levels, int[] groupIndex, string[] columnNames, double[] z, int rows)
+    internal RandomEffectsTerm(RandomTerm term, string[] levels, int[] groupIndex, string[] columnNames, double[] z, int rows,
+        RelationshipMatrix? relationship = null, KinshipAlignment? alignment = null)
     {
+        Relationship = relationship;
+        Alignment = alignment;
         Term = term;
         LevelNames = levels;
         GroupIndexArray = groupIndex;
@@ -52,14 +56,40 @@ public sealed class RandomEffectsTerm
     /// <summary>True when the K effects have a correlation matrix (not <c>||</c>, and K &gt; 1).</summary>
     public bool Correlated { get; }
 
+    /// <summary>
+    /// For <c>(1 | gr(id, cov = K))</c>: K restricted to the levels of the grouping column and in level
+    /// order (entry (a, b) relates levels a and b); the effects are r = sd·L z with L L' = K + εI. Null
+    /// for an ordinary term.
+    /// </summary>
+    public RelationshipMatrix? Relationship { get; }
+
+    /// <summary>How K was matched to the levels (individuals dropped, for a note); null for an ordinary term.</summary>
+    public KinshipAlignment? Alignment { get; }
+
+    /// <summary>The name K of the relationship matrix, or null.</summary>
+    public string? RelationshipName => Term.CovarianceMatrix;
+
+    private KinshipCholesky? _cholesky;
+    private readonly object _choleskyLock = new();
+
+    /// <summary>L = chol(K + εI) of <see cref="Relationship"/>, computed on first use (O(J³)).</summary>
+    internal KinshipCholesky Cholesky
+    {
+        get
+        {
+            if (Relationship is null) throw new InvalidOperationException("not a relationship-matrix term");
+            lock (_choleskyLock) return _cholesky ??= KinshipCholesky.Factor(Relationship);
+        }
+    }
+
     internal int[] GroupIndexArray { get; }
     internal double[] ZArray { get; }
 
     /// <summary>Builds the term from the data; grouping columns are always categorical.</summary>
-    internal static RandomEffectsTerm Build(RandomTerm term, DesignMatrixBuilder builder, int rows)
+    internal static RandomEffectsTerm Build(RandomTerm term, DesignMatrixBuilder builder, int rows,
+        IReadOnlyDictionary<string, RelationshipMatrix>? relationshipMatrices = null)
     {
-        if (term.CovarianceMatrix is not null)
-            throw new GpuHbmModelException($"group-level term for '{term.GroupName}' uses gr(cov = {term.CovarianceMatrix}), which this model builder does not support");
+        if (term.CovarianceMatrix is not null) return BuildRelationship(term, builder, rows, relationshipMatrices);
         if (term.GroupFactors.Count == 0)
             throw new GpuHbmModelException("a group-level term has no grouping factor");
 
@@ -87,5 +117,36 @@ public sealed class RandomEffectsTerm
         if (design.Count == 0)
             throw new GpuHbmModelException($"group-level term for '{term.GroupName}' has no effects (it needs an intercept or a variable before '|')");
         return new RandomEffectsTerm(term, levels, index, design.Names, design.Values, rows);
+    }
+
+    /// <summary>
+    /// <c>(1 | gr(id, cov = K))</c>: one effect per level of id, correlated across levels through K.
+    /// K must be given (name → matrix); levels are matched to K's ids by name, in any order; ids of K
+    /// with no row are dropped (a note); levels missing from K are an error listing the first few.
+    /// </summary>
+    private static RandomEffectsTerm BuildRelationship(RandomTerm term, DesignMatrixBuilder builder, int rows,
+        IReadOnlyDictionary<string, RelationshipMatrix>? matrices)
+    {
+        string name = term.CovarianceMatrix!;
+        string written = $"gr({term.GroupName}, cov = {name})";
+        if (!term.HasIntercept || term.Terms.Count > 0)
+            throw new GpuHbmModelException(
+                $"group-level term '{term}' has effects other than an intercept, but {written} supports only '(1 | {written})': " +
+                "a relationship matrix gives the covariance of one effect per individual (varying slopes with a relationship matrix are not supported)");
+        if (term.GroupFactors.Count != 1)
+            throw new GpuHbmModelException($"{written} needs a single grouping column");
+        if (matrices is null || !matrices.TryGetValue(name, out var k))
+        {
+            string given = matrices is null || matrices.Count == 0 ? "none was given" : $"given: {string.Join(", ", matrices.Keys)}";
+            throw new GpuHbmModelException(
+                $"the formula uses {written}, but no relationship matrix named '{name}' was given ({given}); " +
+                $"pass it with --relmat {name}=PATH (FitOptions.RelationshipMatrices[\"{name}\"])");
+        }
+        var f = builder.FactorOf(term.GroupFactors[0]);
+        var alignment = k.Align(f.Levels, $"column '{term.GroupFactors[0]}'");
+        // Levels are unique, so the alignment is one-to-one: K in level order.
+        var inLevelOrder = alignment.InDataOrder();
+        var ones = Enumerable.Repeat(1.0, rows).ToArray();
+        return new RandomEffectsTerm(term, f.Levels, f.Codes, ["Intercept"], ones, rows, inLevelOrder, alignment);
     }
 }

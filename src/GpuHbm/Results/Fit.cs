@@ -12,7 +12,8 @@ public sealed class Fit
     private PosteriorSummary? _summary;
     private SamplerReport? _report;
 
-    public CompiledModel Model { get; }
+    /// <summary>The model sampled: the general density (<see cref="CompiledModel"/>) or the FaST-LMM fast path.</summary>
+    public IPosteriorModel Model { get; }
     public DrawSet Draws { get; }
     public IReadOnlyList<SamplerStatistics> Statistics { get; }
     public IReadOnlyList<AdaptationResult> Adaptation { get; }
@@ -30,7 +31,7 @@ public sealed class Fit
     /// <summary>The seed actually used.</summary>
     public ulong Seed => Settings.Options.Seed ?? 0;
 
-    internal Fit(CompiledModel model, DrawSet draws, IReadOnlyList<SamplerStatistics> statistics, IReadOnlyList<AdaptationResult> adaptation,
+    internal Fit(IPosteriorModel model, DrawSet draws, IReadOnlyList<SamplerStatistics> statistics, IReadOnlyList<AdaptationResult> adaptation,
         FitSettings settings, IReadOnlyList<(TimeSpan, TimeSpan)> chainTimes, long gradientEvaluations, bool stoppedEarly)
     {
         Model = model; Draws = draws; Statistics = statistics; Adaptation = adaptation; Settings = settings;
@@ -50,23 +51,24 @@ public sealed class Fit
     /// <returns>The names of the files written (summary.csv is left out when there are too few draws).</returns>
     public IReadOnlyList<string> Save(string directory) => FitWriter.Write(this, directory);
 
-    internal static Fit FromSampler(CompiledModel model, SamplerResult result, FitSettings settings)
+    internal static Fit FromSampler(IPosteriorModel model, SamplerResult result, FitSettings settings)
     {
         int outputs = model.OutputNames.Count, dim = model.Dimension;
         int chains = result.ChainCount;
         var values = new double[chains][];
         var times = new (TimeSpan, TimeSpan)[chains];
-        for (int c = 0; c < chains; c++)
+        ulong seed = settings.Options.Seed ?? 0;
+        Parallel.For(0, chains, c =>
         {
             var chain = result.Chains[c];
             int n = chain.DrawCount;
             var theta = chain.Draws;
             var constrained = new double[n * outputs];
             for (int i = 0; i < n; i++)
-                model.Constrain(theta.AsSpan(i * dim, dim), constrained.AsSpan(i * outputs, outputs));
+                model.Constrain(theta.AsSpan(i * dim, dim), constrained.AsSpan(i * outputs, outputs), seed, c, i);
             values[c] = constrained;
             times[c] = (chain.WarmupTime, chain.SamplingTime);
-        }
+        });
         return new Fit(model, new DrawSet(model.OutputNames, values),
             result.Chains.Select(c => c.Statistics).ToArray(), result.Chains.Select(c => c.Adaptation).ToArray(),
             settings, times, result.Chains.Sum(c => c.GradientEvaluations), result.Cancelled);

@@ -51,6 +51,20 @@ public static class FitWriter
             Family = fit.Model.Spec.Family.Name,
             Priors = fit.Model.Priors.Select(p => p.ToString()).ToArray(),
             Parameters = fit.Draws.Names,
+            Model = new
+            {
+                Method = fit.Model.Method,
+                RelationshipMatrices = fit.Model.RandomTerms.Where(t => t.Relationship is not null).Select(t => new
+                {
+                    Name = t.RelationshipName,
+                    Group = t.GroupName,
+                    t.Relationship!.Source,
+                    IndividualsUsed = t.Relationship.Count,
+                    IndividualsDropped = t.Alignment?.DroppedCount ?? 0,
+                }).ToArray(),
+                Heritability = HeritabilitySummary(fit),
+            },
+            Notes = fit.Model.Notes,
             Sampler = new
             {
                 Algorithm = o.Sampler.ToLowerInvariant(),
@@ -71,6 +85,8 @@ public static class FitWriter
             Timings = new
             {
                 CompileSeconds = s.CompileTime.TotalSeconds,
+                SetupSeconds = fit.Model.SetupTime.TotalSeconds,
+                EigendecompositionSeconds = (fit.Model as Models.Kinship.FastLmmModel)?.EigendecompositionTime.TotalSeconds,
                 TotalSeconds = s.TotalTime.TotalSeconds,
                 Chains = fit.ChainTimes.Select((t, c) => new { Chain = c + 1, WarmupSeconds = t.Warmup.TotalSeconds, SamplingSeconds = t.Sampling.TotalSeconds }).ToArray(),
                 GradientEvaluations = fit.GradientEvaluations,
@@ -84,6 +100,14 @@ public static class FitWriter
                 report.Warnings,
             },
         };
+    }
+
+    /// <summary>h2 rows: posterior mean and 90 % interval (5 % and 95 % quantiles).</summary>
+    private static object[] HeritabilitySummary(Fit fit)
+    {
+        if (fit.Draws.CommonDrawCount < 4) return [];
+        return fit.Summary.Rows.Where(r => r.Variable == "h2" || r.Variable.StartsWith("h2_", StringComparison.Ordinal))
+            .Select(r => (object)new { Parameter = r.Variable, r.Mean, Q5 = r.Q5, Q95 = r.Q95 }).ToArray();
     }
 
     private static void WriteAtomically(string path, Action<TextWriter> write)

@@ -1,10 +1,46 @@
 namespace GpuHbm.Models.Kinship;
 
-/// <summary>Priors of <see cref="FastLmmDensity"/>: β_j ~ N(BetaLocation, BetaScale²) independently; σg and σe as given.</summary>
+/// <summary>
+/// Priors of <see cref="FastLmmDensity"/>: β_j ~ N(BetaLocation, BetaScale²) independently; σg and σe as given.
+/// When <see cref="Beta"/>, <see cref="SigmaGDistribution"/> or <see cref="SigmaEDistribution"/> are set
+/// (as <see cref="FromDistributions"/> does with the priors a <see cref="CompiledModel"/> resolves) they
+/// take precedence: any <see cref="PriorDistribution"/> per coefficient, and on σg, σe the distribution
+/// truncated at 0 (with its <see cref="PriorDistribution.LogHalfNormalizer"/>), so the fast path and the
+/// general path define the same posterior.
+/// </summary>
 public sealed record FastLmmPriors(double BetaScale, ScalePrior SigmaG, ScalePrior SigmaE, double BetaLocation = 0)
 {
     /// <summary>β ~ N(0, 10²), σg and σe ~ half-Student-t(3, 0, 2.5) (brms's default for sd).</summary>
     public static FastLmmPriors Default { get; } = new(10, ScalePrior.HalfStudentT(3, 2.5), ScalePrior.HalfStudentT(3, 2.5));
+
+    /// <summary>Per-coefficient priors (length P); overrides <see cref="BetaScale"/> and <see cref="BetaLocation"/>.</summary>
+    public IReadOnlyList<PriorDistribution>? Beta { get; init; }
+
+    /// <summary>Prior on σg, truncated at 0; overrides <see cref="SigmaG"/>.</summary>
+    public PriorDistribution? SigmaGDistribution { get; init; }
+
+    /// <summary>Prior on σe, truncated at 0; overrides <see cref="SigmaE"/>.</summary>
+    public PriorDistribution? SigmaEDistribution { get; init; }
+
+    /// <summary>Priors given as <see cref="PriorDistribution"/>s (the positional ones are then unused).</summary>
+    public static FastLmmPriors FromDistributions(IReadOnlyList<PriorDistribution> beta, PriorDistribution sigmaG, PriorDistribution sigmaE) =>
+        Default with { Beta = beta.ToArray(), SigmaGDistribution = sigmaG, SigmaEDistribution = sigmaE };
+
+    internal PriorDistribution[] BetaDistributions(int p)
+    {
+        if (Beta is not null)
+        {
+            if (Beta.Count != p) throw new GpuHbmModelException($"{Beta.Count} fixed-effect priors given for {p} coefficients");
+            return Beta.ToArray();
+        }
+        if (!(BetaScale > 0) || !double.IsFinite(BetaScale))
+            throw new GpuHbmModelException($"the prior scale of the fixed effects must be positive and finite, not {BetaScale}");
+        return Enumerable.Repeat(new PriorDistribution(PriorDistributionKind.Normal, BetaLocation, BetaScale), p).ToArray();
+    }
+
+    internal static PriorDistribution ToDistribution(ScalePrior prior) => double.IsPositiveInfinity(prior.DegreesOfFreedom)
+        ? new PriorDistribution(PriorDistributionKind.Normal, 0, prior.Scale)
+        : new PriorDistribution(PriorDistributionKind.StudentT, prior.DegreesOfFreedom, 0, prior.Scale);
 }
 
 /// <summary>
@@ -14,7 +50,7 @@ public sealed record FastLmmPriors(double BetaScale, ScalePrior SigmaG, ScalePri
 /// </summary>
 /// <remarks>
 /// Parameters θ = (β_1..β_P, log σg, log σe). The log density is exact, constants included: the
-/// marginal likelihood, the normal prior on each β_j, the <see cref="ScalePrior"/>s on σg and σe
+/// marginal likelihood, the prior on each β_j, the (half) priors on σg and σe
 /// and the log-Jacobians log σg + log σe of the log transforms. The gradient is analytic:
 /// with v_i = σg²s_i + σe² and r_i = ỹ_i − x̃_iᵀβ, ∂/∂β = Σ r_i x̃_i / v_i, and
 /// ∂/∂v_i = ½(r_i²/v_i² − 1/v_i), chained through ∂v_i/∂log σg = 2σg²s_i, ∂v_i/∂log σe = 2σe².
@@ -26,6 +62,8 @@ public sealed class FastLmmDensity : IBatchedDensity
     private const double Log2Pi = 1.8378770664093453;
     private readonly double[] _s, _y, _x;
     private readonly int _n, _p;
+    private readonly PriorDistribution[] _beta;
+    private readonly PriorDistribution _sigmaG, _sigmaE;
 
     public RotatedKinshipData Data { get; }
     public FastLmmPriors Priors { get; }
@@ -40,8 +78,9 @@ public sealed class FastLmmDensity : IBatchedDensity
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(priors);
-        if (!(priors.BetaScale > 0) || !double.IsFinite(priors.BetaScale))
-            throw new GpuHbmModelException($"the prior scale of the fixed effects must be positive and finite, not {priors.BetaScale}");
+        _beta = priors.BetaDistributions(data.Predictors);
+        _sigmaG = priors.SigmaGDistribution ?? FastLmmPriors.ToDistribution(priors.SigmaG);
+        _sigmaE = priors.SigmaEDistribution ?? FastLmmPriors.ToDistribution(priors.SigmaE);
         Data = data;
         Priors = priors;
         _s = data.S;
@@ -83,17 +122,15 @@ public sealed class FastLmmDensity : IBatchedDensity
             dA += t * _s[i];
             dB += t;
         }
-        double tau = Priors.BetaScale, mu = Priors.BetaLocation;
-        lp -= p * (0.5 * Log2Pi + Math.Log(tau));
         for (int j = 0; j < p; j++)
         {
-            double z = (beta[j] - mu) / tau;
-            lp -= 0.5 * z * z;
-            gBeta[j] -= z / tau;
+            lp += _beta[j].LogDensity(beta[j], out double dj);
+            gBeta[j] += dj;
         }
-        lp += Priors.SigmaG.LogDensity(sg) + logSg + Priors.SigmaE.LogDensity(se) + logSe;
-        grad[p] = dA * 2 * a + Priors.SigmaG.DerivativeLogDensity(sg) * sg + 1;
-        grad[p + 1] = dB * 2 * b + Priors.SigmaE.DerivativeLogDensity(se) * se + 1;
+        lp += _sigmaG.LogDensity(sg, out double dg) + _sigmaG.LogHalfNormalizer + logSg
+            + _sigmaE.LogDensity(se, out double de) + _sigmaE.LogHalfNormalizer + logSe;
+        grad[p] = dA * 2 * a + dg * sg + 1;
+        grad[p + 1] = dB * 2 * b + de * se + 1;
         if (!double.IsFinite(lp)) { grad.Clear(); return double.NegativeInfinity; }
         foreach (double g in grad)
             if (!double.IsFinite(g)) { grad.Clear(); return double.NegativeInfinity; }

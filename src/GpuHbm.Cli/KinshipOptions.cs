@@ -1,0 +1,54 @@
+using System.CommandLine;
+using GpuHbm.Models.Kinship;
+
+namespace GpuHbm.Cli;
+
+/// <summary>
+/// The kinship options of `gpuhbm fit`: <c>--relmat K=PATH</c> (repeatable) names the relationship
+/// matrix of <c>gr(id, cov = K)</c>; <c>--fast-path on|off</c>; <c>--draw-genetic-effects</c>.
+/// </summary>
+internal sealed class KinshipOptions
+{
+    private readonly Option<string[]> _relmat = new("--relmat")
+    {
+        Description = "A relationship matrix for gr(id, cov = K), as K=PATH (.csv with an id header, GCTA PREFIX.grm.bin, or PLINK PREFIX.bed); repeat for several.",
+    };
+    private readonly Option<string> _fastPath = new("--fast-path")
+    {
+        Description = "on: FaST-LMM for a gaussian y ~ X + (1 | gr(id, cov = K)) with one row per individual; off: always the general path.",
+        DefaultValueFactory = _ => "on",
+    };
+    private readonly Option<bool> _drawGenetic = new("--draw-genetic-effects")
+    {
+        Description = "On the fast path, also draw and report the genetic effects r_<id>[level,Intercept].",
+    };
+
+    public static KinshipOptions AddTo(Command command)
+    {
+        var k = new KinshipOptions();
+        command.Add(k._relmat);
+        command.Add(k._fastPath);
+        command.Add(k._drawGenetic);
+        return k;
+    }
+
+    public FitOptions Apply(ParseResult parse, FitOptions options, TextWriter output)
+    {
+        string fast = (parse.GetValue(_fastPath) ?? "on").Trim().ToLowerInvariant();
+        if (fast is not ("on" or "off"))
+            throw new GpuHbmException($"--fast-path must be 'on' or 'off', not '{parse.GetValue(_fastPath)}'");
+        var matrices = new Dictionary<string, RelationshipMatrix>(StringComparer.Ordinal);
+        foreach (var spec in parse.GetValue(_relmat) ?? [])
+        {
+            int eq = spec.IndexOf('=');
+            if (eq <= 0 || eq == spec.Length - 1)
+                throw new GpuHbmException($"--relmat '{spec}': expected NAME=PATH, e.g. --relmat K=grm.csv");
+            string name = spec[..eq].Trim(), path = spec[(eq + 1)..].Trim();
+            if (matrices.ContainsKey(name)) throw new GpuHbmException($"--relmat {name} is given twice");
+            var matrix = RelationshipMatrixReader.Read(path);
+            output.WriteLine($"relationship matrix {name}: {matrix.Count} individuals from {path}");
+            matrices[name] = matrix;
+        }
+        return options with { RelationshipMatrices = matrices, KinshipFastPath = fast == "on", DrawGeneticEffects = parse.GetValue(_drawGenetic) };
+    }
+}
