@@ -14,6 +14,7 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "radon") return RadonEndToEnd.Run(args[1..]);
         if (args.Length > 0 && args[0] == "density") return DensityThroughput.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "hospitals") return HospitalEndToEnd.Run(args[1..]);
         if (args.Length > 0 && args[0] == "kinship") return KinshipEndToEnd.Run(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
