@@ -197,19 +197,24 @@ KERNEL void glmm_hyper(int C, int D, int T, int sigmaOff, GLOBAL const int* acti
     }
 }
 
+/* Decodes a (global level lg, chain c) work-item, chain fastest, and returns early when it is out of range or the
+   chain is inactive; declares lg, c, the level's term row tm, its effect count k and its level j within the term. */
+#define LEVEL_WORK_ITEM(levels, C) \
+    u64 id = GLOBAL_ID; \
+    if (id >= (u64)(levels) * (u64)(C)) return; \
+    int lg = (int)(id / (u64)(C)); \
+    int c = (int)(id - (u64)lg * (u64)(C)); \
+    if (active[c] == 0) return; \
+    GLOBAL const int* tm = terms + levelTerm[lg] * GLMM_TERM_FIELDS; \
+    int k = tm[T_K]; \
+    int j = lg - tm[T_LEVEL0]
+
 /* r[c, term, j, :] = diag(sd) L z[j,:], one work-item per (global level, chain), chain fastest. */
 KERNEL void glmm_effects(int C, int D, int levels, GLOBAL const int* active, GLOBAL const double* pos,
                          GLOBAL const int* terms, GLOBAL const int* levelTerm, int H, GLOBAL const double* hyper,
                          int R, GLOBAL double* r)
 {
-    u64 id = GLOBAL_ID;
-    if (id >= (u64)levels * (u64)C) return;
-    int lg = (int)(id / (u64)C);
-    int c = (int)(id - (u64)lg * (u64)C);
-    if (active[c] == 0) return;
-    GLOBAL const int* tm = terms + levelTerm[lg] * GLMM_TERM_FIELDS;
-    int k = tm[T_K];
-    int j = lg - tm[T_LEVEL0];
+    LEVEL_WORK_ITEM(levels, C);
     GLOBAL const double* z = pos + (u64)c * (u64)D + tm[T_Z] + j * k;
     GLOBAL const double* sd = hyper + (u64)c * (u64)H + tm[T_HYPER];
     GLOBAL const double* l = sd + k;
@@ -352,14 +357,7 @@ KERNEL void glmm_level_sums(int C, int levels, int r0, int rows, int tile, int f
                             GLOBAL const int* csr, GLOBAL const int* perm, GLOBAL const double* zdata,
                             GLOBAL const double* dIn, int R, GLOBAL double* gr)
 {
-    u64 id = GLOBAL_ID;
-    if (id >= (u64)levels * (u64)C) return;
-    int lg = (int)(id / (u64)C);
-    int c = (int)(id - (u64)lg * (u64)C);
-    if (active[c] == 0) return;
-    GLOBAL const int* tm = terms + levelTerm[lg] * GLMM_TERM_FIELDS;
-    int k = tm[T_K];
-    int j = lg - tm[T_LEVEL0];
+    LEVEL_WORK_ITEM(levels, C);
     GLOBAL double* g = gr + (u64)c * (u64)R + tm[T_R] + j * k;
     double acc[GLMM_MAX_K];
     for (int m = 0; m < k; m++) acc[m] = first != 0 ? 0.0 : g[m];

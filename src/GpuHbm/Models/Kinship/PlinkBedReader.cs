@@ -45,25 +45,21 @@ public static class PlinkBedReader
 
     private static List<PlinkSample> ReadFam(string path)
     {
-        var samples = new List<PlinkSample>();
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var c = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (c.Length < 6)
-                throw new GpuHbmDataException($"line {lineNo} of the PLINK file '{path}' has {c.Length} columns but a .fam line needs 6 (FID IID father mother sex phenotype)");
-            int sex = int.TryParse(c[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : 0;
-            samples.Add(new PlinkSample(c[0], c[1], c[2], c[3], sex, c[5]));
-        }
+        var samples = ReadColumns(path, ".fam", "FID IID father mother sex phenotype", c =>
+            new PlinkSample(c[0], c[1], c[2], c[3], int.TryParse(c[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : 0, c[5]));
         if (samples.Count == 0) throw new GpuHbmDataException($"the PLINK file '{path}' lists no individuals");
         return samples;
     }
 
-    private static List<PlinkSnp> ReadBim(string path)
+    private static List<PlinkSnp> ReadBim(string path) =>
+        ReadColumns(path, ".bim", "chromosome id cM position A1 A2", c => new PlinkSnp(c[0], c[1],
+            double.TryParse(c[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double cm) ? cm : 0,
+            long.TryParse(c[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out long bp) ? bp : 0, c[4], c[5]));
+
+    /// <summary>Reads a whitespace-separated PLINK text file whose lines have at least 6 columns, skipping blank lines.</summary>
+    private static List<T> ReadColumns<T>(string path, string kind, string columns, Func<string[], T> parse)
     {
-        var snps = new List<PlinkSnp>();
+        var result = new List<T>();
         int lineNo = 0;
         foreach (var line in File.ReadLines(path))
         {
@@ -71,11 +67,9 @@ public static class PlinkBedReader
             if (string.IsNullOrWhiteSpace(line)) continue;
             var c = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (c.Length < 6)
-                throw new GpuHbmDataException($"line {lineNo} of the PLINK file '{path}' has {c.Length} columns but a .bim line needs 6 (chromosome id cM position A1 A2)");
-            double cm = double.TryParse(c[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double x) ? x : 0;
-            long bp = long.TryParse(c[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out long b) ? b : 0;
-            snps.Add(new PlinkSnp(c[0], c[1], cm, bp, c[4], c[5]));
+                throw new GpuHbmDataException($"line {lineNo} of the PLINK file '{path}' has {c.Length} columns but a {kind} line needs 6 ({columns})");
+            result.Add(parse(c));
         }
-        return snps;
+        return result;
     }
 }
