@@ -34,16 +34,7 @@ public abstract class DeviceGlmmDensitySuite(ITestOutputHelper output)
         ("poisson", "yp ~ 1 + offset(off)"),
     ];
 
-    public static readonly string[] Structures =
-    [
-        "",
-        " + (1 | g)",
-        " + (1 + x1 | g)",
-        " + (1 + x1 + x2 | g)",
-        " + (1 + x1 || g)",
-        " + (1 | g) + (1 | g:h)",
-        " + (1 | g) + (1 + x2 | h)",
-    ];
+    public static IReadOnlyList<string> Structures => GpuHbm.Tests.Models.ModelCases.Structures;
 
     /// <summary>Prior sets cycled over the cases: every distribution kind on b/Intercept, sd, sigma and cor.</summary>
     private static string[] PriorsFor(int index, CompiledModel probe)

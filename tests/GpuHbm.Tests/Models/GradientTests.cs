@@ -22,16 +22,7 @@ public class GradientTests
             ("gaussian", "yg ~ 1 + x2"),                 // P = 2 has its own loop
             ("poisson", "yp ~ 1 + offset(off)"),         // P = 1
         };
-        var structures = new[]
-        {
-            "",
-            " + (1 | g)",
-            " + (1 + x1 | g)",
-            " + (1 + x1 + x2 | g)",
-            " + (1 + x1 || g)",
-            " + (1 | g) + (1 | g:h)",
-            " + (1 | g) + (1 + x2 | h)",
-        };
+        var structures = ModelCases.Structures;
         var data = new TheoryData<string, string>();
         foreach (var (fam, f) in families)
             foreach (var s in structures) data.Add(fam, f + s);
