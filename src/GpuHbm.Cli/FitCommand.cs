@@ -110,6 +110,11 @@ internal static class FitCommand
                 var files = fit.Save(outputDir);
                 output.WriteLine($"wrote {string.Join(", ", files.Select(f => Path.Combine(outputDir, f)))}");
             }
+            if (fit.Failure is not null)
+            {
+                error.WriteLine($"error: sampling stopped: {fit.Failure}; kept {fit.Draws.TotalDrawCount} draws" + (outputDir is null ? " (use --output DIR to save them)" : ""));
+                return CliErrors.UserError;
+            }
             if (fit.StoppedEarly)
             {
                 error.WriteLine($"stopped early: kept {fit.Draws.TotalDrawCount} draws" + (outputDir is null ? " (use --output DIR to save them)" : ""));

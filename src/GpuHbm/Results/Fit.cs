@@ -25,8 +25,11 @@ public sealed class Fit
     /// <summary>Gradient evaluations over all chains, warm-up included.</summary>
     public long GradientEvaluations { get; }
 
-    /// <summary>True when the run was cancelled; the draws made until then are kept.</summary>
+    /// <summary>True when the run was cancelled or failed; the draws made until then are kept.</summary>
     public bool StoppedEarly { get; }
+
+    /// <summary>Why sampling stopped early when it was not a cancellation (a device failure), else null.</summary>
+    public string? Failure { get; private init; }
 
     /// <summary>The seed actually used.</summary>
     public ulong Seed => Settings.Options.Seed ?? 0;
@@ -71,6 +74,6 @@ public sealed class Fit
         });
         return new Fit(model, new DrawSet(model.OutputNames, values),
             result.Chains.Select(c => c.Statistics).ToArray(), result.Chains.Select(c => c.Adaptation).ToArray(),
-            settings, times, result.Chains.Sum(c => c.GradientEvaluations), result.Cancelled);
+            settings, times, result.Chains.Sum(c => c.GradientEvaluations), result.Cancelled) { Failure = result.Failure?.Message };
     }
 }

@@ -81,6 +81,7 @@ public static class FitWriter
             },
             DrawsPerChain = Enumerable.Range(0, fit.Draws.ChainCount).Select(fit.Draws.DrawCount).ToArray(),
             StoppedEarly = fit.StoppedEarly,
+            Failure = fit.Failure,
             Adaptation = fit.Adaptation.Select((a, c) => new { Chain = c + 1, a.StepSize, a.InverseMetric }).ToArray(),
             Timings = new
             {

@@ -50,6 +50,7 @@ public sealed class NutsSampler
         var clock = Stopwatch.StartNew();
         int groups = (options.Chains + ChainsPerEnsemble - 1) / ChainsPerEnsemble;
         var results = new ChainResult[options.Chains];
+        Exception? failure = null;
         int slotCount = new NutsLayout(options.MaxDepth).SlotCount;
         try
         {
@@ -59,8 +60,10 @@ public sealed class NutsSampler
                 int count = Math.Min(ChainsPerEnsemble, options.Chains - first);
                 var ids = Enumerable.Range(first, count).Select(c => (uint)c).ToArray();
                 using var ensemble = _factory(density, ids, slotCount, options.Seed);
-                var chainResults = new NutsEnsembleRun(ensemble, first, options, progress, cancellationToken).Run();
+                var run = new NutsEnsembleRun(ensemble, first, options, progress, cancellationToken);
+                var chainResults = run.Run();
                 for (int k = 0; k < count; k++) results[first + k] = chainResults[k];
+                if (run.Failure is { } f) Interlocked.CompareExchange(ref failure, f, null);
             });
         }
         catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
@@ -71,7 +74,7 @@ public sealed class NutsSampler
         }
         bool cancelled = cancellationToken.IsCancellationRequested &&
             results.Any(r => r.WarmupIterations < options.Warmup || r.SamplingIterations < options.Draws);
-        return new SamplerResult(density.Dimension, results, cancelled, clock.Elapsed, options);
+        return new SamplerResult(density.Dimension, results, cancelled || failure is not null, clock.Elapsed, options) { Failure = failure };
     }
 }
 
@@ -89,6 +92,9 @@ internal sealed class NutsEnsembleRun
     private readonly Nuts _nuts;
     private readonly NutsState _state;
     private readonly bool[] _all;
+
+    /// <summary>A device failure during sampling: the run stopped there and kept the draws made before it.</summary>
+    public Exception? Failure { get; private set; }
 
     public NutsEnsembleRun(IChainEnsemble ensemble, int firstChain, SamplerOptions options, IProgress<ChainProgress>? progress,
         CancellationToken cancellation)
@@ -198,7 +204,16 @@ internal sealed class NutsEnsembleRun
         {
             for (int m = 0; m < o.Draws && !_cancellation.IsCancellationRequested; m++)
             {
-                _nuts.Transition((uint)(o.Warmup + m), stepSize, _all, _state, reports);
+                try
+                {
+                    _nuts.Transition((uint)(o.Warmup + m), stepSize, _all, _state, reports);
+                }
+                catch (Compute.DeviceException e)
+                {
+                    // A lost device or a failed launch: keep what was drawn (the draws are on the host already).
+                    Failure = e;
+                    break;
+                }
                 bool keep = m % o.Thin == 0;
                 for (int c = 0; c < chains; c++)
                 {

@@ -137,6 +137,12 @@ public sealed class SamplerResult
     /// <summary>Length of one draw.</summary>
     public int Dimension { get; }
 
+    /// <summary>
+    /// The device failure that stopped sampling early, or null. The draws made before it are kept and
+    /// <see cref="Cancelled"/> is true as well.
+    /// </summary>
+    public Exception? Failure { get; init; }
+
     /// <summary>Per-chain results, indexed by chain number.</summary>
     public IReadOnlyList<ChainResult> Chains { get; }
 
