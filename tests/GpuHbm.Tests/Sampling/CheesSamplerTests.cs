@@ -63,6 +63,67 @@ public class CheesSamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_restart_lifts_the_trajectory_length_to_at_least_one_step()
+    {
+        // T starts at the initial ε (found where the chains start, far below the typical set's ε) and the ChEES gradient
+        // can only move log T by a few percent per iteration: the restart after a metric update must lift T to the new
+        // ε (BlackJAX clips T to [ε, ε·maxLeapfrogSteps]), or every transition stays a single leapfrog step.
+        var adaptation = new CheesAdaptation(1e-4);
+        for (int t = 0; t < 25; t++) adaptation.Update(1.0, 0.0);
+        Assert.True(adaptation.TrajectoryLength < adaptation.StepSize);
+        adaptation.Restart(0.3, 1.0);
+        Assert.Equal(0.3, adaptation.TrajectoryLength, 1e-12);
+        adaptation.Restart(0.3, 1e6);
+        Assert.Equal(0.3 * adaptation.MaxLeapfrogSteps, adaptation.TrajectoryLength, 1e-9);
+    }
+
+    [Fact]
+    public void Chains_started_where_the_scale_is_tiny_all_reach_the_posterior()
+    {
+        // y ~ N(μ, e^s), n = 180, ȳ = 250, sd 30 (sleepstudy's scale). From Stan's uniform(−2, 2) inits the likelihood is
+        // ~10⁷ times too sharp, and how sharp differs by orders of magnitude between chains: the step-size search at the
+        // inits spans ~1e-5 … 0.05. With divergent chains left out of the harmonic-mean acceptance, ε followed the
+        // chains that could move and the others diverged at every iteration, stuck at their inits.
+        var density = new NormalLocationScaleDensity(180, 250, 30);
+        var options = new SamplerOptions { Chains = 32, Warmup = 400, Draws = 100, Seed = 20261122 };
+        var r = new CheesSampler().Run(density, options);
+        double muSd = 30 / Math.Sqrt(180), sSd = 1 / Math.Sqrt(2 * 180.0);
+        double worstMu = 0, worstS = 0;
+        foreach (var chain in r.Chains)
+        {
+            var x = r.Draws(chain.Chain);
+            double mu = Enumerable.Range(0, chain.DrawCount).Average(k => x[2 * k]);
+            double s = Enumerable.Range(0, chain.DrawCount).Average(k => x[2 * k + 1]);
+            worstMu = Math.Max(worstMu, Math.Abs(mu - 250) / muSd);
+            worstS = Math.Max(worstS, Math.Abs(s - Math.Log(30)) / sSd);
+        }
+        output.WriteLine($"worst chain mean: μ {worstMu:F2} sd, s {worstS:F2} sd from the posterior mean; divergences {r.Chains.Sum(c => c.Divergences)}");
+        Assert.True(worstMu < 1.5 && worstS < 1.5, "a chain did not reach the posterior");
+        Assert.Equal(0, r.Chains.Sum(c => c.Statistics.Divergent.Count(d => d)));
+    }
+
+    /// <summary>log p(μ, s | y) for y ~ N(μ, e^s) with flat priors, from the sufficient statistics n, ȳ, Σ(y − ȳ)².</summary>
+    private sealed class NormalLocationScaleDensity(int n, double mean, double sd) : GpuHbm.Models.IBatchedDensity
+    {
+        public int Dimension => 2;
+
+        public void Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains)
+        {
+            double squares = n * sd * sd;
+            for (int c = 0; c < chains; c++)
+            {
+                double mu = positions[2 * c], s = positions[2 * c + 1], precision = Math.Exp(-2 * s);
+                double q = squares + n * (mean - mu) * (mean - mu);
+                logDensity[c] = -n * s - 0.5 * q * precision;
+                gradient[2 * c] = n * (mean - mu) * precision;
+                gradient[2 * c + 1] = -n + q * precision;
+                if (!double.IsFinite(logDensity[c]) || !double.IsFinite(gradient[2 * c]) || !double.IsFinite(gradient[2 * c + 1]))
+                    logDensity[c] = double.NegativeInfinity;
+            }
+        }
+    }
+
+    [Fact]
     public void Same_seed_gives_identical_draws_and_cancellation_keeps_draws()
     {
         var density = IidNormalDensity.Spread(5);

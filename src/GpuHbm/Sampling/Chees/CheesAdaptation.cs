@@ -4,11 +4,14 @@ namespace GpuHbm.Sampling.Chees;
 /// The ensemble-wide tuning of ChEES-HMC (Hoffman, Radul &amp; Sountsov 2021, Algorithm 1), after TFP's
 /// GradientBasedTrajectoryLengthAdaptation and BlackJAX's chees_adaptation:
 /// <list type="bullet">
-/// <item>step size ε: dual averaging (<see cref="DualAveraging"/>) driven by the harmonic mean of the
-/// non-divergent chains' acceptance probabilities, toward 0.651 (Beskos et al. 2013's optimum for HMC);</item>
+/// <item>step size ε: dual averaging (<see cref="DualAveraging"/>) driven by the harmonic mean over all chains of
+/// the acceptance probabilities (a divergent chain counts as 0, as TFP's reduce_log_harmonic_mean_exp), toward
+/// 0.651 (Beskos et al. 2013's optimum for HMC);</item>
 /// <item>trajectory length T: ascent on log T by <see cref="Adam"/> along the acceptance-weighted mean of the
 /// per-chain ChEES gradients, each step clipped to ±0.35, with iterate averaging of log T (weight t^−½),
-/// and T clipped to at most ε × maxLeapfrogSteps (a transition takes max(1, ⌈u·T/ε⌉) steps).</item>
+/// and T clipped to at most ε × maxLeapfrogSteps after each update and to [ε, ε × maxLeapfrogSteps] at each restart
+/// after a metric update (BlackJAX's chees_adaptation: "the minimum trajectory length is one integrator step");
+/// a transition takes max(1, ⌈u·T/ε⌉) steps.</item>
 /// </list>
 /// </summary>
 public sealed class CheesAdaptation
@@ -62,7 +65,12 @@ public sealed class CheesAdaptation
         _dualAveraging.Restart();
         StepSize = stepSize;
         if (double.IsFinite(trajectoryScale) && trajectoryScale > 0) TrajectoryLength *= trajectoryScale;
-        TrajectoryLength = Math.Min(TrajectoryLength, StepSize * MaxLeapfrogSteps);
+        // At least one step (BlackJAX clips T to [ε, ε·maxLeapfrogSteps]). T starts at the initial ε, which the step-size
+        // search finds where the chains start — far out in the tails, orders of magnitude below the ε of the typical set;
+        // without this floor T stays below ε while ε grows, every transition is one leapfrog step, and the ChEES gradient
+        // (taken at t = u·T, not at the ε actually integrated) moves log T by a few percent per iteration at most, so the
+        // chains are still drifting (MALA-like) when warm-up ends.
+        TrajectoryLength = Math.Clamp(TrajectoryLength, StepSize, StepSize * MaxLeapfrogSteps);
         LogTrajectoryLengthAverage = Math.Log(TrajectoryLength);
         _adam = new Adam(_learningRate);
         Count = 0;
@@ -88,7 +96,7 @@ public sealed class CheesAdaptation
     /// <summary>
     /// One update from an iteration's statistics.
     /// </summary>
-    /// <param name="harmonicMeanAcceptance">Harmonic mean of the non-divergent chains' acceptance probabilities (0 when none).</param>
+    /// <param name="harmonicMeanAcceptance">Harmonic mean over all chains of the acceptance probabilities (divergent chains count as 0).</param>
     /// <param name="trajectoryGradient">Acceptance-weighted mean over chains of ∂ChEES/∂T (see <see cref="CheesSampler"/>).</param>
     public void Update(double harmonicMeanAcceptance, double trajectoryGradient)
     {
@@ -103,7 +111,8 @@ public sealed class CheesAdaptation
         }
         double weight = Math.Pow(Count, -0.5);
         LogTrajectoryLengthAverage = weight * Math.Log(TrajectoryLength) + (1 - weight) * LogTrajectoryLengthAverage;
-        // Only an upper clip (as TFP): the transient large ε right after a dual-averaging restart must not drag T up.
+        // Only an upper clip here (as TFP): the transient large ε right after a dual-averaging restart (μ = log 10ε) must
+        // not drag T up. The lower clip at one step is applied in Restart, against the ε the step-size search found.
         TrajectoryLength = Math.Min(TrajectoryLength, StepSize * MaxLeapfrogSteps);
     }
 }

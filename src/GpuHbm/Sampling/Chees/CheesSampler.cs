@@ -96,17 +96,20 @@ public sealed class CheesSampler
             int steps = Steps(u, adaptation.TrajectoryLength, adaptation.StepSize);
             transition.Propose((uint)t, adaptation.StepSize, steps, lp);
 
-            // ChEES gradient before the accept step (Position still holds the starting points).
+            // Step-size statistic: the harmonic mean over ALL chains of the acceptance probabilities, a divergent
+            // chain counting as 0 (TFP: reduce_log_harmonic_mean_exp of log_accept_ratio over the chain axis). One chain
+            // that cannot move at the shared ε pulls the statistic to 0 and ε down until it moves; leaving divergent
+            // chains out would let the others push ε up while those chains stay stuck at their initial points.
             double harmonicDenominator = 0;
-            int harmonicCount = 0;
             for (int c = 0; c < chains; c++)
             {
-                weights[c] = transition.Divergent[c] ? 0 : transition.AcceptProbability[c];
-                if (transition.Divergent[c]) continue;
-                harmonicDenominator += 1 / transition.AcceptProbability[c];
-                harmonicCount++;
+                double a = transition.Divergent[c] ? 0 : transition.AcceptProbability[c];
+                weights[c] = a;
+                harmonicDenominator += 1 / a; // +∞ for a = 0
             }
-            double harmonicMean = harmonicCount > 0 ? harmonicCount / harmonicDenominator : 0;
+            double harmonicMean = chains / harmonicDenominator;
+
+            // ChEES gradient before the accept step (Position still holds the starting points).
             double gradient = double.NaN;
             if (e.CrossChainMoments(Hmc.Q, weights, all, mean, meanOfSquares) > 0)
             {
