@@ -191,15 +191,8 @@ internal sealed class NutsEnsembleRun
         var warmupDivergences = (int[])divergences.Clone();
 
         var samplingClock = Stopwatch.StartNew();
-        int capacity = (o.Draws + o.Thin - 1) / o.Thin;
-        var draws = new double[chains][];
-        var stats = new SamplerStatistics[chains];
-        for (int c = 0; c < chains; c++)
-        {
-            draws[c] = new double[capacity * d];
-            stats[c] = new SamplerStatistics(capacity);
-        }
-        int kept = 0, samplingDone = 0;
+        var recorder = new DrawRecorder(_ensemble, _layout.Position, o.Draws, o.Thin);
+        int samplingDone = 0;
         if (warmupDone == o.Warmup)
         {
             for (int m = 0; m < o.Draws && !_cancellation.IsCancellationRequested; m++)
@@ -214,15 +207,9 @@ internal sealed class NutsEnsembleRun
                     Failure = e;
                     break;
                 }
-                bool keep = m % o.Thin == 0;
                 for (int c = 0; c < chains; c++)
-                {
                     if (reports[c].Divergent) divergences[c]++;
-                    if (!keep) continue;
-                    _ensemble.ReadRow(_layout.Position, c, draws[c].AsSpan(kept * d, d));
-                    stats[c].Set(kept, reports[c]);
-                }
-                if (keep) kept++;
+                recorder.Record(m, reports);
                 samplingDone = m + 1;
                 int done = o.Warmup + samplingDone;
                 if (done % reportEvery == 0 || samplingDone == o.Draws) Report(done, total, SamplerPhase.Sampling, divergences, reports);
@@ -233,9 +220,8 @@ internal sealed class NutsEnsembleRun
         var results = new ChainResult[chains];
         for (int c = 0; c < chains; c++)
         {
-            stats[c].Truncate(kept);
-            var chainDraws = kept == capacity ? draws[c] : draws[c][..(kept * d)];
-            results[c] = new ChainResult(_firstChain + c, d, chainDraws, kept, stats[c],
+            var (chainDraws, chainStats) = recorder.Take(c);
+            results[c] = new ChainResult(_firstChain + c, d, chainDraws, recorder.Kept, chainStats,
                 new AdaptationResult(stepSize[c], (double[])inverseMetric[c].Clone()), warmupTime, samplingTime,
                 warmupEvaluations[c], _ensemble.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c]);
         }

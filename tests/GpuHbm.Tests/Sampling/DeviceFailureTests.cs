@@ -27,6 +27,24 @@ public class DeviceFailureTests
         Assert.Equal(n, result.Chains[0].Statistics.Count);
     }
 
+    [Fact]
+    public void Chees_keeps_the_draws_made_before_a_device_failure()
+    {
+        var density = new IidNormalDensity([1.0, 2.0, 0.5]);
+        int leapfrogCalls = 0;
+        const int failAt = 2000; // ChEES calls Leapfrog once per iteration: after 200 warm-up iterations, long before the end
+        ChainEnsembleFactory factory = (d, ids, slots, seed) =>
+            new FailingEnsemble(new CpuChainEnsemble(d, ids, slots, seed), () => ++leapfrogCalls == failAt);
+        var result = new GpuHbm.Sampling.Chees.CheesSampler(null, factory)
+            .Run(density, new SamplerOptions { Chains = 8, Warmup = 200, Draws = 100_000, Seed = 9 });
+
+        Assert.IsType<DeviceException>(result.Failure);
+        Assert.True(result.Cancelled);
+        int n = result.DrawCount(0);
+        Assert.InRange(n, 1, 99_999);
+        Assert.All(result.Chains, c => Assert.Equal(n, c.DrawCount));
+    }
+
     /// <summary>Forwards to a real ensemble and throws like a lost device when <c>fail()</c> says so.</summary>
     private sealed class FailingEnsemble(IChainEnsemble inner, Func<bool> fail) : IChainEnsemble
     {

@@ -173,31 +173,28 @@ public sealed class CheesSampler
         var warmupTime = warmupClock.Elapsed;
 
         var samplingClock = Stopwatch.StartNew();
-        int capacity = (options.Draws + options.Thin - 1) / options.Thin;
-        var draws = new double[chains][];
-        var stats = new SamplerStatistics[chains];
-        for (int c = 0; c < chains; c++)
-        {
-            draws[c] = new double[capacity * d];
-            stats[c] = new SamplerStatistics(capacity);
-        }
-        int kept = 0, samplingDone = 0;
+        var recorder = new DrawRecorder(e, Hmc.Position, options.Draws, options.Thin);
+        int samplingDone = 0;
+        Exception? failure = null;
         if (warmupDone == options.Warmup)
         {
             for (int m = 0; m < options.Draws && !cancellationToken.IsCancellationRequested; m++)
             {
                 int t = options.Warmup + m;
-                transition.Propose((uint)t, stepSize, Steps(HaltonSequence.At(t), trajectoryLength, stepSize), lp);
-                transition.Accept((uint)t, lp);
-                bool keep = m % options.Thin == 0;
-                for (int c = 0; c < chains; c++)
+                try
                 {
-                    if (transition.Divergent[c]) divergences[c]++;
-                    if (!keep) continue;
-                    e.ReadRow(Hmc.Position, c, draws[c].AsSpan(kept * d, d));
-                    stats[c].Set(kept, transition.Reports[c]);
+                    transition.Propose((uint)t, stepSize, Steps(HaltonSequence.At(t), trajectoryLength, stepSize), lp);
+                    transition.Accept((uint)t, lp);
                 }
-                if (keep) kept++;
+                catch (DeviceException ex)
+                {
+                    // A lost device or a failed launch: keep what was drawn (the draws are on the host already).
+                    failure = ex;
+                    break;
+                }
+                for (int c = 0; c < chains; c++)
+                    if (transition.Divergent[c]) divergences[c]++;
+                recorder.Record(m, transition.Reports);
                 samplingDone = m + 1;
                 if ((options.Warmup + samplingDone) % reportEvery == 0 || samplingDone == options.Draws)
                     Report(progress, chains, options.Warmup + samplingDone, total, SamplerPhase.Sampling, divergences, transition.Reports);
@@ -208,13 +205,14 @@ public sealed class CheesSampler
         var results = new ChainResult[chains];
         for (int c = 0; c < chains; c++)
         {
-            stats[c].Truncate(kept);
-            results[c] = new ChainResult(c, d, kept == capacity ? draws[c] : draws[c][..(kept * d)], kept, stats[c],
+            var (chainDraws, chainStats) = recorder.Take(c);
+            results[c] = new ChainResult(c, d, chainDraws, recorder.Kept, chainStats,
                 new AdaptationResult(stepSize, (double[])inverseMetric.Clone(), trajectoryLength), warmupTime, samplingTime,
                 warmupEvaluations[c], e.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c]);
         }
-        bool cancelled = cancellationToken.IsCancellationRequested && (warmupDone < options.Warmup || samplingDone < options.Draws);
-        return new SamplerResult(d, results, cancelled, clock.Elapsed, options);
+        bool cancelled = failure is not null ||
+            cancellationToken.IsCancellationRequested && (warmupDone < options.Warmup || samplingDone < options.Draws);
+        return new SamplerResult(d, results, cancelled, clock.Elapsed, options) { Failure = failure };
 
         int Steps(double jitter, double length, double eps) =>
             (int)Math.Clamp(Math.Ceiling(jitter * length / eps), 1, _chees.MaxLeapfrogSteps);
