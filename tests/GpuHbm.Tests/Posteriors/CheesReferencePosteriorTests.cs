@@ -32,10 +32,6 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
         return fit;
     }
 
-    private static double[] Pooled(Fit fit, string name) => fit[name].SelectMany(c => c).ToArray();
-
-    private static double[] Combine(double[] a, double[] b, Func<double, double, double> f) => a.Select((x, i) => f(x, b[i])).ToArray();
-
     private static void AssertAll(ReferencePosterior reference, Func<string, double[]> drawsOf, Fit fit)
     {
         var failures = reference.Variables.Select(v => reference.Check(v, drawsOf(v))).Where(m => m is not null).ToList();
@@ -69,50 +65,16 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
     [Fact]
     public void Sleepstudy_correlated_slopes_match_stan()
     {
-        var fit = FitExample("sleepstudy.csv", "Reaction ~ 1 + Days + (1 + Days | Subject)",
-            ["Intercept ~ normal(250, 100)", "b ~ normal(0, 50)", "sigma ~ normal(0, 50)", "sd ~ normal(0, 50)", "cor ~ lkj(2)"]);
-        var reference = ReferencePosterior.Load("sleepstudy.csv");
-        var levels = fit.Model.RandomTerms[0].LevelNames;
-        AssertAll(reference, v => v switch
-        {
-            "b0" => Pooled(fit, "b_Intercept"),
-            "b1" => Pooled(fit, "b_Days"),
-            "sigma" => Pooled(fit, "sigma"),
-            "tau[1]" => Pooled(fit, "sd_Subject__Intercept"),
-            "tau[2]" => Pooled(fit, "sd_Subject__Days"),
-            "rho" => Pooled(fit, "cor_Subject__Intercept__Days"),
-            _ => UDraws(fit, levels, v),
-        }, fit);
+        var fit = FitExample("sleepstudy.csv", ReferenceCases.SleepstudyFormula, ReferenceCases.SleepstudyPriors);
+        AssertAll(ReferencePosterior.Load("sleepstudy.csv"), ReferenceCases.Sleepstudy(fit), fit);
         AssertClassicRhat(fit);
-    }
-
-    /// <summary>u[j,k] = r_Subject[level j (sorted labels), k] with k = 1 Intercept, 2 Days.</summary>
-    private static double[] UDraws(Fit fit, IReadOnlyList<string> levels, string v)
-    {
-        var idx = v[2..^1].Split(',');
-        string level = levels[int.Parse(idx[0], CultureInfo.InvariantCulture) - 1];
-        string coef = idx[1] == "1" ? "Intercept" : "Days";
-        return Pooled(fit, $"r_Subject[{level},{coef}]");
     }
 
     [Fact]
     public void Radon_varying_intercept_and_slope_matches_stan()
     {
-        var fit = FitExample("radon_mn.csv", "log_radon ~ 1 + floor + (1 + floor || county)",
-            ["Intercept ~ normal(0, 10)", "b ~ normal(0, 10)", "sigma ~ normal(0, 1)", "sd ~ normal(0, 1)"]);
-        var reference = ReferencePosterior.Load("radon_mn.csv");
-        var muAlpha = Pooled(fit, "b_Intercept");
-        var muBeta = Pooled(fit, "b_floor");
-        AssertAll(reference, v => v switch
-        {
-            "mu_alpha" => muAlpha,
-            "mu_beta" => muBeta,
-            "sigma_y" => Pooled(fit, "sigma"),
-            "sigma_alpha" => Pooled(fit, "sd_county__Intercept"),
-            "sigma_beta" => Pooled(fit, "sd_county__floor"),
-            _ when v.StartsWith("alpha[", StringComparison.Ordinal) => Combine(muAlpha, Pooled(fit, $"r_county[{v[6..^1]},Intercept]"), (a, b) => a + b),
-            _ => Combine(muBeta, Pooled(fit, $"r_county[{v[5..^1]},floor]"), (a, b) => a + b),
-        }, fit);
+        var fit = FitExample("radon_mn.csv", ReferenceCases.RadonFormula, ReferenceCases.RadonPriors);
+        AssertAll(ReferencePosterior.Load("radon_mn.csv"), ReferenceCases.Radon(fit), fit);
         AssertClassicRhat(fit);
     }
 }
