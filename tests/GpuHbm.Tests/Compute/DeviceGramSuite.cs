@@ -105,6 +105,19 @@ public abstract class DeviceGramSuite
         Assert.Equal(Accelerator.Device.Describe(), device.GramDevice);
         AssertClose(cpu.Matrix.Values, device.Matrix.Values, n, 1e-12, $"GRM N = {n}, M = {m}, missing {missing}, block {snpBlock}");
     }
+
+    protected void Plink_relmat_reads_through_the_device()
+    {
+        var genotypes = GenotypeSimulator.Simulate(new GenotypeSimulationSettings(4, 3, 13, 150, 3));
+        string prefix = KinshipTestData.TempPrefix("dev");
+        PlinkBedWriter.Write(prefix, genotypes);
+        Assert.True(RelationshipMatrixReader.IsGenotypes(prefix));
+        Assert.True(RelationshipMatrixReader.IsGenotypes(prefix + ".bed"));
+        Assert.False(RelationshipMatrixReader.IsGenotypes("k.csv"));
+        var cpu = RelationshipMatrixReader.Read(prefix);
+        var device = RelationshipMatrixReader.Read(prefix, accelerator: Accelerator);
+        AssertClose(cpu.Values, device.Values, cpu.Count, 1e-12, "PLINK GRM through RelationshipMatrixReader");
+    }
 }
 
 [Collection(OpenClCollection.Name)]
@@ -117,6 +130,7 @@ public class OpenClDeviceGramTests : DeviceGramSuite
     [OpenClFact] public void Grm_complete_genotypes() => Grm_equals_the_CPU_grm(75, 130, 0, 0, 0);
     [OpenClFact] public void Grm_missing_genotypes_several_blocks() => Grm_equals_the_CPU_grm(130, 220, 0.07, 64, 0);
     [OpenClFact] public void Grm_missing_from_a_later_block() => Grm_equals_the_CPU_grm(67, 300, 0.05, 72, 150);
+    [OpenClFact] public void Plink_relmat() => Plink_relmat_reads_through_the_device();
 }
 
 [Collection(CudaCollection.Name)]
