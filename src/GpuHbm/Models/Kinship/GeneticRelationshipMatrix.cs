@@ -85,36 +85,36 @@ public static class GeneticRelationshipMatrix
             filled = 0;
         }
 
-        for (int s = 0; s < m; s++)
-        {
-            genotypes.GetDosages(s, x);
-            int nObs = 0, sum = 0;
-            for (int i = 0; i < n; i++) if (x[i] >= 0) { nObs++; sum += x[i]; }
-            double p = nObs == 0 ? 0 : sum / (2.0 * nObs);
-            if (nObs == 0 || sum == 0 || sum == 2 * nObs) { excluded++; continue; }
-            used++;
-            if (nObs < n && observed is null)
-            {
-                // First missing genotype: from here on count SNPs per pair; earlier blocks had all observed.
-                observed = new double[(long)n * block];
-                pairCounts = new double[(long)n * n];
-                for (int j = 0; j < n; j++) for (int k = 0; k <= j; k++) pairCounts[(long)j * n + k] = used - 1 - filled;
-                for (int j = 0; j < n; j++) for (int t = 0; t < filled; t++) observed[(long)j * block + t] = 1;
-            }
-            double var2 = 2 * p * (1 - p), scale = 1 / Math.Sqrt(var2);
-            for (int i = 0; i < n; i++)
-            {
-                int xi = x[i];
-                if (xi < 0) continue;
-                w[(long)i * block + filled] = (xi - 2 * p) * scale;
-                if (observed is not null) observed[(long)i * block + filled] = 1;
-                diagSum[i] += (xi * xi - (1 + 2 * p) * xi + 2 * p * p) / var2;
-                diagCount[i]++;
-            }
-            if (++filled == block) Flush();
-        }
         try
         {
+            for (int s = 0; s < m; s++)
+            {
+                genotypes.GetDosages(s, x);
+                int nObs = 0, sum = 0;
+                for (int i = 0; i < n; i++) if (x[i] >= 0) { nObs++; sum += x[i]; }
+                double p = nObs == 0 ? 0 : sum / (2.0 * nObs);
+                if (nObs == 0 || sum == 0 || sum == 2 * nObs) { excluded++; continue; }
+                used++;
+                if (nObs < n && observed is null)
+                {
+                    // First missing genotype: from here on count SNPs per pair; earlier blocks had all observed.
+                    observed = new double[(long)n * block];
+                    pairCounts = new double[(long)n * n];
+                    for (int j = 0; j < n; j++) for (int k = 0; k <= j; k++) pairCounts[(long)j * n + k] = used - 1 - filled;
+                    for (int j = 0; j < n; j++) for (int t = 0; t < filled; t++) observed[(long)j * block + t] = 1;
+                }
+                double var2 = 2 * p * (1 - p), scale = 1 / Math.Sqrt(var2);
+                for (int i = 0; i < n; i++)
+                {
+                    int xi = x[i];
+                    if (xi < 0) continue;
+                    w[(long)i * block + filled] = (xi - 2 * p) * scale;
+                    if (observed is not null) observed[(long)i * block + filled] = 1;
+                    diagSum[i] += (xi * xi - (1 + 2 * p) * xi + 2 * p * p) / var2;
+                    diagCount[i]++;
+                }
+                if (++filled == block) Flush();
+            }
             Flush();
             // The device sums were formed block by block as on the CPU; add them to the host arrays once.
             deviceCross?.AddLowerTo(cross);
