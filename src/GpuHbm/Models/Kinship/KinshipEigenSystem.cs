@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GpuHbm.Compute;
 using GpuHbm.Compute.Cuda;
 using GpuHbm.Compute.Native;
 using MathNet.Numerics.LinearAlgebra;
@@ -84,45 +85,23 @@ public sealed class KinshipEigenSystem
         ArgumentNullException.ThrowIfNull(k);
         int n = k.Count;
         if (solver == KinshipEigenSolver.Auto) solver = SolverFromEnvironment();
-        var (kind, fallback) = solver == KinshipEigenSolver.Auto ? ChooseAutomatically(n) : (solver, null);
-        double[] u, s = new double[n];
+        bool automatic = solver == KinshipEigenSolver.Auto;
+        var (kind, fallback) = automatic ? ChooseAutomatically(n) : (solver, null);
+        if (kind == KinshipEigenSolver.Auto) kind = KinshipEigenSolver.Managed;
+        double[] u, s;
         string description;
-        var watch = Stopwatch.StartNew();
-        switch (kind)
+        TimeSpan elapsed;
+        try
         {
-            case KinshipEigenSolver.Cusolver:
-            {
-                string? why = CusolverEigenSolver.Unavailable();
-                if (why is not null) throw new GpuHbmException($"the cuSOLVER eigensolver was requested but is unavailable: {why}");
-                description = CusolverEigenSolver.Describe();
-                u = k.Values.ToArray();
-                watch.Restart();
-                CusolverEigenSolver.Decompose(u, n, s);
-                break;
-            }
-            case KinshipEigenSolver.Lapack:
-            {
-                var lapack = LapackApi.TryGet(out string why)
-                    ?? throw new GpuHbmException($"the LAPACK eigensolver was requested but is unavailable: {why}");
-                description = $"LAPACK dsyevd ({lapack.LibraryName})";
-                u = k.Values.ToArray();
-                watch.Restart();
-                lapack.Dsyevd(u, n, s);
-                break;
-            }
-            default:
-            {
-                kind = KinshipEigenSolver.Managed;
-                description = "managed (MathNet)";
-                var m = k.ToMatrix();
-                watch.Restart();
-                var evd = m.Evd(Symmetricity.Symmetric);
-                for (int i = 0; i < n; i++) s[i] = evd.EigenValues[i].Real;
-                u = evd.EigenVectors.ToColumnMajorArray();
-                break;
-            }
+            (u, s, description, elapsed) = Run(k, kind);
         }
-        watch.Stop();
+        catch (Exception e) when (automatic && kind == KinshipEigenSolver.Cusolver && e is DeviceException or GpuHbmException)
+        {
+            // The GPU was found but the decomposition failed there (e.g. out of memory): finish on the CPU.
+            kind = LapackApi.IsAvailable ? KinshipEigenSolver.Lapack : KinshipEigenSolver.Managed;
+            fallback = $"cuSOLVER failed: {e.Message}";
+            (u, s, description, elapsed) = Run(k, kind);
+        }
         int clamped = 0;
         for (int i = 0; i < n; i++)
             if (s[i] < 0) { s[i] = 0; clamped++; }
@@ -139,7 +118,52 @@ public sealed class KinshipEigenSystem
             }
             (s, u) = (s2, u2);
         }
-        return new KinshipEigenSystem(k.Ids, u, s, watch.Elapsed, clamped, kind, description, fallback);
+        return new KinshipEigenSystem(k.Ids, u, s, elapsed, clamped, kind, description, fallback);
+    }
+
+    /// <summary>One solver on K: eigenvectors (column-major), eigenvalues (ascending, unclamped), description, time of the decomposition itself.</summary>
+    private static (double[] U, double[] S, string Description, TimeSpan Elapsed) Run(RelationshipMatrix k, KinshipEigenSolver kind)
+    {
+        int n = k.Count;
+        var s = new double[n];
+        double[] u;
+        string description;
+        Stopwatch watch;
+        switch (kind)
+        {
+            case KinshipEigenSolver.Cusolver:
+            {
+                string? why = CusolverEigenSolver.Unavailable();
+                if (why is not null) throw new GpuHbmException($"the cuSOLVER eigensolver was requested but is unavailable: {why}");
+                description = CusolverEigenSolver.Describe();
+                u = k.Values.ToArray();
+                watch = Stopwatch.StartNew();
+                CusolverEigenSolver.Decompose(u, n, s);
+                break;
+            }
+            case KinshipEigenSolver.Lapack:
+            {
+                var lapack = LapackApi.TryGet(out string why)
+                    ?? throw new GpuHbmException($"the LAPACK eigensolver was requested but is unavailable: {why}");
+                description = $"LAPACK dsyevd ({lapack.LibraryName})";
+                u = k.Values.ToArray();
+                watch = Stopwatch.StartNew();
+                lapack.Dsyevd(u, n, s);
+                break;
+            }
+            default:
+            {
+                description = "managed (MathNet)";
+                var m = k.ToMatrix();
+                watch = Stopwatch.StartNew();
+                var evd = m.Evd(Symmetricity.Symmetric);
+                for (int i = 0; i < n; i++) s[i] = evd.EigenValues[i].Real;
+                u = evd.EigenVectors.ToColumnMajorArray();
+                break;
+            }
+        }
+        watch.Stop();
+        return (u, s, description, watch.Elapsed);
     }
 
     /// <summary>
