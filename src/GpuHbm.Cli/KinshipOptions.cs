@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GpuHbm.Compute;
 using GpuHbm.Models.Kinship;
 
 namespace GpuHbm.Cli;
@@ -38,16 +39,44 @@ internal sealed class KinshipOptions
         if (fast is not ("on" or "off"))
             throw new GpuHbmException($"--fast-path must be 'on' or 'off', not '{parse.GetValue(_fastPath)}'");
         var matrices = new Dictionary<string, RelationshipMatrix>(StringComparer.Ordinal);
-        foreach (var spec in parse.GetValue(_relmat) ?? [])
+        // A GRM computed from PLINK genotypes runs its Gram product on the device --backend resolves to, if any.
+        Accelerator? accelerator = null;
+        bool deviceResolved = false;
+        Accelerator? GramDevice()
         {
-            int eq = spec.IndexOf('=');
-            if (eq <= 0 || eq == spec.Length - 1)
-                throw new GpuHbmException($"--relmat '{spec}': expected NAME=PATH, e.g. --relmat K=grm.csv");
-            string name = spec[..eq].Trim(), path = spec[(eq + 1)..].Trim();
-            if (matrices.ContainsKey(name)) throw new GpuHbmException($"--relmat {name} is given twice");
-            var matrix = RelationshipMatrixReader.Read(path);
-            output.WriteLine($"relationship matrix {name}: {matrix.Count} individuals from {path}");
-            matrices[name] = matrix;
+            if (deviceResolved) return accelerator;
+            deviceResolved = true;
+            var choice = BackendSelection.Select(options.Backend, options.Device);
+            if (!choice.IsDevice || !choice.Device.SupportsFp64) return null;
+            try
+            {
+                accelerator = Accelerator.Create(choice.Device);
+            }
+            catch (DeviceException e) when (BackendSelection.Normalize(options.Backend) == "auto")
+            {
+                output.WriteLine($"genetic relationship matrix: {choice.Device.Describe()} could not be opened ({e.Message}); Gram product on the CPU");
+                return null;
+            }
+            output.WriteLine($"genetic relationship matrix: Gram product on {choice.Device.Describe()}");
+            return accelerator;
+        }
+        try
+        {
+            foreach (var spec in parse.GetValue(_relmat) ?? [])
+            {
+                int eq = spec.IndexOf('=');
+                if (eq <= 0 || eq == spec.Length - 1)
+                    throw new GpuHbmException($"--relmat '{spec}': expected NAME=PATH, e.g. --relmat K=grm.csv");
+                string name = spec[..eq].Trim(), path = spec[(eq + 1)..].Trim();
+                if (matrices.ContainsKey(name)) throw new GpuHbmException($"--relmat {name} is given twice");
+                var matrix = RelationshipMatrixReader.Read(path, accelerator: RelationshipMatrixReader.IsGenotypes(path) ? GramDevice() : null);
+                output.WriteLine($"relationship matrix {name}: {matrix.Count} individuals from {path}");
+                matrices[name] = matrix;
+            }
+        }
+        finally
+        {
+            accelerator?.Dispose();
         }
         return options with { RelationshipMatrices = matrices, KinshipFastPath = fast == "on", DrawGeneticEffects = parse.GetValue(_drawGenetic) };
     }

@@ -88,6 +88,7 @@ public static class FitWriter
                 CompileSeconds = s.CompileTime.TotalSeconds,
                 SetupSeconds = fit.Model.SetupTime.TotalSeconds,
                 EigendecompositionSeconds = (fit.Model as Models.Kinship.FastLmmModel)?.EigendecompositionTime.TotalSeconds,
+                EigendecompositionSolver = (fit.Model as Models.Kinship.FastLmmModel)?.EigenSolver,
                 TotalSeconds = s.TotalTime.TotalSeconds,
                 Chains = fit.ChainTimes.Select((t, c) => new { Chain = c + 1, WarmupSeconds = t.Warmup.TotalSeconds, SamplingSeconds = t.Sampling.TotalSeconds }).ToArray(),
                 GradientEvaluations = fit.GradientEvaluations,

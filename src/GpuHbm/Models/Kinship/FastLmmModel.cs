@@ -29,7 +29,7 @@ public sealed class FastLmmModel : IPosteriorModel
     private readonly int _p;
 
     private FastLmmModel(CompiledModel.Parts parts, FastLmmDensity density, int[] rowLevel, bool drawGeneticEffects,
-        TimeSpan setup, TimeSpan eigen, IReadOnlyList<string> notes)
+        TimeSpan setup, KinshipEigenSystem eigen, IReadOnlyList<string> notes)
     {
         _parts = parts;
         _density = density;
@@ -38,7 +38,8 @@ public sealed class FastLmmModel : IPosteriorModel
         DrawsGeneticEffects = drawGeneticEffects;
         _names = parts.OutputNames(includeGroupEffects: drawGeneticEffects);
         SetupTime = setup;
-        EigendecompositionTime = eigen;
+        EigendecompositionTime = eigen.DecompositionTime;
+        EigenSolver = eigen.Solver;
         Notes = notes;
     }
 
@@ -53,6 +54,9 @@ public sealed class FastLmmModel : IPosteriorModel
 
     /// <summary>The eigendecomposition alone (part of <see cref="SetupTime"/>).</summary>
     public TimeSpan EigendecompositionTime { get; }
+
+    /// <summary>The solver of the eigendecomposition, e.g. "LAPACK dsyevd (liblapack.so.3)" (<see cref="KinshipEigenSystem.Solver"/>).</summary>
+    public string EigenSolver { get; }
 
     public ModelSpec Spec => _parts.Spec;
     public int Dimension => _density.Dimension;
@@ -129,7 +133,10 @@ public sealed class FastLmmModel : IPosteriorModel
         setup.Stop();
         var priors = FastLmmPriors.FromDistributions(parts.Priors.B, parts.Priors.Sd[0][0], parts.Priors.Sigma!);
         var density = new FastLmmDensity(rotated, priors);
-        return new FastLmmModel(parts, density, rowLevel, drawGeneticEffects, setup.Elapsed, eigen.DecompositionTime, notes);
+        var allNotes = notes.Append(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"eigendecomposition of K (N = {eigen.Count}): {eigen.Solver}, {eigen.DecompositionTime.TotalSeconds:F2} s")
+            + (eigen.FallbackReason is { } fallback ? $" (faster solvers unavailable: {fallback})" : "")).ToList();
+        return new FastLmmModel(parts, density, rowLevel, drawGeneticEffects, setup.Elapsed, eigen, allNotes);
     }
 }
 

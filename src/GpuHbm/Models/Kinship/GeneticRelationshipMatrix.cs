@@ -1,10 +1,13 @@
+using GpuHbm.Compute;
+
 namespace GpuHbm.Models.Kinship;
 
 /// <summary>A genetic relationship matrix with how many SNPs went into it.</summary>
 /// <param name="Matrix">The GRM over the IIDs of the .fam, in .fam order.</param>
 /// <param name="SnpsUsed">Polymorphic SNPs with at least one observed genotype.</param>
 /// <param name="SnpsExcluded">Monomorphic (or entirely missing) SNPs left out.</param>
-public sealed record GrmComputation(RelationshipMatrix Matrix, int SnpsUsed, int SnpsExcluded);
+/// <param name="GramDevice">Where the Gram product ran: "CPU (managed)" or the device's description.</param>
+public sealed record GrmComputation(RelationshipMatrix Matrix, int SnpsUsed, int SnpsExcluded, string GramDevice = "CPU (managed)");
 
 /// <summary>
 /// The genetic relationship matrix (GRM) of GCTA (Yang et al. 2011, "GCTA: a tool for genome-wide
@@ -20,7 +23,9 @@ public sealed record GrmComputation(RelationshipMatrix Matrix, int SnpsUsed, int
 /// SNPs with no observed genotype are excluded. Implementation: standardized genotypes
 /// w_ij = (x_ij − 2p_i)/√(2p_i(1−p_i)) (0 when missing) are built in SNP blocks and the off-diagonal
 /// sums come from the blocked product <see cref="GenotypeGram.AccumulateLower"/>; when genotypes
-/// are missing, M_jk comes from the same product over the observed-indicator matrix.
+/// are missing, M_jk comes from the same product over the observed-indicator matrix. Given an
+/// <see cref="Accelerator"/>, both products run on it (<see cref="DeviceGram"/>, kernels/grm.cl) with the
+/// same blocks; everything else (frequencies, the diagonal, the divisions, the checks) stays on the host.
 /// <para>
 /// PSD: the off-diagonal part is the Gram matrix W Wᵀ/M, which is PSD, but eq. 3's diagonal
 /// differs from the Gram diagonal by d_j (zero in expectation, O(1/√M)), so a GCTA GRM is
@@ -40,11 +45,14 @@ public static class GeneticRelationshipMatrix
     /// <param name="maxDegreeOfParallelism">Threads for the Gram product; -1 = all cores.</param>
     /// <param name="psdTolerance">Relative PSD tolerance passed to <see cref="RelationshipMatrix"/>; negative
     /// skips the check. By default (null) it is the bound the GCTA diagonal allows, see the remarks.</param>
-    public static GrmComputation Compute(PlinkGenotypes genotypes, double? psdTolerance = null, int maxDegreeOfParallelism = -1) =>
-        Compute(genotypes, psdTolerance, maxDegreeOfParallelism, snpBlock: 0);
+    /// <param name="accelerator">When given (OpenCL or CUDA, with fp64), the Gram products run on it; null = managed CPU.</param>
+    public static GrmComputation Compute(PlinkGenotypes genotypes, double? psdTolerance = null, int maxDegreeOfParallelism = -1,
+        Accelerator? accelerator = null) =>
+        Compute(genotypes, psdTolerance, maxDegreeOfParallelism, snpBlock: 0, accelerator);
 
     /// <summary>As the public overload, with the SNP block size (0 = about 32 MB of W per block) settable for tests.</summary>
-    internal static GrmComputation Compute(PlinkGenotypes genotypes, double? psdTolerance, int maxDegreeOfParallelism, int snpBlock)
+    internal static GrmComputation Compute(PlinkGenotypes genotypes, double? psdTolerance, int maxDegreeOfParallelism, int snpBlock,
+        Accelerator? accelerator = null)
     {
         ArgumentNullException.ThrowIfNull(genotypes);
         int n = genotypes.IndividualCount, m = genotypes.SnpCount;
@@ -57,51 +65,65 @@ public static class GeneticRelationshipMatrix
         var diagCount = new int[n];
         var x = new sbyte[n];
         int used = 0, excluded = 0, filled = 0;
+        using var deviceCross = accelerator is null || n == 0 ? null : new DeviceGram(accelerator, n, block);
+        DeviceGram? deviceCounts = null;
 
         void Flush()
         {
             if (filled == 0) return;
             Compact(w, n, block, filled);
-            GenotypeGram.AccumulateLower(w, n, filled, cross, maxDegreeOfParallelism);
+            if (deviceCross is not null) deviceCross.Accumulate(w, filled);
+            else GenotypeGram.AccumulateLower(w, n, filled, cross, maxDegreeOfParallelism);
             if (observed is not null)
             {
                 Compact(observed, n, block, filled);
-                GenotypeGram.AccumulateLower(observed, n, filled, pairCounts!, maxDegreeOfParallelism);
+                if (deviceCross is not null) (deviceCounts ??= new DeviceGram(accelerator!, n, block)).Accumulate(observed, filled);
+                else GenotypeGram.AccumulateLower(observed, n, filled, pairCounts!, maxDegreeOfParallelism);
                 Array.Clear(observed);
             }
             Array.Clear(w);
             filled = 0;
         }
 
-        for (int s = 0; s < m; s++)
+        try
         {
-            genotypes.GetDosages(s, x);
-            int nObs = 0, sum = 0;
-            for (int i = 0; i < n; i++) if (x[i] >= 0) { nObs++; sum += x[i]; }
-            double p = nObs == 0 ? 0 : sum / (2.0 * nObs);
-            if (nObs == 0 || sum == 0 || sum == 2 * nObs) { excluded++; continue; }
-            used++;
-            if (nObs < n && observed is null)
+            for (int s = 0; s < m; s++)
             {
-                // First missing genotype: from here on count SNPs per pair; earlier blocks had all observed.
-                observed = new double[(long)n * block];
-                pairCounts = new double[(long)n * n];
-                for (int j = 0; j < n; j++) for (int k = 0; k <= j; k++) pairCounts[(long)j * n + k] = used - 1 - filled;
-                for (int j = 0; j < n; j++) for (int t = 0; t < filled; t++) observed[(long)j * block + t] = 1;
+                genotypes.GetDosages(s, x);
+                int nObs = 0, sum = 0;
+                for (int i = 0; i < n; i++) if (x[i] >= 0) { nObs++; sum += x[i]; }
+                double p = nObs == 0 ? 0 : sum / (2.0 * nObs);
+                if (nObs == 0 || sum == 0 || sum == 2 * nObs) { excluded++; continue; }
+                used++;
+                if (nObs < n && observed is null)
+                {
+                    // First missing genotype: from here on count SNPs per pair; earlier blocks had all observed.
+                    observed = new double[(long)n * block];
+                    pairCounts = new double[(long)n * n];
+                    for (int j = 0; j < n; j++) for (int k = 0; k <= j; k++) pairCounts[(long)j * n + k] = used - 1 - filled;
+                    for (int j = 0; j < n; j++) for (int t = 0; t < filled; t++) observed[(long)j * block + t] = 1;
+                }
+                double var2 = 2 * p * (1 - p), scale = 1 / Math.Sqrt(var2);
+                for (int i = 0; i < n; i++)
+                {
+                    int xi = x[i];
+                    if (xi < 0) continue;
+                    w[(long)i * block + filled] = (xi - 2 * p) * scale;
+                    if (observed is not null) observed[(long)i * block + filled] = 1;
+                    diagSum[i] += (xi * xi - (1 + 2 * p) * xi + 2 * p * p) / var2;
+                    diagCount[i]++;
+                }
+                if (++filled == block) Flush();
             }
-            double var2 = 2 * p * (1 - p), scale = 1 / Math.Sqrt(var2);
-            for (int i = 0; i < n; i++)
-            {
-                int xi = x[i];
-                if (xi < 0) continue;
-                w[(long)i * block + filled] = (xi - 2 * p) * scale;
-                if (observed is not null) observed[(long)i * block + filled] = 1;
-                diagSum[i] += (xi * xi - (1 + 2 * p) * xi + 2 * p * p) / var2;
-                diagCount[i]++;
-            }
-            if (++filled == block) Flush();
+            Flush();
+            // The device sums were formed block by block as on the CPU; add them to the host arrays once.
+            deviceCross?.AddLowerTo(cross);
+            deviceCounts?.AddLowerTo(pairCounts!);
         }
-        Flush();
+        finally
+        {
+            deviceCounts?.Dispose();
+        }
         if (used == 0)
             throw new GpuHbmDataException($"no SNP in {genotypes.Source} is polymorphic, so no genetic relationship matrix can be computed");
 
@@ -127,7 +149,7 @@ public static class GeneticRelationshipMatrix
         // Weyl: λmin(A) ≥ λmin(W Wᵀ/M) − max_j |d_j| ≥ −max_j |d_j|, and max|λ| ≥ max diagonal.
         double tolerance = psdTolerance ?? Math.Max(RelationshipMatrix.DefaultPsdTolerance, maxDiagShift / maxDiag);
         var matrix = new RelationshipMatrix(ids, cross, $"the genotypes in {genotypes.Source}", psdTolerance: tolerance);
-        return new GrmComputation(matrix, used, excluded);
+        return new GrmComputation(matrix, used, excluded, accelerator is null ? "CPU (managed)" : accelerator.Device.Describe());
     }
 
     /// <summary>Moves an N×block buffer with only <paramref name="filled"/> columns used into N×filled row-major, in place.</summary>

@@ -1,6 +1,7 @@
 using SimdVector = System.Numerics.Vector;
 using SimdVectorD = System.Numerics.Vector<double>;
 using System.Runtime.CompilerServices;
+using GpuHbm.Compute.Native;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Factorization;
 
@@ -18,7 +19,7 @@ namespace GpuHbm.Models.Kinship;
 /// after which the matrix is reported as not positive semi-definite.
 /// <see cref="Multiply"/> and <see cref="MultiplyTransposed"/> apply L and Lᵀ to a whole ensemble of
 /// chains (the gradient of the non-centred model needs Lᵀ); both are blocked, multi-threaded and
-/// deterministic.
+/// deterministic. The factorization is native LAPACK dpotrf when a LAPACK library loads, else MathNet's.
 /// </remarks>
 public sealed class KinshipCholesky
 {
@@ -51,22 +52,45 @@ public sealed class KinshipCholesky
         meanDiag /= n;
         if (!(meanDiag > 0))
             throw new GpuHbmModelException($"the relationship matrix from {k.Source} has a non-positive mean diagonal ({meanDiag:G6}), so it cannot be factored");
-        var m = k.ToMatrix();
+        var values = k.Values;
         for (double eps = 1e-6 * meanDiag; eps <= 1.0001e-1 * meanDiag; eps *= 10)
         {
-            var shifted = m.Clone();
-            for (int i = 0; i < n; i++) shifted[i, i] += eps;
-            if (TryFactor(shifted, out var chol))
+            var lower = values.ToArray();
+            for (int i = 0; i < n; i++) lower[(long)i * n + i] += eps;
+            if (TryFactorLower(lower, n))
             {
-                var l = chol!.Factor;
-                var lower = new double[(long)n * n];
-                for (int i = 0; i < n; i++)
-                    for (int j = 0; j <= i; j++) lower[(long)i * n + j] = l[i, j];
+                for (int i = 0; i < n; i++) Array.Clear(lower, i * n + i + 1, n - i - 1);
                 return new KinshipCholesky(lower, n, eps);
             }
         }
         throw new GpuHbmModelException(
             $"the relationship matrix from {k.Source} could not be Cholesky-factored even with {1e-1 * meanDiag:G3} added to its diagonal; it is not positive semi-definite");
+    }
+
+    /// <summary>
+    /// Cholesky factorization in place of the symmetric N×N row-major <paramref name="a"/>: on success the
+    /// lower triangle (diagonal included) holds L with A = L Lᵀ; the strict upper triangle is unspecified.
+    /// Native LAPACK dpotrf when one loads (<see cref="LapackApi"/>), else MathNet. False when A is not
+    /// (numerically) positive definite.
+    /// </summary>
+    internal static bool TryFactorLower(double[] a, int n)
+    {
+        if (LapackApi.TryGet(out _) is { } lapack)
+        {
+            if (lapack.Dpotrf(a, n) != 0) return false;
+            for (int i = 0; i < n; i++)
+            {
+                double d = a[(long)i * n + i];
+                if (!(d > 0) || !double.IsFinite(d)) return false;
+            }
+            return true;
+        }
+        var m = Matrix<double>.Build.Dense(n, n, (i, j) => a[(long)i * n + j]);
+        if (!TryFactor(m, out var chol)) return false;
+        var l = chol!.Factor;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++) a[(long)i * n + j] = l[i, j];
+        return true;
     }
 
     /// <summary>MathNet's Cholesky, false instead of an exception when the matrix is not positive definite.</summary>

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using GpuHbm.Compute;
+using GpuHbm.Compute.Cuda;
+using GpuHbm.Compute.Native;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace GpuHbm.Models.Kinship;
@@ -9,13 +12,28 @@ namespace GpuHbm.Models.Kinship;
 /// in the rotated basis Uᵀy the covariance σg²K + σe²I is diagonal, σg²S + σe²I.
 /// </summary>
 /// <remarks>
-/// Computed with MathNet's managed symmetric eigen solver (Householder tridiagonalization + QL,
-/// O(N³)); <see cref="DecompositionTime"/> records its wall time. Eigenvalues are sorted
-/// ascending; tiny negative ones (rounding, or indefiniteness within the PSD tolerance) are set to 0.
-/// U is kept column-major so that each eigenvector is contiguous.
+/// The O(N³) decomposition runs on the fastest solver available (<see cref="KinshipEigenSolver.Auto"/>):
+/// cuSOLVER dsyevd on a CUDA GPU when N ≥ <see cref="CusolverThreshold"/>, else native LAPACK dsyevd
+/// (OpenBLAS or liblapack.so.3), else MathNet's managed solver (Householder tridiagonalization + QL);
+/// <see cref="Solver"/> says which ran and <see cref="DecompositionTime"/> its wall time. The environment
+/// variable GPUHBM_EIGEN_SOLVER (managed, lapack, cusolver, auto) overrides the automatic choice. A native
+/// solver that fails to load falls back to the next one (the reason is kept in <see cref="FallbackReason"/>);
+/// an explicitly requested one that is unavailable is an error. Eigenvalues are sorted ascending; tiny
+/// negative ones (rounding, or indefiniteness within the PSD tolerance) are set to 0. U is kept
+/// column-major so that each eigenvector is contiguous.
 /// </remarks>
 public sealed class KinshipEigenSystem
 {
+    /// <summary>Environment variable that overrides <see cref="KinshipEigenSolver.Auto"/>: managed, lapack, cusolver or auto.</summary>
+    public const string SolverVariable = "GPUHBM_EIGEN_SOLVER";
+
+    /// <summary>
+    /// Smallest N for which <see cref="KinshipEigenSolver.Auto"/> moves the decomposition to a CUDA GPU: below it
+    /// the host ↔ device copies, context and cuSOLVER start-up (about a second) outweigh the O(N³) work that
+    /// LAPACK does in seconds.
+    /// </summary>
+    public const int CusolverThreshold = 2000;
+
     private readonly double[] _u;
     private readonly double[] _s;
 
@@ -37,7 +55,17 @@ public sealed class KinshipEigenSystem
     /// <summary>How many eigenvalues were negative and set to 0.</summary>
     public int ClampedEigenvalues { get; }
 
-    private KinshipEigenSystem(IReadOnlyList<string> ids, double[] u, double[] s, TimeSpan time, int clamped)
+    /// <summary>Which solver ran, e.g. "LAPACK dsyevd (liblapack.so.3)" or "managed (MathNet)".</summary>
+    public string Solver { get; }
+
+    /// <summary>The solver kind that ran (never <see cref="KinshipEigenSolver.Auto"/>).</summary>
+    public KinshipEigenSolver SolverKind { get; }
+
+    /// <summary>Why a faster solver was not used (null when the first choice ran).</summary>
+    public string? FallbackReason { get; }
+
+    private KinshipEigenSystem(IReadOnlyList<string> ids, double[] u, double[] s, TimeSpan time, int clamped,
+        KinshipEigenSolver kind, string solver, string? fallback)
     {
         Ids = ids;
         Count = s.Length;
@@ -45,26 +73,39 @@ public sealed class KinshipEigenSystem
         _s = s;
         DecompositionTime = time;
         ClampedEigenvalues = clamped;
+        SolverKind = kind;
+        Solver = solver;
+        FallbackReason = fallback;
     }
 
-    /// <summary>Decomposes <paramref name="k"/> (O(N³), timed).</summary>
-    public static KinshipEigenSystem Decompose(RelationshipMatrix k)
+    /// <summary>Decomposes <paramref name="k"/> (O(N³), timed) with <paramref name="solver"/>.</summary>
+    /// <exception cref="GpuHbmException">An explicitly requested native solver is unavailable or failed.</exception>
+    public static KinshipEigenSystem Decompose(RelationshipMatrix k, KinshipEigenSolver solver = KinshipEigenSolver.Auto)
     {
         ArgumentNullException.ThrowIfNull(k);
-        var m = k.ToMatrix();
-        var watch = Stopwatch.StartNew();
-        var evd = m.Evd(Symmetricity.Symmetric);
-        watch.Stop();
-        int n = k.Count, clamped = 0;
-        var s = new double[n];
-        for (int i = 0; i < n; i++)
+        int n = k.Count;
+        if (solver == KinshipEigenSolver.Auto) solver = SolverFromEnvironment();
+        bool automatic = solver == KinshipEigenSolver.Auto;
+        var (kind, fallback) = automatic ? ChooseAutomatically(n) : (solver, null);
+        if (kind == KinshipEigenSolver.Auto) kind = KinshipEigenSolver.Managed;
+        double[] u, s;
+        string description;
+        TimeSpan elapsed;
+        try
         {
-            double v = evd.EigenValues[i].Real;
-            if (v < 0) { v = 0; clamped++; }
-            s[i] = v;
+            (u, s, description, elapsed) = Run(k, kind);
         }
-        var u = evd.EigenVectors.ToColumnMajorArray();
-        // MathNet returns them ascending already; sort defensively (stable on ties) keeping columns paired.
+        catch (Exception e) when (automatic && kind == KinshipEigenSolver.Cusolver && e is DeviceException or GpuHbmException)
+        {
+            // The GPU was found but the decomposition failed there (e.g. out of memory): finish on the CPU.
+            kind = LapackApi.IsAvailable ? KinshipEigenSolver.Lapack : KinshipEigenSolver.Managed;
+            fallback = $"cuSOLVER failed: {e.Message}";
+            (u, s, description, elapsed) = Run(k, kind);
+        }
+        int clamped = 0;
+        for (int i = 0; i < n; i++)
+            if (s[i] < 0) { s[i] = 0; clamped++; }
+        // Every solver returns them ascending already; sort defensively (stable on ties) keeping columns paired.
         var order = Enumerable.Range(0, n).OrderBy(i => s[i]).ToArray();
         if (!order.Select((o, i) => o == i).All(b => b))
         {
@@ -77,7 +118,87 @@ public sealed class KinshipEigenSystem
             }
             (s, u) = (s2, u2);
         }
-        return new KinshipEigenSystem(k.Ids, u, s, watch.Elapsed, clamped);
+        return new KinshipEigenSystem(k.Ids, u, s, elapsed, clamped, kind, description, fallback);
+    }
+
+    /// <summary>One solver on K: eigenvectors (column-major), eigenvalues (ascending, unclamped), description, time of the decomposition itself.</summary>
+    private static (double[] U, double[] S, string Description, TimeSpan Elapsed) Run(RelationshipMatrix k, KinshipEigenSolver kind)
+    {
+        int n = k.Count;
+        var s = new double[n];
+        double[] u;
+        string description;
+        Stopwatch watch;
+        switch (kind)
+        {
+            case KinshipEigenSolver.Cusolver:
+            {
+                string? why = CusolverEigenSolver.Unavailable();
+                if (why is not null) throw new GpuHbmException($"the cuSOLVER eigensolver was requested but is unavailable: {why}");
+                description = CusolverEigenSolver.Describe();
+                u = k.Values.ToArray();
+                watch = Stopwatch.StartNew();
+                CusolverEigenSolver.Decompose(u, n, s);
+                break;
+            }
+            case KinshipEigenSolver.Lapack:
+            {
+                var lapack = LapackApi.TryGet(out string why)
+                    ?? throw new GpuHbmException($"the LAPACK eigensolver was requested but is unavailable: {why}");
+                description = $"LAPACK dsyevd ({lapack.LibraryName})";
+                u = k.Values.ToArray();
+                watch = Stopwatch.StartNew();
+                lapack.Dsyevd(u, n, s);
+                break;
+            }
+            default:
+            {
+                description = "managed (MathNet)";
+                var m = k.ToMatrix();
+                watch = Stopwatch.StartNew();
+                var evd = m.Evd(Symmetricity.Symmetric);
+                for (int i = 0; i < n; i++) s[i] = evd.EigenValues[i].Real;
+                u = evd.EigenVectors.ToColumnMajorArray();
+                break;
+            }
+        }
+        watch.Stop();
+        return (u, s, description, watch.Elapsed);
+    }
+
+    /// <summary>
+    /// The solver <see cref="KinshipEigenSolver.Auto"/> picks for order <paramref name="n"/>: cuSOLVER when
+    /// N ≥ <see cref="CusolverThreshold"/> and a CUDA device with cuSOLVER is present, else LAPACK when a
+    /// native LAPACK loads, else managed; with the reasons faster ones were passed over (null if none).
+    /// </summary>
+    public static (KinshipEigenSolver Solver, string? FallbackReason) ChooseAutomatically(int n)
+    {
+        var reasons = new List<string>();
+        if (n >= CusolverThreshold)
+        {
+            string? why = CusolverEigenSolver.Unavailable();
+            if (why is null) return (KinshipEigenSolver.Cusolver, null);
+            reasons.Add($"cuSOLVER: {why}");
+        }
+        if (LapackApi.TryGet(out string lapackWhy) is not null)
+            return (KinshipEigenSolver.Lapack, reasons.Count == 0 ? null : string.Join("; ", reasons));
+        reasons.Add($"LAPACK: {lapackWhy}");
+        return (KinshipEigenSolver.Managed, string.Join("; ", reasons));
+    }
+
+    /// <summary>The solver named by GPUHBM_EIGEN_SOLVER (Auto when unset).</summary>
+    internal static KinshipEigenSolver SolverFromEnvironment()
+    {
+        string? value = Environment.GetEnvironmentVariable(SolverVariable);
+        if (string.IsNullOrWhiteSpace(value)) return KinshipEigenSolver.Auto;
+        return value.Trim().ToLowerInvariant() switch
+        {
+            "auto" => KinshipEigenSolver.Auto,
+            "managed" or "mathnet" => KinshipEigenSolver.Managed,
+            "lapack" => KinshipEigenSolver.Lapack,
+            "cusolver" or "cuda" => KinshipEigenSolver.Cusolver,
+            _ => throw new GpuHbmException($"{SolverVariable}={value} is not one of auto, managed, lapack, cusolver"),
+        };
     }
 
     /// <summary>Uᵀv: <paramref name="rotated"/>[i] = (eigenvector i)·v.</summary>
@@ -132,4 +253,20 @@ public sealed class KinshipEigenSystem
         if (input < Count || output < Count)
             throw new ArgumentException($"vectors for a {Count}×{Count} eigensystem need {Count} values");
     }
+}
+
+/// <summary>Which symmetric eigensolver <see cref="KinshipEigenSystem.Decompose"/> uses.</summary>
+public enum KinshipEigenSolver
+{
+    /// <summary>cuSOLVER for N ≥ <see cref="KinshipEigenSystem.CusolverThreshold"/> on a CUDA GPU, else LAPACK, else managed.</summary>
+    Auto,
+
+    /// <summary>MathNet's managed solver (always available).</summary>
+    Managed,
+
+    /// <summary>Native LAPACK dsyevd (libopenblas.so.0 or liblapack.so.3).</summary>
+    Lapack,
+
+    /// <summary>cuSOLVER dsyevd on CUDA device 0.</summary>
+    Cusolver,
 }

@@ -1,3 +1,4 @@
+using GpuHbm.Compute.Native;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace GpuHbm.Models.Kinship;
@@ -138,20 +139,32 @@ public sealed class RelationshipMatrix
         // Power iteration is unnecessary: max|λ| ≥ max diagonal, and for a PSD matrix max|λ| ≤ trace.
         double maxDiag = 0;
         for (int i = 0; i < n; i++) maxDiag = Math.Max(maxDiag, Math.Abs(_values[i * n + i]));
-        var m = ToMatrix();
         if (maxDiag > 0)
         {
-            var shifted = m.Clone();
+            var shifted = _values.ToArray();
             double tau = tolerance * maxDiag;
-            for (int i = 0; i < n; i++) shifted[i, i] += tau;
-            if (KinshipCholesky.TryFactor(shifted, out _)) return;
+            for (int i = 0; i < n; i++) shifted[(long)i * n + i] += tau;
+            if (KinshipCholesky.TryFactorLower(shifted, n)) return;
         }
-        var evd = m.Evd(Symmetricity.Symmetric);
         double minEig = double.PositiveInfinity, maxAbs = 0;
-        foreach (var c in evd.EigenValues)
+        if (LapackApi.TryGet(out _) is { } lapack)
         {
-            minEig = Math.Min(minEig, c.Real);
-            maxAbs = Math.Max(maxAbs, Math.Abs(c.Real));
+            var w = new double[n];
+            lapack.Dsyevd(_values.ToArray(), n, w, vectors: false);
+            foreach (double v in w)
+            {
+                minEig = Math.Min(minEig, v);
+                maxAbs = Math.Max(maxAbs, Math.Abs(v));
+            }
+        }
+        else
+        {
+            var evd = ToMatrix().Evd(Symmetricity.Symmetric);
+            foreach (var c in evd.EigenValues)
+            {
+                minEig = Math.Min(minEig, c.Real);
+                maxAbs = Math.Max(maxAbs, Math.Abs(c.Real));
+            }
         }
         if (minEig < -tolerance * maxAbs)
             throw new GpuHbmDataException(

@@ -17,17 +17,28 @@ public static class RelationshipMatrixReader
     /// <param name="path">The file (or PREFIX) to read.</param>
     /// <param name="psdTolerance">Relative PSD tolerance; null = the format's default (1e-6 for CSV,
     /// <see cref="GrmReader.DefaultPsdTolerance"/> for GCTA files, the diagonal-shift bound for genotypes).</param>
-    public static RelationshipMatrix Read(string path, double? psdTolerance = null)
+    /// <param name="accelerator">When given, a GRM computed from PLINK genotypes runs its Gram product on it
+    /// (<see cref="GeneticRelationshipMatrix.Compute(PlinkGenotypes, double?, int, GpuHbm.Compute.Accelerator?)"/>); other formats ignore it.</param>
+    public static RelationshipMatrix Read(string path, double? psdTolerance = null, GpuHbm.Compute.Accelerator? accelerator = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return RelationshipCsvReader.Read(path, psdTolerance ?? RelationshipMatrix.DefaultPsdTolerance);
         if (path.EndsWith(".grm.bin", StringComparison.Ordinal) || path.EndsWith(".grm.id", StringComparison.Ordinal)
             || path.EndsWith(".grm.N.bin", StringComparison.Ordinal) || File.Exists(path + ".grm.bin"))
             return GrmReader.Read(path, psdTolerance ?? GrmReader.DefaultPsdTolerance);
-        if (path.EndsWith(".bed", StringComparison.Ordinal) || path.EndsWith(".bim", StringComparison.Ordinal)
-            || path.EndsWith(".fam", StringComparison.Ordinal) || File.Exists(path + ".bed"))
-            return GeneticRelationshipMatrix.Compute(PlinkBedReader.Read(path), psdTolerance).Matrix;
+        if (IsGenotypes(path))
+            return GeneticRelationshipMatrix.Compute(PlinkBedReader.Read(path), psdTolerance, accelerator: accelerator).Matrix;
         throw new GpuHbmDataException(
             $"the relationship matrix '{path}' is not a .csv file, a GCTA GRM (PREFIX.grm.bin + PREFIX.grm.id) or PLINK genotypes (PREFIX.bed/.bim/.fam)");
+    }
+
+    /// <summary>Whether <paramref name="path"/> names PLINK genotypes (so that <see cref="Read"/> computes a GRM), as opposed to a stored matrix.</summary>
+    public static bool IsGenotypes(string path)
+    {
+        if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return false;
+        if (path.EndsWith(".grm.bin", StringComparison.Ordinal) || path.EndsWith(".grm.id", StringComparison.Ordinal)
+            || path.EndsWith(".grm.N.bin", StringComparison.Ordinal) || File.Exists(path + ".grm.bin")) return false;
+        return path.EndsWith(".bed", StringComparison.Ordinal) || path.EndsWith(".bim", StringComparison.Ordinal)
+            || path.EndsWith(".fam", StringComparison.Ordinal) || File.Exists(path + ".bed");
     }
 }
