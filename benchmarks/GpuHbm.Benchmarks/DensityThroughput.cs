@@ -95,10 +95,12 @@ internal static class DensityThroughput
         if (chains > evaluator.MaxChains) return (0, false);
         evaluator.Prepare(chains);
         evaluator.Evaluate(); // warm-up: compile, caches
+        evaluator.Synchronize();
         int reps = 0;
         var sw = Stopwatch.StartNew();
-        do { evaluator.Evaluate(); reps++; } while (sw.Elapsed.TotalSeconds < seconds);
-        evaluator.Synchronize();
+        // Each evaluation is waited for, as in a sampler step (which reads the log densities back):
+        // queuing launches without waiting would time the enqueue, not the work.
+        do { evaluator.Evaluate(); evaluator.Synchronize(); reps++; } while (sw.Elapsed.TotalSeconds < seconds);
         return (reps / sw.Elapsed.TotalSeconds, true);
     }
 }
