@@ -65,29 +65,10 @@ internal sealed unsafe class CusolverApi
 
     private static (CusolverApi?, string) Load()
     {
-        var problems = new List<string>();
-        foreach (string name in LibraryNames)
-        {
-            nint handle;
-            try
-            {
-                if (!NativeLibrary.TryLoad(name, out handle)) { problems.Add($"{name}: not found"); continue; }
-            }
-            catch (Exception e) when (e is BadImageFormatException or DllNotFoundException)
-            {
-                problems.Add($"{name}: {e.Message}");
-                continue;
-            }
-            try
-            {
-                return (new CusolverApi(handle, name), "");
-            }
-            catch (EntryPointNotFoundException e)
-            {
-                problems.Add($"{name} lacks a cuSOLVER entry point ({e.Message})");
-            }
-        }
-        return (null, $"no cuSOLVER library was found ({string.Join("; ", problems)}; install the CUDA toolkit's libcusolver package)");
+        var api = NativeLibraryProbe.TryLoadFirst(LibraryNames, (h, n) => new CusolverApi(h, n), "cuSOLVER", out var problems);
+        return api is not null
+            ? (api, "")
+            : (null, $"no cuSOLVER library was found ({string.Join("; ", problems)}; install the CUDA toolkit's libcusolver package)");
     }
 
     /// <summary>The CUSOLVER_STATUS_... name of a status code.</summary>

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace GpuHbm.Compute.Native;
 
 /// <summary>
-/// The LAPACK routines GpuHbm uses (dsyevd_, dsyevr_, dpotrf_), from a native LAPACK found at run
+/// The LAPACK routines GpuHbm uses (dsyevd_, dpotrf_), from a native LAPACK found at run
 /// time: the library named by GPUHBM_LAPACK when set, else libopenblas.so.0 (multi-threaded), else
 /// liblapack.so.3 (Debian's liblapack3: reference LAPACK, or whichever implementation the
 /// alternatives system points it at), else liblapack.so. Loaded lazily, once; a machine without any
@@ -30,9 +30,6 @@ internal sealed unsafe class LapackApi
 
     // dsyevd_(jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork, info, len(jobz), len(uplo))
     private readonly delegate* unmanaged<byte*, byte*, int*, double*, int*, double*, double*, int*, int*, int*, int*, nuint, nuint, void> _dsyevd;
-    // dsyevr_(jobz, range, uplo, n, a, lda, vl, vu, il, iu, abstol, m, w, z, ldz, isuppz, work, lwork, iwork, liwork, info, 3 lengths)
-    private readonly delegate* unmanaged<byte*, byte*, byte*, int*, double*, int*, double*, double*, int*, int*, double*, int*, double*, double*, int*, int*,
-        double*, int*, int*, int*, int*, nuint, nuint, nuint, void> _dsyevr;
     // dpotrf_(uplo, n, a, lda, info, len(uplo))
     private readonly delegate* unmanaged<byte*, int*, double*, int*, int*, nuint, void> _dpotrf;
 
@@ -42,13 +39,7 @@ internal sealed unsafe class LapackApi
         _dsyevd = (delegate* unmanaged<byte*, byte*, int*, double*, int*, double*, double*, int*, int*, int*, int*, nuint, nuint, void>)
             NativeLibrary.GetExport(handle, "dsyevd_");
         _dpotrf = (delegate* unmanaged<byte*, int*, double*, int*, int*, nuint, void>)NativeLibrary.GetExport(handle, "dpotrf_");
-        if (NativeLibrary.TryGetExport(handle, "dsyevr_", out nint dsyevr))
-            _dsyevr = (delegate* unmanaged<byte*, byte*, byte*, int*, double*, int*, double*, double*, int*, int*, double*, int*, double*, double*, int*, int*,
-                double*, int*, int*, int*, int*, nuint, nuint, nuint, void>)dsyevr;
     }
-
-    /// <summary>Whether dsyevr_ is exported too.</summary>
-    public bool HasDsyevr => _dsyevr != null;
 
     /// <summary>The loaded LAPACK, or null with the reason none could be loaded.</summary>
     public static LapackApi? TryGet(out string why)
@@ -65,28 +56,8 @@ internal sealed unsafe class LapackApi
     {
         string? forced = Environment.GetEnvironmentVariable(LibraryVariable);
         string[] names = string.IsNullOrWhiteSpace(forced) ? LibraryNames : [forced];
-        var problems = new List<string>();
-        foreach (string name in names)
-        {
-            nint handle;
-            try
-            {
-                if (!NativeLibrary.TryLoad(name, out handle)) { problems.Add($"{name}: not found"); continue; }
-            }
-            catch (Exception e) when (e is BadImageFormatException or DllNotFoundException)
-            {
-                problems.Add($"{name}: {e.Message}");
-                continue;
-            }
-            try
-            {
-                return (new LapackApi(handle, name), "");
-            }
-            catch (EntryPointNotFoundException e)
-            {
-                problems.Add($"{name} lacks a LAPACK entry point ({e.Message})");
-            }
-        }
+        var api = NativeLibraryProbe.TryLoadFirst(names, (h, n) => new LapackApi(h, n), "LAPACK", out var problems);
+        if (api is not null) return (api, "");
         return (null, string.IsNullOrWhiteSpace(forced)
             ? $"no native LAPACK was found ({string.Join("; ", problems)}; install liblapack3 or libopenblas0)"
             : $"{LibraryVariable}={forced} could not be used ({string.Join("; ", problems)})");
@@ -120,40 +91,6 @@ internal sealed unsafe class LapackApi
                 _dsyevd(&jobz, &uplo, &nn, pa, &lda, pw, pwork, &lwork, piwork, &liwork, &info, 1, 1);
         }
         CheckInfo(info, "dsyevd_", n);
-    }
-
-    /// <summary>
-    /// All eigenpairs by relatively robust representations (dsyevr, jobz = 'V', range = 'A', uplo = 'L'):
-    /// <paramref name="a"/> is destroyed, <paramref name="z"/> (N×N) gets the eigenvectors column-major,
-    /// <paramref name="w"/> the eigenvalues ascending.
-    /// </summary>
-    public void Dsyevr(double[] a, int n, double[] w, double[] z)
-    {
-        if (!HasDsyevr) throw new GpuHbmException($"{LibraryName} does not export dsyevr_");
-        if (a.Length < (long)n * n || z.Length < (long)n * n) throw new ArgumentException($"A and Z need {n}×{n} values");
-        if (w.Length < n) throw new ArgumentException($"w has {w.Length} values, fewer than {n}", nameof(w));
-        if (n == 0) return;
-        byte jobz = (byte)'V', range = (byte)'A', uplo = (byte)'L';
-        int nn = n, lda = n, ldz = n, il = 0, iu = 0, m = 0, info = 0, lwork = -1, liwork = -1, iworkQuery = 0;
-        double vl = 0, vu = 0, abstol = 0, workQuery = 0;
-        var isuppz = new int[2 * n];
-        fixed (double* pa = a, pw = w, pz = z)
-        fixed (int* pisuppz = isuppz)
-        {
-            _dsyevr(&jobz, &range, &uplo, &nn, pa, &lda, &vl, &vu, &il, &iu, &abstol, &m, pw, pz, &ldz, pisuppz,
-                &workQuery, &lwork, &iworkQuery, &liwork, &info, 1, 1, 1);
-            CheckInfo(info, "dsyevr_ (workspace query)", n);
-            lwork = checked((int)Math.Ceiling(workQuery));
-            liwork = Math.Max(1, iworkQuery);
-            var work = new double[Math.Max(1, lwork)];
-            var iwork = new int[liwork];
-            fixed (double* pwork = work)
-            fixed (int* piwork = iwork)
-                _dsyevr(&jobz, &range, &uplo, &nn, pa, &lda, &vl, &vu, &il, &iu, &abstol, &m, pw, pz, &ldz, pisuppz,
-                    pwork, &lwork, piwork, &liwork, &info, 1, 1, 1);
-        }
-        CheckInfo(info, "dsyevr_", n);
-        if (m != n) throw new GpuHbmException($"LAPACK dsyevr_ ({LibraryName}) found {m} of {n} eigenvalues");
     }
 
     /// <summary>
