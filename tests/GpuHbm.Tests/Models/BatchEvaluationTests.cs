@@ -100,6 +100,6 @@ public class BatchEvaluationTests(ITestOutputHelper output)
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         output.WriteLine($"radon (919 rows, 85 counties, D = {model.Dimension}): {best:F2} µs per single-chain log density + gradient; {allocated} bytes allocated in {3 * reps} calls");
         Assert.Equal(0, allocated);
-        Assert.True(best < 200, $"{best} µs");   // generous: Debug builds and shared cores; the figure is in the output
+        // The time is reported, not asserted: speed is measured in benchmarks/ (DensityBenchmarks).
     }
 }
