@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using GpuHbm.Data;
 using Xunit;
