@@ -69,13 +69,28 @@ internal static unsafe class CudaDriverApi
         return $"CUDA_ERROR({code})";
     }
 
+    /// <summary>What a user can do about a CUresult, for the errors that have a known cause; null otherwise.</summary>
+    public static string? Hint(int code) => code switch
+    {
+        222 => "The NVIDIA driver is older than the CUDA toolkit (NVRTC) that compiled the kernels: update the driver, "
+            + "or install an NVRTC no newer than the driver's CUDA version (gpuhbm devices shows both).",
+        218 or 209 => "The kernels were not built for this GPU's architecture: GpuHbm compiles CUBIN for the device's sm_XY "
+            + "and falls back to PTX; an older NVRTC may not know this GPU.",
+        700 or 714 or 715 or 716 or 719 => "A kernel failed on the device; the CUDA context cannot be used again in this process "
+            + "(the draws made so far are kept). This is a GpuHbm bug: please report it with the command.",
+        46 or 100 or 101 or 999 => "The GPU is unavailable or was lost (busy in exclusive mode, reset, or removed); "
+            + "the draws made so far are kept. Check nvidia-smi, or run with --backend cpu.",
+        _ => null,
+    };
+
     /// <summary>Throws a <see cref="DeviceException"/> naming the call and error when <paramref name="code"/> is not CUDA_SUCCESS.</summary>
     public static void Check(int code, string call, string? context = null)
     {
         if (code != CUDA_SUCCESS)
         {
             string name = ErrorName(code);
-            throw new DeviceException($"CUDA call {call} failed with {name}" + (context is null ? "." : $" ({context})."), name);
+            string hint = Hint(code) is { } h ? " " + h : "";
+            throw new DeviceException($"CUDA call {call} failed with {name}" + (context is null ? "." : $" ({context}).") + hint, name);
         }
     }
 }
