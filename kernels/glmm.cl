@@ -4,11 +4,13 @@
  *
  * θ layout (per chain, D values): b (P) | log sigma (gaussian without se) | per random term t:
  * log sd (K), CPC values (K(K-1)/2, correlated terms only), z (J x K, level-major).
- * r_t[j,:] = diag(sd_t) L_t z_t[j,:];  eta_i = offset_i + sum_t Z_t[i,:] r_t[g_t(i),:] + X_i b.
+ * r_t[j,:] = diag(sd_t) L_t z_t[j,:];  for a relationship-matrix term (gr(id, cov = K), K = 1) r_t = sd_t (L z_t)
+ * with L = chol(K_levels + eps I) (J x J, uploaded in kin), and w = L z kept in w for the sd gradient.
+ * eta_i = offset_i + sum_t Z_t[i,:] r_t[g_t(i),:] + X_i b.
  *
  * Passes (one evaluation; C chains, only chains with active[c] != 0 are read or written):
  *   glmm_hyper        one work-item per chain: 1/sigma, sd = exp(log sd), L and log|J| from the CPCs
- *   glmm_effects      one work-item per (level, chain): r = diag(sd) L z
+ *   glmm_effects      one work-item per (level, chain): r = diag(sd) L z (relationship terms: r_j = sd (L z)_j)
  *   per tile of rows [r0, r0 + rows):
  *     glmm_rows       one work-item per row, looping over the chains: eta, family log-lik and
  *                     d = dlog p/deta into the tile scratch (C x tile, row fastest)
@@ -18,13 +20,14 @@
  *                     sum_i d_i Z[i,:] over the level's rows (CSR order: rows sorted by level,
  *                     then row) that fall in the tile; the fold is sequential in row order, so it
  *                     does not depend on the tile size
+ *   glmm_kinship_grad one work-item per (level, chain) of a relationship term: dlp/dz_m = sum_{j >= m} L[j,m] sd dlp/dr_j - z_m
  *   glmm_finish       one group per chain: segment partials -> log-lik and X'd (fixed tree), the
  *                     chain rule to z, log sd and the CPCs (per-level terms reduced by fixed trees),
  *                     priors, Jacobians, the z prior; -inf when anything is not finite.
  * No atomics; every sum has a fixed order, so results are bit-identical from run to run.
  */
 
-#define GLMM_TERM_FIELDS 12   /* see DeviceModelData.TermFields */
+#define GLMM_TERM_FIELDS 13   /* see DeviceModelData.TermFields */
 #define T_K 0
 #define T_J 1
 #define T_CORR 2
@@ -37,6 +40,7 @@
 #define T_PRIOR 9    /* first sd prior slot (K consecutive) */
 #define T_LKJ 10     /* LKJ prior slot (-1 uncorrelated) */
 #define T_LEVEL0 11  /* global index of the term's level 0 */
+#define T_KIN 12     /* offset of the term's J x J Cholesky factor L in kin (-1: not a relationship-matrix term) */
 
 #define PRIOR_FIELDS 6       /* kind, a, b, c, log normalizing constant, half normalizer (−log P(X ≥ 0)) */
 #define PRIOR_NORMAL 0
@@ -212,9 +216,22 @@ KERNEL void glmm_hyper(int C, int D, int T, int sigmaOff, GLOBAL const int* acti
 /* r[c, term, j, :] = diag(sd) L z[j,:], one work-item per (global level, chain), chain fastest. */
 KERNEL void glmm_effects(int C, int D, int levels, GLOBAL const int* active, GLOBAL const double* pos,
                          GLOBAL const int* terms, GLOBAL const int* levelTerm, int H, GLOBAL const double* hyper,
-                         int R, GLOBAL double* r)
+                         int R, GLOBAL double* r, GLOBAL const double* kin, GLOBAL double* w)
 {
     LEVEL_WORK_ITEM(levels, C);
+    if (tm[T_KIN] >= 0)
+    {
+        /* w_j = sum_{m <= j} L[j,m] z_m (K = 1), r_j = sd w_j */
+        int J = tm[T_J];
+        GLOBAL const double* zc = pos + (u64)c * (u64)D + tm[T_Z];
+        GLOBAL const double* lj = kin + (u64)tm[T_KIN] + (u64)j * (u64)J;
+        double s = 0;
+        for (int m = 0; m <= j; m++) s += lj[m] * zc[m];
+        u64 o = (u64)c * (u64)R + (u64)(tm[T_R] + j);
+        w[o] = s;
+        r[o] = hyper[(u64)c * (u64)H + tm[T_HYPER]] * s;
+        return;
+    }
     GLOBAL const double* z = pos + (u64)c * (u64)D + tm[T_Z] + j * k;
     GLOBAL const double* sd = hyper + (u64)c * (u64)H + tm[T_HYPER];
     GLOBAL const double* l = sd + k;
@@ -382,6 +399,27 @@ KERNEL void glmm_level_sums(int C, int levels, int r0, int rows, int tile, int f
 }
 
 /*
+ * Relationship-matrix terms: g[z_m] = sum_{j >= m} L[j,m] (sd dlp/dr_j), j increasing, minus z_m
+ * (KinshipCholesky.MultiplyTransposed's order). One work-item per (global level, chain); levels of
+ * other terms return at once. glmm_finish then skips these z and adds dlp/dsd = sum_j dlp/dr_j w_j.
+ */
+KERNEL void glmm_kinship_grad(int C, int D, int levels, GLOBAL const int* active, GLOBAL const double* pos,
+                              GLOBAL const int* terms, GLOBAL const int* levelTerm, int H, GLOBAL const double* hyper,
+                              int R, GLOBAL const double* gr, GLOBAL const double* kin, GLOBAL double* grad)
+{
+    LEVEL_WORK_ITEM(levels, C);
+    if (tm[T_KIN] < 0) return;
+    int J = tm[T_J];
+    double sd = hyper[(u64)c * (u64)H + tm[T_HYPER]];
+    GLOBAL const double* grc = gr + (u64)c * (u64)R + tm[T_R];
+    GLOBAL const double* l = kin + (u64)tm[T_KIN];
+    double s = 0;
+    for (int i = j; i < J; i++) s += l[(u64)i * (u64)J + (u64)j] * (sd * grc[i]);
+    u64 o = (u64)c * (u64)D + (u64)(tm[T_Z] + j);
+    grad[o] = s - pos[o];
+}
+
+/*
  * One group per chain (power-of-two size G): totals of the segment partials, b priors, sigma, then
  * per term the chain rule through r = diag(sd) L z (work-items stride over levels, per-chain sums
  * by fixed trees), the LKJ prior and CPC Jacobian, the z prior, sd priors and Jacobians.
@@ -390,7 +428,7 @@ KERNEL void glmm_level_sums(int C, int levels, int r0, int rows, int tile, int f
 KERNEL void glmm_finish(int C, int D, int N, int P, int T, int S, int sigmaOff, double lpConstant,
                         GLOBAL const int* active, GLOBAL const double* pos, GLOBAL const int* terms,
                         GLOBAL const double* priors, int H, GLOBAL const double* hyper, int R, GLOBAL const double* gr,
-                        GLOBAL const double* partials, GLOBAL double* grad, GLOBAL double* lpOut
+                        GLOBAL const double* partials, GLOBAL const double* w, GLOBAL double* grad, GLOBAL double* lpOut
                         DYNAMIC_LOCAL(double, buf))
 {
     DECLARE_DYNAMIC_LOCAL(double, buf);
@@ -402,6 +440,7 @@ KERNEL void glmm_finish(int C, int D, int N, int P, int T, int S, int sigmaOff, 
     GLOBAL double* g = grad + (u64)c * (u64)D;
     GLOBAL const double* hc = hyper + (u64)c * (u64)H;
     GLOBAL const double* grc = gr + (u64)c * (u64)R;
+    GLOBAL const double* wc = w + (u64)c * (u64)R;
     int bad = 0;
     double ll = 0, lp = 0;
 
@@ -447,7 +486,7 @@ KERNEL void glmm_finish(int C, int D, int N, int P, int T, int S, int sigmaOff, 
     for (int tt = 0; tt < T; tt++)
     {
         GLOBAL const int* tm = terms + tt * GLMM_TERM_FIELDS;
-        int k = tm[T_K], J = tm[T_J], corr = tm[T_CORR];
+        int k = tm[T_K], J = tm[T_J], corr = tm[T_CORR], kinship = tm[T_KIN] >= 0;
         int nacc = corr != 0 ? k + k * (k + 1) / 2 + 1 : k + 1;   /* uncorrelated: no dlp/dL */
         int zzi = nacc - 1;
         GLOBAL const double* sd = hc + tm[T_HYPER];
@@ -458,7 +497,15 @@ KERNEL void glmm_finish(int C, int D, int N, int P, int T, int S, int sigmaOff, 
             GLOBAL const double* zj = th + tm[T_Z] + j * k;
             GLOBAL const double* grj = grc + tm[T_R] + j * k;
             GLOBAL double* gzj = g + tm[T_Z] + j * k;
-            if (corr == 0)
+            if (kinship)
+            {
+                /* dlp/dz written by glmm_kinship_grad; here only the sd sum, z'z and the finiteness check */
+                double zv = zj[0], gv = grj[0];
+                acc[zzi] += zv * zv;
+                acc[0] += gv * wc[tm[T_R] + j];
+                if (!glmm_finite(gzj[0])) bad = 1;
+            }
+            else if (corr == 0)
             {
                 for (int m = 0; m < k; m++)
                 {

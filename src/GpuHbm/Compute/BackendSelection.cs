@@ -46,13 +46,14 @@ public static class BackendSelection
     }
 
     /// <summary>The model as the device kernels take it, or null when they cannot run it.</summary>
-    public static Models.CompiledModel? DeviceModel(Models.IPosteriorModel model) =>
-        model is Models.CompiledModel c && c.RandomTerms.All(t => t.RelationshipName is null) ? c : null;
+    /// <remarks>Every <see cref="Models.CompiledModel"/> (relationship-matrix terms included, the general kinship path);
+    /// the kinship fast path (FastLmmModel) stays on the managed CPU.</remarks>
+    public static Models.CompiledModel? DeviceModel(Models.IPosteriorModel model) => model as Models.CompiledModel;
 
     /// <summary>Why the device kernels cannot run <paramref name="model"/> (see <see cref="DeviceModel"/>).</summary>
     public static string DeviceLimitation(Models.IPosteriorModel model) =>
         model is Models.CompiledModel
-            ? "its kinship (gr(..., cov = K)) term is not in the device kernels yet"
+            ? "the device kernels take every compiled GLMM"   // not reached: DeviceModel accepts it
             : "it uses the kinship fast path, which runs on the managed CPU backend";
 
     /// <summary>

@@ -10,15 +10,18 @@ namespace GpuHbm.Compute;
 /// <remarks>
 /// The model's data are uploaded once (<see cref="DeviceModelData"/>). One <see cref="Evaluate"/> issues:
 /// glmm_hyper (per chain: 1/σ, sd, L and log|J| from the CPC values), glmm_effects (per level and chain:
-/// r = diag(sd)·L·z), then per tile of <see cref="TileRows"/> rows glmm_rows (one work-item per row
+/// r = diag(sd)·L·z; for a relationship-matrix term r = sd·(L z) with L = chol(K + εI), keeping L z),
+/// then per tile of <see cref="TileRows"/> rows glmm_rows (one work-item per row
 /// looping over the chains: η, log-likelihood, ∂/∂η into a chains × tile scratch), glmm_segment_sums
 /// (per chain, column and segment of <see cref="SegmentRows"/> rows: fixed stride and fixed tree) and
 /// glmm_level_sums (per level and chain: Σ dᵢ·Z[i,:] over the level's rows in the tile, in row order,
-/// read through the CSR permutation), and finally glmm_finish (one group per chain: segment totals,
+/// read through the CSR permutation), glmm_kinship_grad (relationship-matrix terms only, per level and
+/// chain: ∂/∂z = Lᵀ(sd·∂/∂r) − z in a fixed order), and finally glmm_finish (one group per chain: segment totals,
 /// chain rule, priors, Jacobians, the −∞ check). All sums have a fixed order (no atomics), and neither
 /// the segment nor the per-level sums depend on the tile size, so results are bit-identical from run to
 /// run and whatever the tile size. Scratch: chains × tile × 2 doubles (at most
-/// <see cref="DefaultScratchBudgetBytes"/>), plus per chain r, ∂/∂r, hyperparameters and segment partials.
+/// <see cref="DefaultScratchBudgetBytes"/>), plus per chain r, ∂/∂r, hyperparameters and segment partials
+/// (and L z when there is a relationship-matrix term).
 /// </remarks>
 public sealed class DeviceGlmmDensity : IDeviceDensity
 {
@@ -38,8 +41,8 @@ public sealed class DeviceGlmmDensity : IDeviceDensity
     private const int DefaultMaxK = 8;
 
     private readonly DeviceModelData _data;
-    private readonly CompiledKernel _hyper, _effects, _rows, _segmentSums, _levelSums, _finish;
-    private readonly DeviceBuffer<double> _r, _gr, _hyperValues, _tileD, _tileLl, _partials;
+    private readonly CompiledKernel _hyper, _effects, _rows, _segmentSums, _levelSums, _kinshipGrad, _finish;
+    private readonly DeviceBuffer<double> _r, _gr, _w, _hyperValues, _tileD, _tileLl, _partials;
     private readonly int _segments;
     private bool _disposed;
 
@@ -87,6 +90,7 @@ public sealed class DeviceGlmmDensity : IDeviceDensity
         _rows = module.GetKernel("glmm_rows");
         _segmentSums = module.GetKernel("glmm_segment_sums");
         _levelSums = module.GetKernel("glmm_level_sums");
+        _kinshipGrad = module.GetKernel("glmm_kinship_grad");
         _finish = module.GetKernel("glmm_finish");
         if (Math.Min(_segmentSums.MaxGroupSize, _finish.MaxGroupSize) < ReductionGroupSize)
             throw new DeviceException($"{accelerator.Device.Describe()} allows groups smaller than the {ReductionGroupSize} work-items the GLMM reductions need.");
@@ -103,6 +107,7 @@ public sealed class DeviceGlmmDensity : IDeviceDensity
             }
             _r = Alloc((long)maxChains * _data.R);
             _gr = Alloc((long)maxChains * _data.R);
+            _w = Alloc(_data.HasKinship ? (long)maxChains * _data.R : 1);
             _hyperValues = Alloc((long)maxChains * _data.H);
             _tileD = Alloc((long)maxChains * TileRows);
             _tileLl = Alloc((long)maxChains * TileRows);
@@ -163,7 +168,7 @@ public sealed class DeviceGlmmDensity : IDeviceDensity
             C, d, m.TermCount, m.SigmaOffset, active, positions, m.Terms, m.H, _hyperValues);
         if (m.Levels > 0)
             acc.Launch(_effects, LaunchConfig.ForElements((long)m.Levels * C, ElementGroupSize),
-                C, d, m.Levels, active, positions, m.Terms, m.LevelTerm, m.H, _hyperValues, m.R, _r);
+                C, d, m.Levels, active, positions, m.Terms, m.LevelTerm, m.H, _hyperValues, m.R, _r, m.Kin, _w);
 
         int tileSegments = TileRows / SegmentRows;
         for (int r0 = 0, tileIndex = 0; r0 < n; r0 += TileRows, tileIndex++)
@@ -183,9 +188,13 @@ public sealed class DeviceGlmmDensity : IDeviceDensity
                     m.ZData, _tileD, m.R, _gr);
         }
 
+        if (m.HasKinship)
+            acc.Launch(_kinshipGrad, LaunchConfig.ForElements((long)m.Levels * C, ElementGroupSize),
+                C, d, m.Levels, active, positions, m.Terms, m.LevelTerm, m.H, _hyperValues, m.R, _gr, m.Kin, gradient);
+
         acc.Launch(_finish, new LaunchConfig(C, ReductionGroupSize, localBytes),
             C, d, n, p, m.TermCount, _segments, m.SigmaOffset, m.Constant, active, positions, m.Terms, m.Priors,
-            m.H, _hyperValues, m.R, _gr, _partials, gradient, logDensity);
+            m.H, _hyperValues, m.R, _gr, _partials, _w, gradient, logDensity);
     }
 
     private void Require(DeviceBuffer buffer, long elements, string name)
@@ -207,6 +216,7 @@ public sealed class DeviceGlmmDensity : IDeviceDensity
         _disposed = true;
         _r.Dispose();
         _gr.Dispose();
+        _w.Dispose();
         _hyperValues.Dispose();
         _tileD.Dispose();
         _tileLl.Dispose();

@@ -11,7 +11,9 @@ namespace GpuHbm.Compute;
 /// Term table (<see cref="TermFields"/> ints per term, the T_* indices of glmm.cl): K, J, correlated,
 /// θ offsets of log sd / CPC values / z, offset of the term's Z in <see cref="ZData"/>, offsets of
 /// r and of sd / L / log|J| in a chain's scratch, first sd prior slot, LKJ slot, global index of
-/// level 0. Levels of all terms are numbered globally (term by term); <see cref="LevelTerm"/> maps a
+/// level 0, offset of the term's Cholesky factor in <see cref="Kin"/> (−1 unless a relationship-matrix term).
+/// A relationship-matrix term (gr(id, cov = K): intercept only, K = 1) uploads L = chol(K_levels + εI)
+/// (<see cref="RandomEffectsTerm.Cholesky"/>), J × J row-major, zero above the diagonal. Levels of all terms are numbered globally (term by term); <see cref="LevelTerm"/> maps a
 /// global level to its term; <see cref="Csr"/>[l] .. <see cref="Csr"/>[l+1] are the positions in
 /// <see cref="Permutation"/> (terms concatenated, N rows each) of level l's rows, in increasing row order.
 /// Prior slots (<see cref="PriorFields"/> doubles): kind, the three arguments, log normalizing
@@ -20,7 +22,7 @@ namespace GpuHbm.Compute;
 /// </remarks>
 internal sealed class DeviceModelData : IDisposable
 {
-    public const int TermFields = 12;
+    public const int TermFields = 13;
     public const int PriorFields = 6;
 
     /// <summary>Family codes of glmm.cl.</summary>
@@ -53,6 +55,10 @@ internal sealed class DeviceModelData : IDisposable
     public DeviceBuffer<int> Csr { get; }
     public DeviceBuffer<int> Permutation { get; }
     public DeviceBuffer<double> Priors { get; }
+    /// <summary>The Cholesky factors of the relationship-matrix terms, concatenated (one placeholder value when there are none).</summary>
+    public DeviceBuffer<double> Kin { get; }
+    /// <summary>Whether any term has a relationship matrix (glmm_kinship_grad has work).</summary>
+    public bool HasKinship { get; }
 
     /// <summary>Bytes uploaded.</summary>
     public long Bytes { get; }
@@ -125,6 +131,7 @@ internal sealed class DeviceModelData : IDisposable
         var csr = new int[levels + 1];
         var perm = new int[Math.Max(1, terms.Count * N)];
         int level0 = 0;
+        var kin = new List<double>();
         for (int ti = 0; ti < terms.Count; ti++)
         {
             var t = terms[ti];
@@ -144,6 +151,18 @@ internal sealed class DeviceModelData : IDisposable
             row[9] = sdSlot;
             row[10] = lkjSlot[ti];
             row[11] = level0;
+            row[12] = -1;
+            if (t.Relationship is not null)
+            {
+                var chol = t.Cholesky;
+                if (k != 1 || chol.Count != j)
+                    throw new NotSupportedException($"relationship-matrix term for '{t.GroupName}' has {k} effects and {j} levels for a {chol.Count}×{chol.Count} factor; the device density takes intercept-only terms over the factor's levels");
+                if (kin.Count + (long)j * j > int.MaxValue)
+                    throw new NotSupportedException($"the relationship matrices' Cholesky factors exceed 2^31-1 values");
+                row[12] = kin.Count;
+                kin.AddRange(chol.Lower.ToArray());
+                HasKinship = true;
+            }
             t.Z.Span.CopyTo(zData.AsSpan(zOffset, N * k));
             var g = t.GroupIndex.Span;
             g.CopyTo(group.AsSpan(ti * N, N));
@@ -183,6 +202,7 @@ internal sealed class DeviceModelData : IDisposable
             Csr = Upload(accelerator, csr);
             Permutation = Upload(accelerator, perm);
             Priors = Upload(accelerator, slots.ToArray());
+            Kin = Upload(accelerator, kin.Count == 0 ? [0.0] : kin.ToArray());
         }
         catch
         {

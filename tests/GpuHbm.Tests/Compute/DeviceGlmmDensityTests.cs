@@ -265,6 +265,77 @@ public abstract class DeviceGlmmDensitySuite(ITestOutputHelper output)
         Output.WriteLine($"K = {model.RandomTerms[0].K}: worst relative difference {worst:E2}");
     }
 
+    /// <summary>
+    /// K over 70 individuals (10 without data); 60 individuals × 2 rows, shuffled (data order differs from K's);
+    /// g has 3 levels. The general kinship path: a CompiledModel with the relationship-matrix term.
+    /// </summary>
+    private static CompiledModel KinshipModel(string family, string formula, string[] priors)
+    {
+        var k = GpuHbm.Tests.Models.Kinship.KinshipTestData.RandomKinship(70, 90, 301);
+        var rng = new Random(302);
+        var rows = Enumerable.Range(0, 120).OrderBy(_ => rng.Next()).ToArray();
+        var ids = rows.Select(r => k.Ids[r % 60]).ToArray();
+        var x = GpuHbm.Tests.Models.Kinship.KinshipTestData.Normals(rng, rows.Length);
+        var y = x.Select(v => 0.5 + 0.3 * v + rng.NextDouble()).ToArray();
+        var yb = x.Select(v => rng.NextDouble() < 0.4 + 0.2 * Math.Tanh(v) ? "1" : "0").ToArray();
+        var g = rows.Select(r => "G" + (r % 3)).ToArray();
+        var data = GpuHbm.Tests.Models.Kinship.KinshipModelData.Table(ids, x, y, ("yb", yb), ("g", g));
+        return CompiledModel.Compile(new ModelSpec(GpuHbm.Formulas.FormulaParser.Parse(formula), Family.Parse(family),
+            priors.Where(p => family == "gaussian" || !p.StartsWith("sigma", StringComparison.Ordinal)).Select(PriorSpec.Parse).ToList(),
+            RelationshipMatrices: new Dictionary<string, GpuHbm.Models.Kinship.RelationshipMatrix> { ["K"] = k }), data);
+    }
+
+    protected void Kinship_terms_match_the_CPU_reference()
+    {
+        string[][] priorSets =
+        [
+            ["Intercept ~ normal(0, 5)", "b ~ normal(0, 2)", "sd ~ normal(0, 1.5)", "sigma ~ student_t(3, 0, 2)"],
+            ["Intercept ~ cauchy(0, 3)", "sd ~ exponential(1.5)", "sigma ~ exponential(2)"],
+            [],
+        ];
+        int index = 0;
+        foreach (var (family, formula) in new[]
+                 {
+                     ("gaussian", "y ~ 1 + x + (1 | gr(id, cov = K))"),
+                     ("bernoulli", "yb ~ 1 + x + (1 | gr(id, cov = K))"),
+                     ("gaussian", "y ~ 1 + x + (1 | gr(id, cov = K)) + (1 | g)"),
+                     ("bernoulli", "yb ~ 1 + x + (1 | g) + (1 | gr(id, cov = K))"),
+                 })
+        {
+            var model = KinshipModel(family, formula, priorSets[index % priorSets.Length]);
+            Assert.Contains(model.RandomTerms, t => t.RelationshipName is not null);
+            Assert.NotNull(BackendSelection.DeviceModel(model));
+            using var density = new DeviceGlmmDensity(Accelerator, model, 7);
+            double worst = 0;
+            foreach (int chains in new[] { 1, 3, 7 })
+                foreach (double scale in new[] { 0.3, 1.0 })
+                {
+                    var mask = Mask(chains);
+                    var pos = Positions(model.Dimension, chains, 40 + index * 10 + chains + (int)(10 * scale), scale);
+                    var (lp, grad) = RunDevice(density, pos, mask);
+                    worst = Math.Max(worst, Compare(model, pos, mask, lp, grad, $"{family} {formula} (C = {chains}, scale {scale})"));
+                    var again = RunDevice(density, pos, mask);
+                    Assert.Equal(Bits(lp), Bits(again.Lp));
+                    Assert.Equal(Bits(grad), Bits(again.Grad));
+                }
+            // Tiled: 120 rows in tiles of 32 give the same bits as one tile.
+            using var tiled = new DeviceGlmmDensity(Accelerator, model, 7, segmentRows: 16, tileRows: 32);
+            Assert.True(tiled.Tiles > 1);
+            {
+                var mask = Mask(7);
+                var pos = Positions(model.Dimension, 7, 99 + index, 0.8);
+                var a = RunDevice(tiled, pos, mask);
+                using var oneTile = new DeviceGlmmDensity(Accelerator, model, 7, segmentRows: 16, tileRows: 0);
+                var b = RunDevice(oneTile, pos, mask);
+                Assert.Equal(Bits(a.Lp), Bits(b.Lp));
+                Assert.Equal(Bits(a.Grad), Bits(b.Grad));
+                worst = Math.Max(worst, Compare(model, pos, mask, a.Lp, a.Grad, $"{formula}, {tiled.Tiles} tiles"));
+            }
+            Output.WriteLine($"{family} {formula}: D = {model.Dimension}, worst relative difference {worst:E2}");
+            index++;
+        }
+    }
+
     private static long[] Bits(double[] v) => v.Select(BitConverter.DoubleToInt64Bits).ToArray();
 
     protected void Overflow_gives_negative_infinity()
@@ -344,6 +415,7 @@ public class OpenClDeviceGlmmDensityTests(ITestOutputHelper output) : DeviceGlmm
     [OpenClFact] public void Chain_independence() => A_chain_gives_the_same_bits_whatever_the_other_chains();
     [OpenClFact] public void Large_K() => A_term_with_more_than_eight_effects_matches_the_CPU_reference();
     [OpenClFact] public void Overflow() => Overflow_gives_negative_infinity();
+    [OpenClFact] public void Kinship() => Kinship_terms_match_the_CPU_reference();
     [OpenClFact] public void Timing() => Radon_timing();
     [OpenClFact] public void Arguments() => Arguments_are_checked();
 }
@@ -359,6 +431,7 @@ public class CudaDeviceGlmmDensityTests(ITestOutputHelper output) : DeviceGlmmDe
     [CudaFact] public void Chain_independence() => A_chain_gives_the_same_bits_whatever_the_other_chains();
     [CudaFact] public void Large_K() => A_term_with_more_than_eight_effects_matches_the_CPU_reference();
     [CudaFact] public void Overflow() => Overflow_gives_negative_infinity();
+    [CudaFact] public void Kinship() => Kinship_terms_match_the_CPU_reference();
     [CudaFact] public void Timing() => Radon_timing();
     [CudaFact] public void Arguments() => Arguments_are_checked();
 }
