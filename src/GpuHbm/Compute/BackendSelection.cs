@@ -52,9 +52,8 @@ public static class BackendSelection
 
     /// <summary>Why the device kernels cannot run <paramref name="model"/> (see <see cref="DeviceModel"/>).</summary>
     public static string DeviceLimitation(Models.IPosteriorModel model) =>
-        model is Models.CompiledModel
-            ? "the device kernels take every compiled GLMM"   // not reached: DeviceModel accepts it
-            : "it uses the kinship fast path, which runs on the managed CPU backend";
+        $"it takes the kinship fast path ({model.GetType().Name}), which runs on the managed CPU backend "
+        + "(--fast-path off runs the general path on the device)";
 
     /// <summary>
     /// Adjusts a choice to the model: a model the device kernels cannot run goes to the managed CPU when the
