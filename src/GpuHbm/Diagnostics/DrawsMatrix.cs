@@ -78,6 +78,20 @@ internal static class DrawsMatrix
     }
 
     /// <summary>
+    /// The shared start of the quantile diagnostics: validates the draws and p, then returns the pooled
+    /// draws sorted, or null when posterior returns NA for them (<see cref="ShouldReturnNaN"/>).
+    /// </summary>
+    public static double[]? SortedForQuantile(double[][] chains, double p)
+    {
+        Validate(chains);
+        if (p < 0 || p > 1 || double.IsNaN(p)) throw new ArgumentOutOfRangeException(nameof(p), p, "Probability must lie in [0, 1].");
+        if (ShouldReturnNaN(chains)) return null;
+        var sorted = Flatten(chains);
+        Array.Sort(sorted);
+        return sorted;
+    }
+
+    /// <summary>
     /// posterior's <c>should_return_NA</c> (1.1.0 and later): true when any draw is NaN or
     /// infinite, or when all draws are the same (max − min below machine epsilon). Per-chain
     /// constancy is deliberately not checked (posterior issue #198).

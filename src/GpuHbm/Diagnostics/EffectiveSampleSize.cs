@@ -105,12 +105,8 @@ public static class EffectiveSampleSize
     /// </summary>
     public static double Quantile(double[][] chains, double p)
     {
-        Checked(chains);
-        if (p < 0 || p > 1 || double.IsNaN(p)) throw new ArgumentOutOfRangeException(nameof(p), p, "Probability must lie in [0, 1].");
-        if (DrawsMatrix.ShouldReturnNaN(chains)) return double.NaN;
-        var sorted = DrawsMatrix.Flatten(chains);
-        Array.Sort(sorted);
-        return QuantileOfValidSorted(chains, sorted, p);
+        var sorted = DrawsMatrix.SortedForQuantile(chains, p);
+        return sorted is null ? double.NaN : QuantileOfValidSorted(chains, sorted, p);
     }
 
     /// <summary><see cref="Quantile"/> given the pooled sorted draws; assumes the NaN checks were done.</summary>

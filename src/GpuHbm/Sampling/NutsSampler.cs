@@ -29,7 +29,7 @@ public sealed class NutsSampler
     public NutsSampler(ChainEnsembleFactory? ensembleFactory, int chainsPerEnsemble = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chainsPerEnsemble, 1);
-        _factory = ensembleFactory ?? ((density, ids, slots, seed) => new CpuChainEnsemble(density, ids, slots, seed));
+        _factory = ensembleFactory ?? CpuChainEnsemble.Factory;
         ChainsPerEnsemble = chainsPerEnsemble;
     }
 

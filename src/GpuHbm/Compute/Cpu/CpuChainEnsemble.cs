@@ -20,6 +20,9 @@ public sealed class CpuChainEnsemble : IChainEnsemble
     private readonly double[] _logDensity, _gatherLogDensity;
     private double[] _gatherPosition = [], _gatherGradient = [];
 
+    /// <summary>The samplers' default backend: a managed ensemble over the density.</summary>
+    public static readonly Sampling.ChainEnsembleFactory Factory = (density, ids, slots, seed) => new CpuChainEnsemble(density, ids, slots, seed);
+
     /// <param name="density">The target; its <see cref="IBatchedDensity.Dimension"/> fixes D.</param>
     /// <param name="chainIds">Run-wide chain numbers of the ensemble's chains (their count is C).</param>
     /// <param name="slotCount">Number of vector slots to allocate.</param>

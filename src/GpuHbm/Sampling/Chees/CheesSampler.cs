@@ -48,7 +48,7 @@ public sealed class CheesSampler
         if (!(_chees.TargetAcceptance > 0 && _chees.TargetAcceptance < 1)) throw new ArgumentException("TargetAcceptance must lie in (0, 1).");
         if (!(_chees.LearningRate > 0)) throw new ArgumentException("LearningRate must be positive.");
         if (_chees.MaxLeapfrogSteps < 1) throw new ArgumentException("MaxLeapfrogSteps must be at least 1.");
-        _factory = ensembleFactory ?? ((density, ids, slots, seed) => new CpuChainEnsemble(density, ids, slots, seed));
+        _factory = ensembleFactory ?? CpuChainEnsemble.Factory;
     }
 
     /// <summary>Warm-up and sampling for the whole ensemble; cancellation returns the draws made so far (Cancelled = true).</summary>
