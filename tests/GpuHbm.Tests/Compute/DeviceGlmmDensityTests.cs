@@ -23,16 +23,7 @@ public abstract class DeviceGlmmDensitySuite(ITestOutputHelper output)
     private const double Sentinel = -12345.678;
     private static readonly Lazy<DataTable> SyntheticData = new(() => Synthetic(60, 11));
 
-    public static readonly (string Family, string Formula)[] Families =
-    [
-        ("gaussian", "yg ~ 1 + x1 + f"),
-        ("gaussian", "yg | se(se) ~ 1 + x1 + f"),
-        ("bernoulli", "yb ~ 1 + x1 + f"),
-        ("binomial", "ys | trials(nt) ~ 1 + x1 + f + x1:f"),
-        ("binomial", "cbind(ys, nf) ~ 0 + f + x2"),
-        ("poisson", "yp ~ 1 + x1 + f + offset(off)"),
-        ("poisson", "yp ~ 1 + offset(off)"),
-    ];
+    public static IReadOnlyList<(string Family, string Formula)> Families => GpuHbm.Tests.Models.ModelCases.Families;
 
     public static IReadOnlyList<string> Structures => GpuHbm.Tests.Models.ModelCases.Structures;
 
