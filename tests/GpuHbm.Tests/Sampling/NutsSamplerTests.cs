@@ -104,22 +104,22 @@ public class NutsSamplerTests(ITestOutputHelper output)
     public void Cancellation_mid_sampling_returns_the_draws_made_so_far()
     {
         using var cts = new CancellationTokenSource();
-        var sampled = new int[2];
         var progress = new SynchronousProgress(p =>
         {
-            // Cancel once both chains have made at least 50 draws.
-            if (p.Phase == SamplerPhase.Sampling) Volatile.Write(ref sampled[p.Chain], p.Iteration - 300);
-            if (Volatile.Read(ref sampled[0]) >= 50 && Volatile.Read(ref sampled[1]) >= 50) cts.Cancel();
+            // Cancel once chain 0 has made at least 50 draws. Whether chain 1 runs beside it or after it
+            // depends on the thread pool (2 busy cores), so chain 1 may hold anything from 0 draws up.
+            if (p.Chain == 0 && p.Phase == SamplerPhase.Sampling && p.Iteration - 300 >= 50) cts.Cancel();
         });
         var options = new SamplerOptions { Chains = 2, Warmup = 300, Draws = 100_000, Seed = 1, MaxParallelism = 2, ProgressInterval = 10 };
         var r = new NutsSampler().Run(IidNormalDensity.Standard(5), options, progress, cts.Token);
         Assert.True(r.Cancelled);
+        Assert.InRange(r.DrawCount(0), 50, 99_999);
+        Assert.Equal(300, r.Chains[0].WarmupIterations);
         for (int c = 0; c < 2; c++)
         {
-            Assert.InRange(r.DrawCount(c), 50, 99_999);
+            Assert.InRange(r.DrawCount(c), 0, 99_999);
             Assert.Equal(r.DrawCount(c) * 5, r.Draws(c).Length);
             Assert.Equal(r.DrawCount(c), r.Chains[c].Statistics.Count);
-            Assert.Equal(300, r.Chains[c].WarmupIterations);
             Assert.All(r.Draws(c), x => Assert.True(double.IsFinite(x)));
         }
         Assert.True(progress.Reports.Count > 0);
