@@ -55,7 +55,15 @@ public sealed class SamplerReport
     }
 
     /// <summary>Two lines: divergences, saturation and E-BFMI.</summary>
-    public string ToText() =>
-        $"divergences: {Divergences}; max tree depth ({MaxDepth}) hits: {MaxDepthHits}; E-BFMI per chain: " +
-        string.Join(", ", EbfmiPerChain.Select(e => double.IsNaN(e) ? "NA" : e.ToString("F2", CultureInfo.InvariantCulture)));
+    /// <remarks>Up to 8 chains list E-BFMI per chain; more (ChEES ensembles) give the minimum and median.</remarks>
+    public string ToText()
+    {
+        static string F(double e) => double.IsNaN(e) ? "NA" : e.ToString("F2", CultureInfo.InvariantCulture);
+        string head = $"divergences: {Divergences}; max tree depth ({MaxDepth}) hits: {MaxDepthHits}; ";
+        if (EbfmiPerChain.Length <= 8) return head + "E-BFMI per chain: " + string.Join(", ", EbfmiPerChain.Select(F));
+        var finite = EbfmiPerChain.Where(double.IsFinite).Order().ToArray();
+        return finite.Length == 0
+            ? head + "E-BFMI: NA"
+            : head + $"E-BFMI over {EbfmiPerChain.Length} chains: min {F(finite[0])}, median {F(finite[finite.Length / 2])}";
+    }
 }
