@@ -10,6 +10,7 @@
  * so its result depends only on the inputs and the group size.
  */
 #include "philox.h"
+#include "reduce.h"
 
 /*
  * Momentum draw, p = sqrt(m) .* z with z ~ N(0, I), where m is the diagonal mass matrix (the
@@ -86,14 +87,8 @@ KERNEL void chain_dot(int C, int D, GLOBAL const double* a, GLOBAL const double*
         GLOBAL const double* wc = w + (u64)c * (u64)w_stride;
         for (int d = t; d < D; d += G) acc = acc + ac[d] * wc[d] * bc[d];
     }
-    partial[t] = acc;
-    BARRIER;
-    for (int s = G / 2; s > 0; s >>= 1)
-    {
-        if (t < s) partial[t] = partial[t] + partial[t + s];
-        BARRIER;
-    }
-    if (t == 0 && c < C) out[c] = partial[0];
+    double sum = group_sum(partial, acc, t, G);
+    if (t == 0 && c < C) out[c] = sum;
 }
 
 /* dst[c,d] = mask[c] != 0 ? a[c,d] : b[c,d]. dst may be a or b (no restrict). */
@@ -230,14 +225,8 @@ KERNEL void ens_dot(int C, int D, GLOBAL const double* a, GLOBAL const double* b
         for (int d = t; d < D; d += G) acc = acc + a[base + d] * minv[base + d] * b[base + d];
     else
         for (int d = t; d < D; d += G) acc = acc + a[base + d] * b[base + d];
-    partial[t] = acc;
-    BARRIER;
-    for (int s = G / 2; s > 0; s >>= 1)
-    {
-        if (t < s) partial[t] = partial[t] + partial[t + s];
-        BARRIER;
-    }
-    if (t == 0) out[offset + c] = scale * partial[0];
+    double sum = group_sum(partial, acc, t, G);
+    if (t == 0) out[offset + c] = scale * sum;
 }
 
 /*
@@ -286,28 +275,14 @@ KERNEL void ens_leapfrog_end(int C, int D, GLOBAL double* p, GLOBAL const double
         acc = acc + pi * minv[base + d] * pi;
         if (!ENS_FINITE(gi)) bad = 1.0;
     }
-    partial[t] = acc;
-    BARRIER;
-    for (int s = G / 2; s > 0; s >>= 1)
-    {
-        if (t < s) partial[t] = partial[t] + partial[t + s];
-        BARRIER;
-    }
-    double twice_kinetic = partial[0];
-    BARRIER;
-    partial[t] = bad;
-    BARRIER;
-    for (int s = G / 2; s > 0; s >>= 1)
-    {
-        if (t < s) partial[t] = partial[t] + partial[t + s];
-        BARRIER;
-    }
+    double twice_kinetic = group_sum(partial, acc, t, G);
+    double nonfinite = group_sum(partial, bad, t, G);
     if (t == 0)
     {
         evaluations[c] = evaluations[c] + 1;
         out[C + c] = 0.5 * twice_kinetic;
         double lp = lp_in[c];
-        if (!ENS_FINITE(lp) || partial[0] != 0.0)
+        if (!ENS_FINITE(lp) || nonfinite != 0.0)
         {
             lp = neg_inf;
             running[c] = 0;

@@ -27,6 +27,8 @@
  * No atomics; every sum has a fixed order, so results are bit-identical from run to run.
  */
 
+#include "reduce.h"
+
 #define GLMM_TERM_FIELDS 13   /* see DeviceModelData.TermFields */
 #define T_K 0
 #define T_J 1
@@ -66,10 +68,8 @@
 
 #if defined(GPUHBM_OPENCL)
 #define GLMM_NEG_INF (-as_double((ulong)0x7ff0000000000000UL))
-#define LOCAL_PTR __local   /* a pointer parameter to local memory */
 #else
 #define GLMM_NEG_INF (-__longlong_as_double(0x7ff0000000000000LL))
-#define LOCAL_PTR           /* CUDA: shared memory is addressed through generic pointers */
 #endif
 
 /* Finite: x - x is 0 for finite x and NaN for ±inf and NaN (no fast-math in either dialect). */
@@ -316,21 +316,6 @@ KERNEL void glmm_rows(int C, int D, int P, int T, int N, int family, int hasOffs
         dOut[o] = d;
         llOut[o] = ll;
     }
-}
-
-/* Fixed-shape tree over the group (power-of-two size); every work-item gets the sum. */
-DEVICE_FN double group_sum(LOCAL_PTR double* buf, double v, int t, int G)
-{
-    buf[t] = v;
-    BARRIER;
-    for (int s = G / 2; s > 0; s >>= 1)
-    {
-        if (t < s) buf[t] = buf[t] + buf[t + s];
-        BARRIER;
-    }
-    double result = buf[0];
-    BARRIER;
-    return result;
 }
 
 /*
