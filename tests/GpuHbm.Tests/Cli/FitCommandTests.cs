@@ -68,33 +68,18 @@ public class FitCommandTests : IDisposable
         Assert.Equal(File.ReadAllText(Path.Combine(a, "draws.csv")), File.ReadAllText(Path.Combine(b, "draws.csv")));
     }
 
-    [Fact]
-    public void Missing_file_is_one_line_without_stack_trace()
+    /// <summary>User errors: exit code 1, one line starting "error:" that names the culprit, no stack trace.</summary>
+    [Theory]
+    [InlineData("missing-file", "y ~ x", "nope.csv")]
+    [InlineData("data", "y ~ z", "'z'")]                  // unknown column
+    [InlineData("data", "y ~ (1 + x | )", "^")]           // formula error with a caret under the character
+    public void User_errors_are_one_clear_line(string data, string formula, string expected)
     {
-        var (code, _, stderr) = Run("fit", "--data", Path.Combine(_dir, "nope.csv"), "--formula", "y ~ x");
+        string path = data == "missing-file" ? Path.Combine(_dir, "nope.csv") : WriteCsv("y,x\n1,2\n3,4\n5,6\n");
+        var (code, _, stderr) = Run("fit", "--data", path, "--formula", formula, "--quiet");
         Assert.Equal(1, code);
         Assert.StartsWith("error:", stderr);
-        Assert.Contains("nope.csv", stderr);
-        Assert.DoesNotContain("   at ", stderr);
-    }
-
-    [Fact]
-    public void Unknown_column_is_named()
-    {
-        var path = WriteCsv("y,x\n1,2\n3,4\n5,6\n");
-        var (code, _, stderr) = Run("fit", "--data", path, "--formula", "y ~ z", "--quiet");
-        Assert.Equal(1, code);
-        Assert.Contains("'z'", stderr);
-        Assert.DoesNotContain("   at ", stderr);
-    }
-
-    [Fact]
-    public void Formula_error_points_at_the_character()
-    {
-        var path = WriteCsv("y,x\n1,2\n3,4\n5,6\n");
-        var (code, _, stderr) = Run("fit", "--data", path, "--formula", "y ~ (1 + x | )", "--quiet");
-        Assert.Equal(1, code);
-        Assert.Contains("^", stderr);
+        Assert.Contains(expected, stderr);
         Assert.DoesNotContain("   at ", stderr);
     }
 
