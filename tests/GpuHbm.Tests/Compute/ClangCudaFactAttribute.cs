@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Xunit;
 
 namespace GpuHbm.Tests.Compute;
@@ -5,7 +6,8 @@ namespace GpuHbm.Tests.Compute;
 /// <summary>A fact that needs clang with the NVPTX target (see <see cref="ClangCudaCheck"/>); skipped without it.</summary>
 public sealed class ClangCudaFactAttribute : FactAttribute
 {
-    public ClangCudaFactAttribute()
+    public ClangCudaFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (ClangCudaCheck.SkipReason is { } reason) Skip = reason;
     }

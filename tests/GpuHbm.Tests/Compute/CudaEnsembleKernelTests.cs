@@ -1,6 +1,5 @@
 using GpuHbm.Compute;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace GpuHbm.Tests.Compute;
 

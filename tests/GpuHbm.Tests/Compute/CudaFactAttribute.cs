@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using GpuHbm.Compute;
 using Xunit;
 
@@ -9,7 +10,8 @@ namespace GpuHbm.Tests.Compute;
 /// </summary>
 public sealed class CudaFactAttribute : FactAttribute
 {
-    public CudaFactAttribute()
+    public CudaFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (DeviceFixtures.SkipReason(BackendKind.Cuda, DeviceFixtures.RequireCudaVariable) is { } reason) Skip = reason;
     }

@@ -4,7 +4,6 @@ using GpuHbm.Models;
 using GpuHbm.Sampling;
 using GpuHbm.Sampling.Chees;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace GpuHbm.Tests.Compute;
 

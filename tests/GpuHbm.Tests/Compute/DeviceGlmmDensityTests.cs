@@ -4,7 +4,6 @@ using GpuHbm.Data;
 using GpuHbm.Models;
 using GpuHbm.Tests.Models;
 using Xunit;
-using Xunit.Abstractions;
 using static GpuHbm.Tests.Models.ModelTestHelpers;
 
 namespace GpuHbm.Tests.Compute;

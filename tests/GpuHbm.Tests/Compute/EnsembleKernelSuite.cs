@@ -1,7 +1,6 @@
 using GpuHbm.Compute;
 using GpuHbm.Sampling;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace GpuHbm.Tests.Compute;
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using GpuHbm.Compute.Native;
 using Xunit;
 
@@ -18,7 +19,8 @@ internal static class LapackSkip
 /// <summary>A fact that needs a native LAPACK: skipped with the loader's reason when none loads, unless GPUHBM_REQUIRE_LAPACK=1.</summary>
 public sealed class LapackFactAttribute : FactAttribute
 {
-    public LapackFactAttribute()
+    public LapackFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (LapackSkip.Reason() is { } reason) Skip = reason;
     }
@@ -27,7 +29,8 @@ public sealed class LapackFactAttribute : FactAttribute
 /// <summary>A theory that needs a native LAPACK (see <see cref="LapackFactAttribute"/>).</summary>
 public sealed class LapackTheoryAttribute : TheoryAttribute
 {
-    public LapackTheoryAttribute()
+    public LapackTheoryAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (LapackSkip.Reason() is { } reason) Skip = reason;
     }

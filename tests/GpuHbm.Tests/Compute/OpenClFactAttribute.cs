@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using GpuHbm.Compute;
 using Xunit;
 
@@ -9,7 +10,8 @@ namespace GpuHbm.Tests.Compute;
 /// </summary>
 public sealed class OpenClFactAttribute : FactAttribute
 {
-    public OpenClFactAttribute()
+    public OpenClFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (DeviceFixtures.SkipReason(BackendKind.OpenCl, DeviceFixtures.RequireOpenClVariable) is { } reason) Skip = reason;
     }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using GpuHbm.Models;
 using Xunit;
-using Xunit.Abstractions;
 using static GpuHbm.Tests.Models.ModelTestHelpers;
 
 namespace GpuHbm.Tests.Models;

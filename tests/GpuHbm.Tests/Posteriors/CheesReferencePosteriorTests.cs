@@ -2,7 +2,6 @@ using System.Globalization;
 using GpuHbm.Data;
 using GpuHbm.Results;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace GpuHbm.Tests.Posteriors;
 

@@ -1,7 +1,6 @@
 using GpuHbm.Sampling;
 using GpuHbm.Sampling.Chees;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace GpuHbm.Tests.Sampling;
 

@@ -1,7 +1,6 @@
 using GpuHbm.Models;
 using GpuHbm.Sampling;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace GpuHbm.Tests.Sampling;
 

@@ -2,7 +2,6 @@ using GpuHbm.Models.Kinship;
 using GpuHbm.Results;
 using MathNet.Numerics.LinearAlgebra;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace GpuHbm.Tests.Models.Kinship;
 

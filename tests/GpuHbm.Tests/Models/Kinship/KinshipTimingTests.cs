@@ -1,14 +1,15 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using GpuHbm.Models.Kinship;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace GpuHbm.Tests.Models.Kinship;
 
 /// <summary>A fact that runs only when GPUHBM_KINSHIP_TIMING=1 (it takes tens of seconds).</summary>
 public sealed class TimingFactAttribute : FactAttribute
 {
-    public TimingFactAttribute()
+    public TimingFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (Environment.GetEnvironmentVariable("GPUHBM_KINSHIP_TIMING") != "1")
             Skip = "timing report; set GPUHBM_KINSHIP_TIMING=1 to run";

@@ -1,7 +1,6 @@
 using GpuHbm.Models.Kinship;
 using MathNet.Numerics.LinearAlgebra;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace GpuHbm.Tests.Models.Kinship;
 
