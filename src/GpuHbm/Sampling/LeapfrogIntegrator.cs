@@ -1,4 +1,5 @@
 using GpuHbm.Models;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Sampling;
 
@@ -35,6 +36,28 @@ public static class LeapfrogIntegrator
             twiceKinetic += p * inverseMetric[i] * p;
         }
         return 0.5 * twiceKinetic;
+    }
+
+    /// <summary>
+    /// <see cref="BeginStep(Span{double}, Span{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, double)"/> with a full
+    /// (low-rank) metric: p ← p + (ε/2)·g; v = M⁻¹p into <paramref name="velocity"/>; q ← q + ε·v.
+    /// </summary>
+    public static void BeginStep(Span<double> position, Span<double> momentum, ReadOnlySpan<double> gradient,
+        InverseMetric metric, double stepSize, Span<double> velocity)
+    {
+        double half = 0.5 * stepSize;
+        for (int i = 0; i < position.Length; i++) momentum[i] += half * gradient[i];
+        metric.Multiply(momentum, velocity);
+        for (int i = 0; i < position.Length; i++) position[i] += stepSize * velocity[i];
+    }
+
+    /// <summary>p ← p + (ε/2)·g with a full (low-rank) metric; returns ½ pᵀM⁻¹p (<paramref name="scratch"/>: length D).</summary>
+    public static double EndStep(Span<double> momentum, ReadOnlySpan<double> gradient, InverseMetric metric, double stepSize,
+        Span<double> scratch)
+    {
+        double half = 0.5 * stepSize;
+        for (int i = 0; i < momentum.Length; i++) momentum[i] += half * gradient[i];
+        return metric.KineticEnergy(momentum, scratch);
     }
 
     /// <summary>
