@@ -1,6 +1,5 @@
 using System.Buffers;
 using GpuHbm.Kernels;
-using MathNet.Numerics;
 
 namespace GpuHbm.Models;
 
@@ -26,6 +25,7 @@ internal sealed partial class GlmmDensity
 {
     private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
 
+    private readonly FamilyKind _family;
     private readonly LikelihoodKind _likelihood;
     private readonly int _n, _p, _dim;
     private readonly double[] _x, _y;
@@ -68,6 +68,7 @@ internal sealed partial class GlmmDensity
     public GlmmDensity(Family family, DesignColumns x, ResponseData response, IReadOnlyList<RandomEffectsTerm> terms,
         ParameterLayout layout, PriorSet priors)
     {
+        _family = family.Kind;
         _likelihood = family.Likelihood(response.Se is not null);
         _n = x.Rows;
         _p = x.Count;
@@ -118,19 +119,15 @@ internal sealed partial class GlmmDensity
         _scratchPerChain = _partialOffset + _blockCount * _partialStride;
 
         double c = 0;
-        switch (_likelihood)
+        switch (_family)
         {
-            case LikelihoodKind.Gaussian:
-                c -= _n * HalfLog2Pi;
+            case FamilyKind.Gaussian:
+                if (_se is null) c += _n * RowConstant(_family, 0, 0, null);
+                else foreach (var v in _se) c += RowConstant(_family, 0, 0, v);
                 break;
-            case LikelihoodKind.GaussianKnownSe:
-                foreach (var v in _se!) c -= HalfLog2Pi + Math.Log(v);
-                break;
-            case LikelihoodKind.Binomial:
-                for (int i = 0; i < _n; i++) c += SpecialFunctions.BinomialLn((int)_trials![i], (int)_y[i]);
-                break;
-            case LikelihoodKind.Poisson:
-                for (int i = 0; i < _n; i++) c -= SpecialFunctions.FactorialLn((int)_y[i]);
+            case FamilyKind.Binomial:
+            case FamilyKind.Poisson:
+                for (int i = 0; i < _n; i++) c += RowConstant(_family, _y[i], _trials?[i] ?? 1, null);
                 break;
         }
         foreach (var t in _terms) c -= t.J * t.K * HalfLog2Pi;
