@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Sampling.Metrics;
 
@@ -7,7 +8,8 @@ namespace GpuHbm.Sampling;
 /// The leapfrog (Störmer–Verlet) integrator for H(q, p) = −log π(q) + ½ pᵀM⁻¹p with a diagonal
 /// metric, split as in Stan's expl_leapfrog: half momentum step, full position step, gradient,
 /// half momentum step (Neal 2011, "MCMC using Hamiltonian dynamics", eq. 5.18–5.20).
-/// These are the per-row kernels the CPU ensemble runs; a device backend writes the same arithmetic.
+/// These are the per-row loops the CPU ensemble runs over the shared element arithmetic of
+/// <see cref="LeapfrogStep"/>, which the device kernels call too.
 /// </summary>
 public static class LeapfrogIntegrator
 {
@@ -18,9 +20,9 @@ public static class LeapfrogIntegrator
         double half = 0.5 * stepSize;
         for (int i = 0; i < position.Length; i++)
         {
-            double p = momentum[i] + half * gradient[i];
+            double p = LeapfrogStep.Kick(momentum[i], gradient[i], half);
             momentum[i] = p;
-            position[i] += stepSize * inverseMetric[i] * p;
+            position[i] = LeapfrogStep.Drift(position[i], p, inverseMetric[i], stepSize);
         }
     }
 
@@ -31,9 +33,9 @@ public static class LeapfrogIntegrator
         double half = 0.5 * stepSize, twiceKinetic = 0;
         for (int i = 0; i < momentum.Length; i++)
         {
-            double p = momentum[i] + half * gradient[i];
+            double p = LeapfrogStep.Kick(momentum[i], gradient[i], half);
             momentum[i] = p;
-            twiceKinetic += p * inverseMetric[i] * p;
+            twiceKinetic += LeapfrogStep.KineticTerm(p, inverseMetric[i]);
         }
         return 0.5 * twiceKinetic;
     }
@@ -46,9 +48,9 @@ public static class LeapfrogIntegrator
         InverseMetric metric, double stepSize, Span<double> velocity)
     {
         double half = 0.5 * stepSize;
-        for (int i = 0; i < position.Length; i++) momentum[i] += half * gradient[i];
+        for (int i = 0; i < position.Length; i++) momentum[i] = LeapfrogStep.Kick(momentum[i], gradient[i], half);
         metric.Multiply(momentum, velocity);
-        for (int i = 0; i < position.Length; i++) position[i] += stepSize * velocity[i];
+        for (int i = 0; i < position.Length; i++) position[i] = LeapfrogStep.Drift(position[i], velocity[i], 1.0, stepSize);
     }
 
     /// <summary>p ← p + (ε/2)·g with a full (low-rank) metric; returns ½ pᵀM⁻¹p (<paramref name="scratch"/>: length D).</summary>
@@ -56,7 +58,7 @@ public static class LeapfrogIntegrator
         Span<double> scratch)
     {
         double half = 0.5 * stepSize;
-        for (int i = 0; i < momentum.Length; i++) momentum[i] += half * gradient[i];
+        for (int i = 0; i < momentum.Length; i++) momentum[i] = LeapfrogStep.Kick(momentum[i], gradient[i], half);
         return metric.KineticEnergy(momentum, scratch);
     }
 

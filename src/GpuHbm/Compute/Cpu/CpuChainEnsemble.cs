@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Sampling;
 using GpuHbm.Sampling.Metrics;
@@ -140,7 +141,7 @@ public sealed class CpuChainEnsemble : IChainEnsemble
                 kineticEnergy[c] = metric.KineticEnergy(row, _scratch);
                 continue;
             }
-            for (int i = 0; i < row.Length; i++) row[i] /= Math.Sqrt(inverseMetric[i]);
+            for (int i = 0; i < row.Length; i++) row[i] = LeapfrogStep.Momentum(row[i], inverseMetric[i]);
             kineticEnergy[c] = DiagonalMetric.KineticEnergy(row, inverseMetric);
         }
     }

@@ -17,7 +17,7 @@ public class MetricEstimatorTests
         for (int t = 0; t < n; t++)
         {
             z[t] = new double[d];
-            GpuHbm.Sampling.Philox.Normals(seed, 0, (uint)t, GpuHbm.Sampling.RandomPurpose.Momentum, z[t]);
+            GpuHbm.Kernels.Philox.Normals(seed, 0, (uint)t, GpuHbm.Kernels.RandomPurpose.Momentum, z[t]);
         }
         return z;
     }
