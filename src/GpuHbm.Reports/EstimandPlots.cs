@@ -119,3 +119,60 @@ public static class EstimandPlots
 
     internal static string Percent(double level) => (100 * level).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " %";
 }
+
+/// <summary>Plots of a hospital profile: funnel plot, rates and ranks with their intervals.</summary>
+public static class ProfilePlots
+{
+    /// <summary>
+    /// Funnel plot: each hospital's risk-standardised rate (posterior mean) against its patients, with
+    /// the overall rate and its 95 % and 99.8 % binomial control limits (Spiegelhalter 2005); flagged
+    /// hospitals in the highlight colour.
+    /// </summary>
+    public static PlotModel Funnel(HospitalProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var model = SvgPlot.New($"Funnel plot: risk-standardised rate by {profile.Group}",
+            $"{profile.Hospitals.Count} {profile.Group}s; orange: P(above {(1 + profile.Margin).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} × overall) ≥ {profile.FlagProbability.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Bottom, Title = "patients (log scale)", MajorGridlineStyle = LineStyle.Solid, MajorGridlineColor = OxyColor.FromRgb(235, 235, 235) });
+        model.Axes.Add(SvgPlot.Axis(AxisPosition.Left, "risk-standardised rate"));
+        int nMin = Math.Max(1, profile.Hospitals.Min(h => h.Patients)), nMax = Math.Max(nMin + 1, profile.Hospitals.Max(h => h.Patients));
+        double p = profile.OverallRate;
+        foreach (var (z, style, title) in new[] { (1.96, LineStyle.Dash, "95 % limits"), (3.09, LineStyle.Dot, "99.8 % limits") })
+        {
+            var lo = new LineSeries { Color = SvgPlot.Reference, LineStyle = style, Title = title };
+            var hi = new LineSeries { Color = SvgPlot.Reference, LineStyle = style };
+            for (int k = 0; k <= 60; k++)
+            {
+                double n = nMin * Math.Pow((double)nMax / nMin, k / 60.0);
+                var (l, u) = HospitalProfile.ControlLimits(p, (int)Math.Max(1, Math.Round(n)), z);
+                lo.Points.Add(new DataPoint(n, l));
+                hi.Points.Add(new DataPoint(n, u));
+            }
+            model.Series.Add(lo);
+            model.Series.Add(hi);
+        }
+        var overall = new LineSeries { Color = OxyColors.Black, StrokeThickness = 1, Title = "overall rate" };
+        overall.Points.Add(new DataPoint(nMin, p));
+        overall.Points.Add(new DataPoint(nMax, p));
+        model.Series.Add(overall);
+        var normal = new ScatterSeries { MarkerType = MarkerType.Circle, MarkerSize = 2, MarkerFill = OxyColor.FromAColor(140, SvgPlot.Palette[0]), Title = profile.Group };
+        var flagged = new ScatterSeries { MarkerType = MarkerType.Circle, MarkerSize = 3, MarkerFill = SvgPlot.Highlight, Title = "flagged" };
+        foreach (var h in profile.Hospitals)
+            (h.FlaggedAbove ? flagged : normal).Points.Add(new ScatterPoint(h.Patients, h.Rate.Mean));
+        model.Series.Add(normal);
+        if (flagged.Points.Count > 0) model.Series.Add(flagged);
+        SvgPlot.AddLegend(model);
+        return model;
+    }
+
+    /// <summary>Risk-standardised rates with intervals, sorted, flagged hospitals highlighted.</summary>
+    public static PlotModel Rates(HospitalProfile profile) =>
+        EstimandPlots.Caterpillar($"Risk-standardised rate by {profile.Group}", $"posterior mean and {EstimandPlots.Percent(profile.Level)} interval", "risk-standardised rate",
+            profile.Hospitals.Select(h => new IntervalRow(h.Hospital, h.Rate.Mean, h.Rate.Lower, h.Rate.Upper, h.FlaggedAbove)).ToList(),
+            profile.OverallRate, "overall rate");
+
+    /// <summary>Posterior rank of each hospital (1 = lowest rate) with its rank interval.</summary>
+    public static PlotModel Ranks(HospitalProfile profile) =>
+        EstimandPlots.Caterpillar($"Rank by {profile.Group} (1 = lowest rate)", $"posterior mean rank and {EstimandPlots.Percent(profile.Level)} rank interval", "rank",
+            profile.Hospitals.Select(h => new IntervalRow(h.Hospital, h.Rank.Mean, h.Rank.Lower, h.Rank.Upper, h.FlaggedAbove)).ToList());
+}
