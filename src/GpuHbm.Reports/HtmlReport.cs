@@ -21,7 +21,7 @@ public static class HtmlReport
     public static readonly string[] SectionIds = ["model", "priors", "diagnostics", "summary", "variance", "shrinkage", "treatment", "profiling"];
 
     /// <summary>Builds the report as a string.</summary>
-    public static string Build(Fit fit, ReportOptions? options = null)
+    public static string Build(Fit fit, ReportOptions? options = null, HospitalProfile? profile = null)
     {
         ArgumentNullException.ThrowIfNull(fit);
         options ??= new ReportOptions();
@@ -45,6 +45,7 @@ public static class HtmlReport
             sections.Add(("shrinkage", "Shrinkage", w => ShrinkageSection(w, fit, options)));
         }
         if (options.Treatment is not null) sections.Add(("treatment", "Treatment heterogeneity", w => TreatmentSection(w, fit, options)));
+        if (profile is not null) sections.Add(("profiling", $"Profiling: {profile.Group}", w => ProfileSection(w, profile, options)));
         foreach (var s in sections) h.Raw($"<a href=\"#{s.Id}\">").Text(s.Heading).Raw("</a> ");
         h.Raw("</nav></header>\n<main>\n");
         foreach (var (id, heading, write) in sections)
@@ -60,9 +61,9 @@ public static class HtmlReport
     }
 
     /// <summary>Writes the report to <paramref name="path"/> (UTF-8); an unwritable path is a <see cref="GpuHbmException"/>.</summary>
-    public static void Write(Fit fit, string path, ReportOptions? options = null)
+    public static void Write(Fit fit, string path, ReportOptions? options = null, HospitalProfile? profile = null)
     {
-        string html = Build(fit, options);
+        string html = Build(fit, options, profile);
         try { File.WriteAllText(path, html, new UTF8Encoding(false)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -207,6 +208,25 @@ public static class HtmlReport
             rows.Select(g => (IReadOnlyList<string>)[g.Level, g.Size.ToString(CultureInfo.InvariantCulture), HtmlWriter.Num(g.Link.Mean), Interval(g.Link),
                 HtmlWriter.Num(g.Response.Mean), Interval(g.Response), HtmlWriter.Prob(g.ProbabilityOfBenefit), HtmlWriter.Prob(g.ProbabilityBeyondMid)]),
             hte.Groups.Count <= options.MaxTableRows ? null : $"the {options.MaxTableRows} levels most likely to benefit of {hte.Groups.Count}");
+    }
+
+    private static void ProfileSection(HtmlWriter h, HospitalProfile p, ReportOptions options)
+    {
+        string pct = EstimandPlots.Percent(p.Level);
+        int above = p.Hospitals.Count(x => x.FlaggedAbove), below = p.Hospitals.Count(x => x.FlaggedBelow);
+        string m = p.Margin.ToString("0.###", CultureInfo.InvariantCulture);
+        h.Paragraph($"Risk-standardised rate (CMS): predicted/expected events over each {p.Group}'s own patients × the overall rate " +
+                    $"{HtmlWriter.Num(p.OverallRate)}; {p.DrawsUsed} posterior draws. Flagged above: P(rate > (1 + {m}) × overall) ≥ {p.FlagProbability.ToString(CultureInfo.InvariantCulture)} " +
+                    $"({above} {p.Group}s); below: P(rate < (1 − {m}) × overall) ≥ {p.FlagProbability.ToString(CultureInfo.InvariantCulture)} ({below}).");
+        h.Raw("<div class=\"grid\">");
+        h.Figure(SvgPlot.ToSvg(ProfilePlots.Funnel(p), 560, 380));
+        h.Figure(SvgPlot.ToSvg(ProfilePlots.Ranks(p), 480, Math.Clamp(120 + 9 * p.Hospitals.Count, 300, 900)));
+        h.Raw("</div>\n");
+        var rows = p.Hospitals.OrderByDescending(x => x.ProbabilityAbove).ThenBy(x => x.Hospital, StringComparer.Ordinal).Take(options.MaxTableRows);
+        h.Table([p.Group, "patients", "observed", "RSR (mean)", $"RSR {pct}", "P(above)", "P(below)", "rank (mean)", $"rank {pct}"],
+            rows.Select(x => (IReadOnlyList<string>)[x.Hospital, x.Patients.ToString(CultureInfo.InvariantCulture), HtmlWriter.Num(x.ObservedRate), HtmlWriter.Num(x.Rate.Mean),
+                Interval(x.Rate), HtmlWriter.Prob(x.ProbabilityAbove), HtmlWriter.Prob(x.ProbabilityBelow), HtmlWriter.Num(x.Rank.Mean), $"[{HtmlWriter.Int(x.Rank.Lower)}, {HtmlWriter.Int(x.Rank.Upper)}]"]),
+            p.Hospitals.Count <= options.MaxTableRows ? null : $"the {options.MaxTableRows} most likely to exceed, of {p.Hospitals.Count} (all in `gpuhbm profile --output`)");
     }
 
     private const string Css = """

@@ -50,7 +50,11 @@ public sealed record HospitalRate(string Hospital, int Patients, double Events, 
 /// </remarks>
 public sealed class HospitalProfile
 {
-    /// <summary>Computes μ for draw <c>draw</c> and rows [firstRow, firstRow + count) into output, with the profiled group's effects (true) or at 0 (false).</summary>
+    /// <summary>
+    /// Writes the expected events of rows [firstRow, firstRow + count) in draw <c>draw</c> (the mean
+    /// response: μ, times the trials for binomial) into output, with the profiled group's effects
+    /// (true) or with them at 0 (false).
+    /// </summary>
     public delegate void RowMeans(bool withGroupEffects, int draw, int firstRow, int count, Span<double> output);
 
     public string Group { get; }
@@ -119,7 +123,6 @@ public sealed class HospitalProfile
         var expected = new double[(long)d * g];
         int chunk = Math.Max(1, options.RowChunk);
         var rowHospital = hospitalOfRow.ToArray();
-        var trialArray = trials.IsEmpty ? null : trials.ToArray();
         Parallel.For(0, d, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, () => (new double[chunk], new double[chunk]), (s, _, buffers) =>
         {
             var (with, without) = buffers;
@@ -132,10 +135,9 @@ public sealed class HospitalProfile
                 means(false, draws[s], r0, len, without.AsSpan(0, len));
                 for (int i = 0; i < len; i++)
                 {
-                    double t = trialArray is null ? 1 : trialArray[r0 + i];
                     int h = rowHospital[r0 + i];
-                    p[h] += t * with[i];
-                    e[h] += t * without[i];
+                    p[h] += with[i];
+                    e[h] += without[i];
                 }
             }
             return buffers;
