@@ -1,5 +1,4 @@
 using System.Buffers;
-using MathNet.Numerics;
 
 namespace GpuHbm.Models;
 
@@ -117,14 +116,12 @@ internal sealed partial class GlmmDensity
         switch (_family)
         {
             case FamilyKind.Gaussian:
-                if (_se is null) c -= _n * HalfLog2Pi;
-                else foreach (var v in _se) c -= HalfLog2Pi + Math.Log(v);
+                if (_se is null) c += _n * RowConstant(_family, 0, 0, null);
+                else foreach (var v in _se) c += RowConstant(_family, 0, 0, v);
                 break;
             case FamilyKind.Binomial:
-                for (int i = 0; i < _n; i++) c += SpecialFunctions.BinomialLn((int)_trials![i], (int)_y[i]);
-                break;
             case FamilyKind.Poisson:
-                for (int i = 0; i < _n; i++) c -= SpecialFunctions.FactorialLn((int)_y[i]);
+                for (int i = 0; i < _n; i++) c += RowConstant(_family, _y[i], _trials?[i] ?? 1, null);
                 break;
         }
         foreach (var t in _terms) c -= t.J * t.K * HalfLog2Pi;

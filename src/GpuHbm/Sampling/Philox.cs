@@ -15,6 +15,10 @@ public enum RandomPurpose : uint
     StepSizeSearch = 7,
     /// <summary>Metropolis accept/reject uniforms (ChEES-HMC).</summary>
     MetropolisAcceptance = 8,
+    /// <summary>Posterior predictive draws of the response (counter: c2 = draw, c1 = row).</summary>
+    PosteriorPredictive = 9,
+    /// <summary>Effects of group levels not in the fit, drawn from the fitted population (counter: c2 = draw, c1 = term).</summary>
+    NewLevelEffects = 10,
 }
 
 /// <summary>
