@@ -144,7 +144,7 @@ public static class ProfilePlots
             for (int k = 0; k <= 60; k++)
             {
                 double n = nMin * Math.Pow((double)nMax / nMin, k / 60.0);
-                var (l, u) = HospitalProfile.ControlLimits(p, (int)Math.Max(1, Math.Round(n)), z);
+                var (l, u) = HospitalProfile.ControlLimits(p, n, z);
                 lo.Points.Add(new DataPoint(n, l));
                 hi.Points.Add(new DataPoint(n, u));
             }

@@ -1,3 +1,7 @@
+using GpuHbm.Models;
+using GpuHbm.Predictions;
+using GpuHbm.Results;
+
 namespace GpuHbm.Estimands;
 
 /// <summary>Options of hospital profiling (<see cref="HospitalProfile"/>).</summary>
@@ -88,6 +92,30 @@ public sealed class HospitalProfile
         var p = new double[Hospitals.Count];
         foreach (int r in RankDraws(h)) p[r - 1] += 1.0 / DrawsUsed;
         return p;
+    }
+
+    /// <summary>
+    /// The profile of a fit's own patients: the prediction engine (<see cref="PosteriorPredictor"/>, expected
+    /// response) with every effect of <see cref="HospitalProfileOptions.Group"/> (predicted) and with
+    /// that grouping's effects left out (expected). The family must be bernoulli, binomial or poisson
+    /// (events); the grouping a group-level term of the model.
+    /// </summary>
+    public static HospitalProfile Compute(Fit fit, HospitalProfileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        ArgumentNullException.ThrowIfNull(options);
+        if (fit.Model is not CompiledModel model)
+            throw new GpuHbmModelException("profiling needs a model with sampled group-level effects (not the FaST-LMM fast path)");
+        if (model.Spec.Family == Family.Gaussian)
+            throw new GpuHbmModelException("profiling compares event rates (predicted over expected events): it needs a bernoulli, binomial or poisson model, not gaussian");
+        var term = model.RandomTerms.FirstOrDefault(t => t.GroupName == options.Group)
+            ?? throw new GpuHbmModelException($"the model has no group-level term for '{options.Group}'; its groupings are: {string.Join(", ", model.RandomTerms.Select(t => t.GroupName).Distinct())}");
+        var rows = PredictionRows.FromFit(model);
+        var with = new PosteriorPredictor(fit, rows);
+        var without = new PosteriorPredictor(fit, rows, new PredictionOptions { ExcludeGroups = [options.Group] });
+        var draws = SelectDraws(with.DrawCount, options.MaxDraws);
+        return Compute(options, term.LevelNames, term.GroupIndex.Span, model.Y.Span, model.Trials.Span, draws,
+            (own, draw, first, count, output) => (own ? with : without).Compute(PredictionScale.ExpectedResponse, draw, 1, first, count, output));
     }
 
     /// <summary>
@@ -187,6 +215,6 @@ public sealed class HospitalProfile
     }
 
     /// <summary>Funnel-plot control limits for a proportion p at n patients: p ± z·√(p(1−p)/n) (Spiegelhalter 2005).</summary>
-    public static (double Lower, double Upper) ControlLimits(double p, int n, double z) =>
+    public static (double Lower, double Upper) ControlLimits(double p, double n, double z) =>
         (Math.Max(0, p - z * Math.Sqrt(p * (1 - p) / n)), Math.Min(1, p + z * Math.Sqrt(p * (1 - p) / n)));
 }

@@ -54,14 +54,9 @@ public sealed class Family
 
     /// <summary>
     /// The inverse link: the mean of the response (per trial for binomial) at linear predictor
-    /// <paramref name="eta"/>: identity, logistic (computed without overflow) or exp.
+    /// <paramref name="eta"/> (<see cref="ResponseDistribution.Mean"/> with one trial).
     /// </summary>
-    public double InverseLink(double eta) => Kind switch
-    {
-        FamilyKind.Gaussian => eta,
-        FamilyKind.Poisson => Math.Exp(eta),
-        _ => eta >= 0 ? 1 / (1 + Math.Exp(-eta)) : Math.Exp(eta) / (1 + Math.Exp(eta)),
-    };
+    public double InverseLink(double eta) => ResponseDistribution.Mean(Kind, eta, 1);
 
     /// <summary>
     /// The Fisher information of the linear predictor carried by one observation with mean
