@@ -33,7 +33,7 @@ public sealed record MultisiteTrialOptions
 /// gaussian: y_i ~ N(η_i, Sigma²);  bernoulli: y_i ~ Bernoulli(logistic(η_i))
 /// </code>
 /// Fit with <see cref="Formula"/>. Random numbers: Philox keyed by the seed, counter (entity, slot,
-/// stream 2 = patients / 3 = sites, <see cref="Sampling.RandomPurpose.Simulation"/>).
+/// stream 2 = patients / 3 = sites, <c>RandomPurpose.Simulation</c>).
 /// </summary>
 public sealed class MultisiteTrialSimulation
 {
