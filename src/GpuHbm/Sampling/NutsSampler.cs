@@ -164,7 +164,6 @@ internal sealed class NutsEnsembleRun
             for (int c = 0; c < chains; c++)
             {
                 if (reports[c].Divergent) divergences[c]++;
-                stepSize[c] = dualAveraging[c].Learn(reports[c].AcceptStat);
                 bool gradients = warmups[c].UsesGradients;
                 if (warmups[c].Collects(t))
                 {
@@ -172,6 +171,7 @@ internal sealed class NutsEnsembleRun
                     if (gradients) _ensemble.ReadRow(_layout.Gradient, c, gradientRow);
                 }
                 var step = warmups[c].Update(t, row, gradients ? gradientRow : default, reports[c].Moved);
+                stepSize[c] = dualAveraging[c].Learn(step.SymmetricAcceptance ? reports[c].SymmetricAcceptStat : reports[c].AcceptStat);
                 if (step.Metric is { } metric) SetMetric(c, metric, metrics, t);
                 restart[c] = step.RestartStepSize;
                 anyRestart |= step.RestartStepSize;
