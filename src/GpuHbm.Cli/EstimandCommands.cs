@@ -151,7 +151,7 @@ internal static class EstimandCommands
                     CsvTables.Save(Path.Combine(sd, "subgroup_effects.csv"), w => CsvTables.Write(sub, options.Level, w));
                     output.WriteLine($"wrote {Path.Combine(sd, "subgroup_effects.csv")}");
                 }
-                if (!((Models.CompiledModel)f.Model).RandomTerms.Any(t => t.ColumnNames.Contains(options.Treatment))) return 0;
+                if (!f.Model.RandomTerms.Any(t => t.ColumnNames.Contains(options.Treatment))) return 0;
                 output.WriteLine();
             }
             var h = TreatmentHeterogeneity.Compute(f, options);
