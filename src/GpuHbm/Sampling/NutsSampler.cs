@@ -112,6 +112,16 @@ internal sealed class NutsEnsembleRun
         _all = Enumerable.Repeat(true, _chains).ToArray();
     }
 
+    // State carried from one iteration to the next: what a checkpoint saves (with the ensemble's Position and Gradient).
+    private double[] _stepSize = [];
+    private double[][] _inverseMetric = [];
+    private DualAveraging[] _dualAveraging = [];
+    private WelfordVariance[] _variance = [];
+    private int[] _divergences = [], _warmupDivergences = [];
+    private long[] _warmupEvaluations = [], _evaluationOffset = [];
+    private int _warmupDone, _samplingDone, _kept;
+    private TimeSpan _warmupTimeBefore, _samplingTimeBefore;
+
     public ChainResult[] Run()
     {
         var o = _options;
@@ -119,87 +129,99 @@ internal sealed class NutsEnsembleRun
         int total = o.Warmup + o.Draws;
         int reportEvery = o.ProgressInterval > 0 ? o.ProgressInterval : Math.Max(1, total / 100);
         var warmupClock = Stopwatch.StartNew();
-        ChainInitializer.Initialize(_ensemble, _layout.Position, _layout.Gradient, _options.InitialPositions, _firstChain, _state.LogDensity);
-
-        var stepSize = new double[chains];
-        Array.Fill(stepSize, o.InitialStepSize);
-        var inverseMetric = new double[chains][];
-        for (int c = 0; c < chains; c++) inverseMetric[c] = Enumerable.Repeat(1.0, d).ToArray();
-        var dualAveraging = new DualAveraging[chains];
-        var variance = new WelfordVariance[chains];
+        _stepSize = new double[chains];
+        _inverseMetric = new double[chains][];
+        _dualAveraging = new DualAveraging[chains];
+        _variance = new WelfordVariance[chains];
+        _divergences = new int[chains];
+        _warmupDivergences = new int[chains];
+        _warmupEvaluations = new long[chains];
+        _evaluationOffset = new long[chains];
+        for (int c = 0; c < chains; c++)
+        {
+            _inverseMetric[c] = Enumerable.Repeat(1.0, d).ToArray();
+            // Stan sets μ from the user's step size before init_stepsize runs (services/sample/hmc_nuts_diag_e_adapt.hpp).
+            _dualAveraging[c] = new DualAveraging(o.AdaptDelta) { Mu = Math.Log(10 * o.InitialStepSize) };
+            _variance[c] = new WelfordVariance(d);
+        }
         var schedule = new WindowedAdaptationSchedule(o.Warmup);
         var reports = new NutsTransition[chains];
-        var divergences = new int[chains];
         var row = new double[d];
-        int warmupDone = 0;
+        var observer = o.Observer;
 
-        if (o.Warmup > 0)
+        var resume = SamplerCheckpoint.Find(o.Resume, "nuts", _firstChain, chains, d);
+        if (resume is not null)
         {
-            StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, _all, 0);
-            for (int c = 0; c < chains; c++)
-            {
-                // Stan sets μ from the user's step size before init_stepsize runs (services/sample/hmc_nuts_diag_e_adapt.hpp).
-                dualAveraging[c] = new DualAveraging(o.AdaptDelta) { Mu = Math.Log(10 * o.InitialStepSize) };
-                variance[c] = new WelfordVariance(d);
-            }
+            Restore(resume);
+        }
+        else
+        {
+            ChainInitializer.Initialize(_ensemble, _layout.Position, _layout.Gradient, _options.InitialPositions, _firstChain, _state.LogDensity);
+            Array.Fill(_stepSize, o.InitialStepSize);
+            if (o.Warmup > 0) StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, _stepSize, _all, 0);
         }
 
-        for (int t = 0; t < o.Warmup && !_cancellation.IsCancellationRequested; t++)
+        for (int t = _warmupDone; t < o.Warmup && !_cancellation.IsCancellationRequested; t++)
         {
-            _nuts.Transition((uint)t, stepSize, _all, _state, reports);
+            _nuts.Transition((uint)t, _stepSize, _all, _state, reports);
             bool windowEnd = schedule.IsWindowEnd(t);
             for (int c = 0; c < chains; c++)
             {
-                if (reports[c].Divergent) divergences[c]++;
-                stepSize[c] = dualAveraging[c].Learn(reports[c].AcceptStat);
+                if (reports[c].Divergent) _divergences[c]++;
+                _stepSize[c] = _dualAveraging[c].Learn(reports[c].AcceptStat);
                 if (schedule.InSlowWindow(t))
                 {
                     _ensemble.ReadRow(_layout.Position, c, row);
-                    variance[c].Add(row);
+                    _variance[c].Add(row);
                 }
-                if (windowEnd && variance[c].Count >= 2)
+                if (windowEnd && _variance[c].Count >= 2)
                 {
                     // var_adaptation::learn_variance: regularized sample variance becomes the inverse metric.
-                    var v = inverseMetric[c];
-                    variance[c].SampleVariance(v);
-                    DiagonalMetric.Regularize(v, variance[c].Count);
+                    var v = _inverseMetric[c];
+                    _variance[c].SampleVariance(v);
+                    DiagonalMetric.Regularize(v, _variance[c].Count);
                     foreach (double x in v)
                         if (!double.IsFinite(x) || !(x > 0))
                             throw new GpuHbmSamplingException($"Chain {_firstChain + c}: the estimated inverse metric is not finite after warm-up iteration {t + 1}.");
                     _ensemble.SetInverseMetric(c, v);
                 }
-                if (windowEnd) variance[c].Restart();
+                if (windowEnd) _variance[c].Restart();
             }
             if (windowEnd)
             {
                 // adapt_diag_e_nuts::transition: new step-size search and dual-averaging restart after a metric update.
-                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, _all, (uint)t + 1);
+                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, _stepSize, _all, (uint)t + 1);
                 for (int c = 0; c < chains; c++)
                 {
-                    dualAveraging[c].Mu = Math.Log(10 * stepSize[c]);
-                    dualAveraging[c].Restart();
+                    _dualAveraging[c].Mu = Math.Log(10 * _stepSize[c]);
+                    _dualAveraging[c].Restart();
                 }
             }
-            warmupDone = t + 1;
-            if (warmupDone % reportEvery == 0 || warmupDone == o.Warmup) Report(warmupDone, total, SamplerPhase.Warmup, divergences, reports);
+            _warmupDone = t + 1;
+            if (_warmupDone % reportEvery == 0 || _warmupDone == o.Warmup) Report(_warmupDone, total, SamplerPhase.Warmup, _divergences, reports);
+            if (observer is not null && _warmupDone < o.Warmup && observer.CheckpointDue(_firstChain))
+                Checkpoint(observer, _warmupTimeBefore + warmupClock.Elapsed, TimeSpan.Zero, 0);
         }
-        if (warmupDone == o.Warmup && o.Warmup > 0)
-            for (int c = 0; c < chains; c++) stepSize[c] = dualAveraging[c].FinalStepSize;
-        var warmupEvaluations = new long[chains];
-        for (int c = 0; c < chains; c++) warmupEvaluations[c] = _ensemble.GradientEvaluations(c);
-        var warmupTime = warmupClock.Elapsed;
-        var warmupDivergences = (int[])divergences.Clone();
+        // Entering sampling now (not resuming inside it): the final step size, warm-up evaluations and divergences.
+        bool samplingResumed = resume is { SamplingDone: > 0 };
+        if (_warmupDone == o.Warmup && !samplingResumed)
+        {
+            if (o.Warmup > 0)
+                for (int c = 0; c < chains; c++) _stepSize[c] = _dualAveraging[c].FinalStepSize;
+            for (int c = 0; c < chains; c++) _warmupEvaluations[c] = _evaluationOffset[c] + _ensemble.GradientEvaluations(c);
+            _warmupDivergences = (int[])_divergences.Clone();
+        }
+        var warmupTime = _warmupTimeBefore + (samplingResumed ? TimeSpan.Zero : warmupClock.Elapsed);
 
         var samplingClock = Stopwatch.StartNew();
-        var recorder = new DrawRecorder(_ensemble, _layout.Position, o.Draws, o.Thin);
-        int samplingDone = 0;
-        if (warmupDone == o.Warmup)
+        var recorder = new DrawRecorder(_ensemble, _layout.Position, o.Draws, o.Thin, _firstChain, _kept, observer);
+        if (_warmupDone == o.Warmup)
         {
-            for (int m = 0; m < o.Draws && !_cancellation.IsCancellationRequested; m++)
+            for (int m = _samplingDone; m < o.Draws && !_cancellation.IsCancellationRequested; m++)
             {
                 try
                 {
-                    _nuts.Transition((uint)(o.Warmup + m), stepSize, _all, _state, reports);
+                    _nuts.Transition((uint)(o.Warmup + m), _stepSize, _all, _state, reports);
                 }
                 catch (Compute.DeviceException e)
                 {
@@ -208,24 +230,79 @@ internal sealed class NutsEnsembleRun
                     break;
                 }
                 for (int c = 0; c < chains; c++)
-                    if (reports[c].Divergent) divergences[c]++;
+                    if (reports[c].Divergent) _divergences[c]++;
                 recorder.Record(m, reports);
-                samplingDone = m + 1;
-                int done = o.Warmup + samplingDone;
-                if (done % reportEvery == 0 || samplingDone == o.Draws) Report(done, total, SamplerPhase.Sampling, divergences, reports);
+                _samplingDone = m + 1;
+                int done = o.Warmup + _samplingDone;
+                if (done % reportEvery == 0 || _samplingDone == o.Draws) Report(done, total, SamplerPhase.Sampling, _divergences, reports);
+                if (observer is not null && _samplingDone < o.Draws && observer.CheckpointDue(_firstChain))
+                    Checkpoint(observer, warmupTime, _samplingTimeBefore + samplingClock.Elapsed, recorder.KeptTotal);
             }
         }
-        var samplingTime = samplingClock.Elapsed;
+        // A stopped run leaves a checkpoint where it stopped, so that it can be resumed from there.
+        if (observer is not null && Failure is null && (_warmupDone < o.Warmup || _samplingDone < o.Draws))
+            Checkpoint(observer, warmupTime, _samplingTimeBefore + samplingClock.Elapsed, recorder.KeptTotal);
+        var samplingTime = _samplingTimeBefore + samplingClock.Elapsed;
 
         var results = new ChainResult[chains];
         for (int c = 0; c < chains; c++)
         {
             var (chainDraws, chainStats) = recorder.Take(c);
             results[c] = new ChainResult(_firstChain + c, d, chainDraws, recorder.Kept, chainStats,
-                new AdaptationResult(stepSize[c], (double[])inverseMetric[c].Clone()), warmupTime, samplingTime,
-                warmupEvaluations[c], _ensemble.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c]);
+                new AdaptationResult(_stepSize[c], (double[])_inverseMetric[c].Clone()), warmupTime, samplingTime,
+                _warmupEvaluations[c], _evaluationOffset[c] + _ensemble.GradientEvaluations(c), _warmupDone, _samplingDone, _warmupDivergences[c])
+            { FirstKept = recorder.FirstKept };
         }
         return results;
+    }
+
+    /// <summary>Hands the observer this ensemble's state after the latest completed iteration.</summary>
+    private void Checkpoint(ISamplingObserver observer, TimeSpan warmupTime, TimeSpan samplingTime, int keptTotal)
+    {
+        using var w = new CheckpointWriter();
+        w.WriteSlot(_ensemble, _layout.Position);
+        w.WriteSlot(_ensemble, _layout.Gradient);
+        w.Write(_state.LogDensity);
+        w.Write(_stepSize);
+        foreach (var m in _inverseMetric) w.Write(m);
+        foreach (var a in _dualAveraging) a.Save(w);
+        foreach (var v in _variance) v.Save(w);
+        w.Write(_divergences);
+        w.Write(_warmupDivergences);
+        w.Write(_warmupEvaluations);
+        var evaluations = new long[_chains];
+        for (int c = 0; c < _chains; c++) evaluations[c] = _evaluationOffset[c] + _ensemble.GradientEvaluations(c);
+        w.Write(evaluations);
+        w.Write(warmupTime.Ticks);
+        w.Write(samplingTime.Ticks);
+        observer.OnCheckpoint(new SamplerCheckpoint("nuts", _firstChain, _chains, _dimension, _warmupDone, _samplingDone, keptTotal, w.ToArray()));
+    }
+
+    /// <summary>Continues from <paramref name="checkpoint"/>: the ensemble and every adaptation variable as they were.</summary>
+    private void Restore(SamplerCheckpoint checkpoint)
+    {
+        using var r = new CheckpointReader(checkpoint.State);
+        r.ReadSlot(_ensemble, _layout.Position);
+        r.ReadSlot(_ensemble, _layout.Gradient);
+        r.ReadDoubles(_state.LogDensity);
+        r.ReadDoubles(_stepSize);
+        for (int c = 0; c < _chains; c++)
+        {
+            r.ReadDoubles(_inverseMetric[c]);
+            _ensemble.SetInverseMetric(c, _inverseMetric[c]);
+        }
+        foreach (var a in _dualAveraging) a.Restore(r);
+        foreach (var v in _variance) v.Restore(r);
+        r.ReadInt32s().CopyTo(_divergences, 0);
+        r.ReadInt32s().CopyTo(_warmupDivergences, 0);
+        r.ReadInt64s().CopyTo(_warmupEvaluations, 0);
+        r.ReadInt64s().CopyTo(_evaluationOffset, 0);
+        _warmupTimeBefore = TimeSpan.FromTicks(r.ReadInt64());
+        _samplingTimeBefore = TimeSpan.FromTicks(r.ReadInt64());
+        r.EnsureEnd();
+        _warmupDone = checkpoint.WarmupDone;
+        _samplingDone = checkpoint.SamplingDone;
+        _kept = checkpoint.Kept;
     }
 
     private void Report(int iteration, int total, SamplerPhase phase, int[] divergences, NutsTransition[] reports)
