@@ -32,12 +32,9 @@ internal static class SummarizeCommand
     private static int Run(string directory, bool showGroups, TextWriter output)
     {
         if (!Directory.Exists(directory)) throw new GpuHbmException($"'{directory}' is not a folder");
-        string drawsPath = Path.Combine(directory, FitFolder.DrawsFile);
-        if (!File.Exists(drawsPath)) throw new GpuHbmException($"'{directory}' has no {FitFolder.DrawsFile}: it is not a fit folder, or sampling had not begun");
         var manifest = FitFolder.TryReadManifest(directory);
-        var draws = DrawsCsvReader.ReadDraws(drawsPath, manifest?.Settings.Chains);
+        var (draws, statistics) = FitFolder.ReadDraws(directory);
         var counts = Enumerable.Range(0, draws.ChainCount).Select(draws.DrawCount).ToArray();
-        var statistics = DrawsCsvReader.ReadSamplerStatistics(Path.Combine(directory, FitFolder.SamplerFile), counts);
 
         string status = manifest is null ? "no manifest.json (saved with Fit.Save)" : FitFolderStatus.Describe(directory, manifest);
         output.WriteLine($"fit in {directory}: {status}");

@@ -43,7 +43,26 @@ public static class Glmm
         options.Validate();
         if (options.OutputDirectory is { } output && !resuming) FitFolder.Prepare(output, options.Overwrite);
         var clock = Stopwatch.StartNew();
+        var (model, rows, dropped) = Compile(formula, data, options);
+        var provenance = FitProvenance.Of(data, options);
+        var backend = Compute.BackendSelection.ForModel(Compute.BackendSelection.Select(options.Backend, options.Device), model, options.Backend);
+        options = options with { Seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL };
+        ResourceCheck.Memory(model, options, backend);
+        if (options.OutputDirectory is { } dir) FitFolder.CheckDiskSpace(dir, options.Chains, options.Draws, model.OutputNames.Count);
+        clock.Stop();
+        return new FitPlan(formula, model, backend, options, data.Source, rows, dropped, clock.Elapsed)
+        {
+            Provenance = provenance,
+            DataRecord = (data.Source, data.Format, options.OutputDirectory is null ? "" : DataFingerprint.ContentSha256(data)),
+        };
+    }
 
+    /// <summary>
+    /// Parses the formula, checks or drops missing values and compiles the model: what a fit and a
+    /// saved fit's reload (<see cref="Results.Fit.Load(string, FitLoadOptions?)"/>) share.
+    /// </summary>
+    internal static (IPosteriorModel Model, int Rows, int Dropped) Compile(string formula, DataTable data, FitOptions options)
+    {
         var parsed = FormulaParser.Parse(formula);
         var used = parsed.UsedColumns();
         foreach (var c in used) _ = data[c]; // a missing column is an error naming it
@@ -52,23 +71,13 @@ public static class Glmm
                 throw new GpuHbmModelException($"--factor {f}: the formula does not use a column named '{f}'");
         CheckRelationshipMatrices(parsed, options);
         var priors = ParsePriors(options.Priors);
-        string fingerprint = data.Fingerprint();
-        var source = data;
         int dropped = 0;
         if (options.DropMissing) data = MissingData.DropIncomplete(data, used, out dropped);
         else MissingData.EnsureComplete(data, used);
 
         var spec = new ModelSpec(parsed, Family.Parse(options.Family), priors, options.Factors, options.RelationshipMatrices);
         var model = PosteriorModel.Compile(spec, data, options.KinshipFastPath, options.DrawGeneticEffects);
-        var backend = Compute.BackendSelection.ForModel(Compute.BackendSelection.Select(options.Backend, options.Device), model, options.Backend);
-        options = options with { Seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL };
-        ResourceCheck.Memory(model, options, backend);
-        if (options.OutputDirectory is { } dir) FitFolder.CheckDiskSpace(dir, options.Chains, options.Draws, model.OutputNames.Count);
-        clock.Stop();
-        return new FitPlan(formula, model, backend, options, data.Source, data.RowCount, dropped, clock.Elapsed)
-        {
-            DataRecord = (source.Source, source.Format, fingerprint),
-        };
+        return (model, data.RowCount, dropped);
     }
 
     /// <summary>
@@ -108,7 +117,7 @@ public static class Glmm
                 Encoding = CsvReadOptions.ParseEncoding(s.CsvEncoding),
             });
         }
-        if (data.Fingerprint() != s.DataFingerprint)
+        if (DataFingerprint.ContentSha256(data) != s.DataFingerprint)
             throw new GpuHbmException($"the data in {data.Source} differ from the data the fit in '{directory}' was started with; a resumed run must see the same data");
         if (relationshipMatrices is null)
         {
@@ -134,18 +143,19 @@ public static class Glmm
         var kept = new int[s.Chains];
         foreach (var cp in checkpoints)
             for (int c = cp.FirstChain; c < cp.FirstChain + cp.Chains && c < kept.Length; c++) kept[c] = cp.Kept;
-        var drawsFile = DrawsCsvReader.Read(Path.Combine(directory, FitFolder.DrawsFile));
+        var (drawsFile, statistics) = FitFolder.ReadDraws(directory, s.Chains);
         if (!drawsFile.Names.SequenceEqual(model.OutputNames))
             throw new GpuHbmException($"the columns of draws.csv in '{directory}' are not the parameters of the rebuilt model; it cannot be resumed");
         var earlier = new double[s.Chains][];
         for (int c = 0; c < s.Chains; c++)
         {
-            if (drawsFile.ContiguousRows(c + 1) < kept[c])
-                throw new GpuHbmException($"draws.csv in '{directory}' holds {drawsFile.ContiguousRows(c + 1)} draws of chain {c + 1}, but its checkpoint counts {kept[c]}; it cannot be resumed");
-            earlier[c] = drawsFile.Rows(c + 1, kept[c]);
+            if (drawsFile.DrawCount(c) < kept[c])
+                throw new GpuHbmException($"draws.csv and sampler.csv in '{directory}' hold {drawsFile.DrawCount(c)} draws of chain {c + 1}, but its checkpoint counts {kept[c]}; it cannot be resumed");
+            // Rows written after the checkpoint are made again by the resumed run.
+            earlier[c] = drawsFile.ChainValues(c)[..(kept[c] * model.OutputNames.Count)];
+            statistics[c].Truncate(kept[c]);
         }
-        var statistics = DrawsCsvReader.ReadSamplerStatistics(Path.Combine(directory, FitFolder.SamplerFile), kept);
-        plan.ResumeFrom = (manifest, new FitStreamWriter.ResumeData(checkpoints, earlier, statistics));
+        plan.ResumeFrom = (manifest, new FitStreamWriter.ResumeData(checkpoints, earlier, statistics.ToArray()));
         return plan;
     }
 
@@ -210,6 +220,9 @@ public sealed class FitPlan
     public int RowsDropped { get; }
     public TimeSpan CompileTime { get; }
 
+    /// <summary>The data file's path and checksum (and the relationship matrices'), recorded in fit.json for <see cref="Results.Fit.Load(string, FitLoadOptions?)"/>.</summary>
+    public FitProvenance? Provenance { get; init; }
+
     /// <summary>Samples. Cancelling stops the chains at their next iteration and keeps the draws made so far.</summary>
     public Fit Run(CancellationToken cancellationToken = default) => Run(Options.Progress, cancellationToken);
 
@@ -250,7 +263,7 @@ public sealed class FitPlan
         }
         clock.Stop();
         var fit = Results.Fit.FromSampler(Model, result, new FitSettings(
-            Formula, o, DataSource, Rows, RowsDropped, CompileTime, CompileTime + clock.Elapsed) { Backend = Backend },
+            Formula, o, DataSource, Rows, RowsDropped, CompileTime, CompileTime + clock.Elapsed) { Backend = Backend, Provenance = Provenance },
             resume is { Data: var d } ? (d.Draws, d.Statistics) : null);
         if (stream is not null)
         {

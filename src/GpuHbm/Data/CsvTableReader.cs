@@ -51,7 +51,9 @@ internal sealed class CsvTableReader
         {
             // A large buffer matters for million-row files; the StreamReader drops a byte-order mark.
             using var reader = new StreamReader(path, encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-            return Read(reader, path, options);
+            var table = Read(reader, path, options);
+            table.FilePath = Path.GetFullPath(path);
+            return table;
         }
         catch (DecoderFallbackException)
         {

@@ -17,6 +17,9 @@ public sealed class DataTable
     /// <summary>Where the data came from (a path, or a description), for messages.</summary>
     public string Source { get; }
 
+    /// <summary>The full path of the file the table was read from (<see cref="ReadCsv(string)"/>), or null for a table built in memory.</summary>
+    public string? FilePath { get; internal set; }
+
     public DataTable(IReadOnlyList<DataColumn> columns, string source = "data")
     {
         ArgumentNullException.ThrowIfNull(columns);
@@ -78,32 +81,9 @@ public sealed class DataTable
         return $". The header was read as one column{chars}: the file is probably not {what}; pass --delimiter with the character that separates its columns, e.g. --delimiter ';' or --delimiter space";
     }
 
-    /// <summary>
-    /// SHA-256 (hex) over the column names and every value (missing values distinguished from any text): two tables
-    /// with the same fingerprint hold the same data. A resumed fit uses it to refuse data that changed.
-    /// </summary>
-    public string Fingerprint()
-    {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var length = new byte[4];
-        void Add(string? text)
-        {
-            // Length-prefixed, so that no two different sequences of values hash the same text; -1 for missing.
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, text?.Length ?? -1);
-            hash.AppendData(length);
-            if (text is not null) hash.AppendData(System.Text.Encoding.UTF8.GetBytes(text));
-        }
-        foreach (var c in Columns)
-        {
-            Add(c.Name);
-            foreach (var v in c.Raw) Add(v);
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
     /// <summary>A new table with only the rows whose index is in <paramref name="keep"/> (ascending).</summary>
     public DataTable SelectRows(IReadOnlyList<int> keep) =>
-        new(Columns.Select(c => new DataColumn(c.Name, keep.Select(i => c.Raw[i]).ToArray())).ToList(), Source) { Format = Format };
+        new(Columns.Select(c => new DataColumn(c.Name, keep.Select(i => c.Raw[i]).ToArray())).ToList(), Source) { Format = Format, FilePath = FilePath };
 }
 
 /// <summary>One column: the raw text of each row (null when missing: empty or NA).</summary>
@@ -213,8 +193,38 @@ public sealed class DataColumn
         return new Factor(Name, distinct.ToArray(), codes);
     }
 
-    /// <summary>Number of distinct values (missing excluded), without building the factor.</summary>
-    public int DistinctCount() => Raw.Where(v => v is not null).Distinct(StringComparer.Ordinal).Count();
+    /// <summary>
+    /// Factor coding with given levels (those of a fitted model), for new data: each value is matched to
+    /// a level by its text, or by its number when every level and the value are numbers (so "2.0" is
+    /// level "2"). A value that is no level is an error naming the column, the row and the known levels.
+    /// </summary>
+    public Factor ToFactorWithLevels(IReadOnlyList<string> levels)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        int missing = FirstMissingRow();
+        if (missing >= 0)
+            throw new GpuHbmDataException($"column '{Name}' has a missing value at row {missing + 1}");
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int l = 0; l < levels.Count; l++) index[levels[l]] = l;
+        var byNumber = new Dictionary<double, int>();
+        bool numericLevels = levels.All(l => TryParse(l, out _));
+        if (numericLevels)
+            for (int l = 0; l < levels.Count; l++) { TryParse(levels[l], out double x); byNumber.TryAdd(x, l); }
+        var codes = new int[Raw.Length];
+        for (int i = 0; i < Raw.Length; i++)
+        {
+            string v = Raw[i]!;
+            if (index.TryGetValue(v, out int code) || (numericLevels && TryParse(v, out double x) && byNumber.TryGetValue(x, out code)))
+            {
+                codes[i] = code;
+                continue;
+            }
+            const int shown = 20;
+            string known = string.Join(", ", levels.Take(shown)) + (levels.Count > shown ? $", ... ({levels.Count} in all)" : "");
+            throw new GpuHbmDataException($"column '{Name}' holds '{v}' at row {i + 1}, which is not one of the levels the model was fitted with ({known})");
+        }
+        return new Factor(Name, levels.ToArray(), codes);
+    }
 
     internal static bool TryParse(string s, out double value) =>
         double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out value);

@@ -117,6 +117,29 @@ public static class FitFolder
                 $"but the disk holding '{directory}' has {MachineMemory.Format(free)} free; lower --draws, or write to another disk");
     }
 
+    /// <summary>
+    /// The draws and sampler statistics in a fit folder, finished or not: per chain the rows both draws.csv and
+    /// sampler.csv hold (they are flushed together but may be read a moment apart while a run goes on), over
+    /// <paramref name="chains"/> chains (default: the manifest's count, else the highest chain in draws.csv).
+    /// </summary>
+    public static (DrawSet Draws, IReadOnlyList<Sampling.SamplerStatistics> Statistics) ReadDraws(string directory, int? chains = null)
+    {
+        string drawsPath = Path.Combine(directory, DrawsFile);
+        if (!File.Exists(drawsPath))
+            throw new GpuHbmException($"'{directory}' has no {DrawsFile}: it is not a fit folder, or sampling had not begun");
+        chains ??= TryReadManifest(directory)?.Settings.Chains;
+        var draws = chains is { } n ? DrawsCsvReader.ReadDraws(drawsPath, n) : DrawsCsvReader.ReadDraws(drawsPath);
+        var statistics = DrawsCsvReader.ReadSamplerStatistics(Path.Combine(directory, SamplerFile), draws.ChainCount).ToArray();
+        var values = new double[draws.ChainCount][];
+        for (int c = 0; c < values.Length; c++)
+        {
+            int count = Math.Min(draws.DrawCount(c), statistics[c].Count);
+            statistics[c].Truncate(count);
+            values[c] = draws.DrawCount(c) == count ? draws.ChainValues(c) : draws.ChainValues(c)[..(count * draws.ParameterCount)];
+        }
+        return (new DrawSet(draws.Names, values), statistics);
+    }
+
     /// <summary>The manifest, or null when the folder has none or it cannot be read.</summary>
     public static FitManifest? TryReadManifest(string directory)
     {
@@ -228,7 +251,7 @@ public sealed record FitRunSettings
     public string DataSource { get; init; } = "";
     public string? DataPath { get; init; }
 
-    /// <summary>SHA-256 over the table's column names and values (<see cref="Data.DataTable.Fingerprint"/>): a resumed run refuses other data.</summary>
+    /// <summary>SHA-256 over the table's column names and values (<see cref="Data.DataFingerprint.ContentSha256"/>): a resumed run refuses other data.</summary>
     public string DataFingerprint { get; init; } = "";
 
     /// <summary>How the CSV was read: delimiter, decimal comma, missing-value markers, encoding.</summary>

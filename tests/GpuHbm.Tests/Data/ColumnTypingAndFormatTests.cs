@@ -150,15 +150,6 @@ public class ColumnTypingAndFormatTests : IDisposable
         Assert.Equal(offset, Utf8Check.FirstInvalidByte(path)!.Value.Offset);
     }
 
-    [Fact]
-    public void The_fingerprint_changes_with_any_value_and_not_with_the_source()
-    {
-        var a = Read("x,y\n1,2\n3,NA\n");
-        Assert.Equal(a.Fingerprint(), DataTable.ReadCsv(new StringReader("x,y\n1,2\n3,NA\n"), "elsewhere.csv").Fingerprint());
-        Assert.NotEqual(a.Fingerprint(), Read("x,y\n1,2\n3,4\n").Fingerprint());
-        Assert.NotEqual(Read("x,y\n12,3\n").Fingerprint(), Read("x,y\n1,23\n").Fingerprint());
-    }
-
     /// <summary>
     /// The 200,000-row file with one bad cell near the end: the error names the row and is raised without
     /// building any model matrix; everything the fit allocates on this thread stays far below 1 GB (it was 24 GB).
