@@ -15,6 +15,7 @@ public static class Program
         root.Add(SimulateCommand.Create(output, error));
         root.Add(DevicesCommand.Create(output, error));
         root.Add(SummarizeCommand.Create(output, error));
+        foreach (var c in EstimandCommands.Create(output, error)) root.Add(c);
         try
         {
             var parse = root.Parse(args);
