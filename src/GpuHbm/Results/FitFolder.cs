@@ -94,8 +94,6 @@ public static class FitFolder
     private static bool IsFitFile(string name) =>
         Files.Contains(name) || name.EndsWith(".partial", StringComparison.Ordinal) && Files.Contains(name[..^".partial".Length]);
 
-    private static readonly object DriveInfoLock = new();
-
     /// <summary>
     /// Refuses a run whose draws.csv and sampler.csv would not fit on the disk: about
     /// chains × draws × (parameters × 22 + 130) bytes, against the free space of the folder's drive.
@@ -106,9 +104,7 @@ public static class FitFolder
         long free;
         try
         {
-            // DriveInfo on Linux walks the mount table with getmntent, which is not thread-safe: two fits planned at once
-            // crashed the process (SIGSEGV in libc) until the calls were serialized.
-            lock (DriveInfoLock) free = new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace;
+            free = new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace;
         }
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return; }
         if (bytes > free)
