@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using GpuHbm.Data;
 using GpuHbm.Sampling;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Cli;
 
@@ -21,6 +22,11 @@ internal static class FitCommand
         var seed = NumberOption.NullableUInt64("--seed", "Random seed (default: from the clock; it is printed and saved).");
         var adaptDelta = NumberOption.Double("--adapt-delta", "Target acceptance for step-size adaptation.", 0.8);
         var maxDepth = NumberOption.Int("--max-depth", "Maximum NUTS tree depth.", 10);
+        var metric = new Option<string?>("--metric")
+        {
+            Description = $"NUTS metric adaptation: diag (nutpie: draws and gradients), low-rank (nutpie's low-rank-modified diagonal, CPU only) "
+                + $"or stan-diag (Stan's windowed variance); default {FitOptions.DefaultMetric.Name()}.",
+        };
         var outputDir = new Option<string?>("--output") { Description = "Folder for the fit: draws.csv and sampler.csv grow during sampling; summary.csv and fit.json at the end." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a fit already in the --output folder (all of its files)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the unfinished fit in this folder (killed, stopped or failed) from its last checkpoint, with its recorded settings." };
@@ -39,7 +45,7 @@ internal static class FitCommand
         var checkpointInterval = NumberOption.Double("--checkpoint-interval", "Seconds between flushes of the streamed draws to disk and checkpoints for --resume.", 2);
 
         var cmd = new Command("fit", "Fit a multilevel model with NUTS or ChEES-HMC on the CPU, an OpenCL device or a CUDA GPU.")
-        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, outputDir, overwrite, resume, dropMissing, na,
+        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, metric, outputDir, overwrite, resume, dropMissing, na,
           delimiter, decimalMark, encoding, threads, quiet, showGroups, backend, device, sampler, superchains, checkpointInterval };
         var kinship = KinshipOptions.AddTo(cmd);
 
@@ -94,6 +100,7 @@ internal static class FitCommand
                     Seed = parse.GetValue(seed),
                     AdaptDelta = parse.GetValue(adaptDelta),
                     MaxDepth = parse.GetValue(maxDepth),
+                    Metric = parse.GetValue(metric),
                     DropMissing = parse.GetValue(dropMissing),
                     MaxParallelism = parse.GetValue(threads),
                     Backend = parse.GetValue(backend) ?? "auto",
@@ -141,6 +148,7 @@ internal static class FitCommand
             output.WriteLine($"gpuhbm fit: {plan.Formula}  [{options.Family}]  {plan.Rows} rows from {plan.DataSource}");
             output.WriteLine($"backend: {backend.Name} ({backend.Reason})");
             output.WriteLine($"{samplerName} on {backend.Device.Describe()}: {options.Chains} chains x ({options.Warmup} warm-up + {options.Draws} draws), seed {options.Seed}"
+                + (options.Sampler == "nuts" ? $", metric {options.Metric}" : "")
                 + (backend.IsDevice ? ", all chains in one device ensemble" : ""));
             if (outputDir is not null) output.WriteLine($"streaming draws to {Path.Combine(outputDir, Results.FitFolder.DrawsFile)} (progress in {Path.Combine(outputDir, Results.FitFolder.ManifestFile)})");
 

@@ -6,6 +6,7 @@ using GpuHbm.Models;
 using GpuHbm.Models.Kinship;
 using GpuHbm.Results;
 using GpuHbm.Sampling;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm;
 
@@ -46,7 +47,14 @@ public static class Glmm
         var (model, rows, dropped) = Compile(formula, data, options);
         var provenance = FitProvenance.Of(data, options);
         var backend = Compute.BackendSelection.ForModel(Compute.BackendSelection.Select(options.Backend, options.Device), model, options.Backend);
-        options = options with { Seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL };
+        var metric = options.MetricKind();
+        if (metric == Sampling.Metrics.MetricKind.LowRank && backend.IsDevice)
+        {
+            if (options.Metric is not null)
+                throw new GpuHbmException($"--metric low-rank runs on the CPU backend only (the {backend.Name} chain ensemble takes diagonal metrics); use --metric diag or --backend cpu");
+            metric = Sampling.Metrics.MetricKind.Diagonal;
+        }
+        options = options with { Seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL, Metric = metric.Name() };
         ResourceCheck.Memory(model, options, backend);
         if (options.OutputDirectory is { } dir) FitFolder.CheckDiskSpace(dir, options.Chains, options.Draws, model.OutputNames.Count);
         clock.Stop();
@@ -129,7 +137,7 @@ public static class Glmm
         {
             Family = s.Family, Priors = s.Priors, Factors = s.Factors, Chains = s.Chains, Warmup = s.Warmup, Draws = s.Draws, Seed = s.Seed,
             AdaptDelta = s.AdaptDelta, MaxDepth = s.MaxDepth, DropMissing = s.DropMissing, MaxParallelism = maxParallelism,
-            Backend = s.BackendUsed, Device = s.Device, Sampler = s.Sampler, Superchains = s.Superchains,
+            Backend = s.BackendUsed, Device = s.Device, Sampler = s.Sampler, Superchains = s.Superchains, Metric = s.Metric,
             RelationshipMatrices = relationshipMatrices, RelationshipMatrixFiles = s.RelationshipMatrixFiles,
             RelationshipMatrixPsdTolerance = s.RelationshipMatrixPsdTolerance,
             KinshipFastPath = s.KinshipFastPath, DrawGeneticEffects = s.DrawGeneticEffects, OutputDirectory = directory,
@@ -246,6 +254,7 @@ public sealed class FitPlan
             Seed = o.Seed!.Value,
             AdaptDelta = o.AdaptDelta,
             MaxDepth = o.MaxDepth,
+            Metric = o.MetricKind(),
             MaxParallelism = o.MaxParallelism ?? Environment.ProcessorCount,
             Observer = stream,
             Resume = resume?.Data.Checkpoints,
@@ -292,7 +301,7 @@ public sealed class FitPlan
             CsvEncoding = format?.Encoding ?? "utf-8",
             Family = o.Family, Priors = o.Priors, Factors = o.Factors, Chains = o.Chains, Warmup = o.Warmup, Draws = o.Draws, Seed = o.Seed!.Value,
             AdaptDelta = o.AdaptDelta, MaxDepth = o.MaxDepth, DropMissing = o.DropMissing, Backend = o.Backend, BackendUsed = Backend.Name,
-            Device = o.Device, Sampler = o.Sampler.ToLowerInvariant(), Superchains = o.Superchains,
+            Device = o.Device, Sampler = o.Sampler.ToLowerInvariant(), Superchains = o.Superchains, Metric = o.Metric,
             RelationshipMatrixFiles = o.RelationshipMatrixFiles.ToDictionary(k => k.Key, k => Path.GetFullPath(k.Value)),
             RelationshipMatrixPsdTolerance = o.RelationshipMatrixPsdTolerance,
             KinshipFastPath = o.KinshipFastPath, DrawGeneticEffects = o.DrawGeneticEffects,

@@ -274,6 +274,9 @@ public sealed record FitRunSettings
     public string Sampler { get; init; } = "nuts";
     public int? Superchains { get; init; }
 
+    /// <summary>The NUTS metric adaptation (stan-diag, diag, low-rank) the run used.</summary>
+    public string? Metric { get; init; }
+
     /// <summary>Relationship matrices: name → file, as given with --relmat.</summary>
     public IReadOnlyDictionary<string, string> RelationshipMatrixFiles { get; init; } = new Dictionary<string, string>();
     public double? RelationshipMatrixPsdTolerance { get; init; }

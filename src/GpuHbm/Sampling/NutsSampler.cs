@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GpuHbm.Compute;
 using GpuHbm.Compute.Cpu;
 using GpuHbm.Models;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Sampling;
 
@@ -13,7 +14,7 @@ namespace GpuHbm.Sampling;
 public delegate IChainEnsemble ChainEnsembleFactory(IBatchedDensity density, IReadOnlyList<uint> chainIds, int slotCount, ulong seed);
 
 /// <summary>
-/// Runs NUTS with Stan's windowed warm-up on several chains. The chains are split into ensembles of
+/// Runs NUTS with step-size and metric warm-up (<see cref="SamplerOptions.Metric"/>) on several chains. The chains are split into ensembles of
 /// <see cref="ChainsPerEnsemble"/> chains (by default one chain each on the CPU, so no chain waits on
 /// another's tree) and the ensembles run in parallel, at most <see cref="SamplerOptions.MaxParallelism"/> at once.
 /// </summary>
@@ -79,7 +80,9 @@ public sealed class NutsSampler
 }
 
 /// <summary>
-/// Warm-up (Stan's windowed adaptation, stan/mcmc/hmc/nuts/adapt_diag_e_nuts.hpp) and sampling for the chains of one ensemble.
+/// Warm-up and sampling for the chains of one ensemble: dual averaging of the step size (Stan's
+/// stan/mcmc/hmc/nuts/adapt_diag_e_nuts.hpp) with the metric adapted per chain by a <see cref="MetricWarmup"/>
+/// (Stan's windows or nutpie's, <see cref="SamplerOptions.Metric"/>).
 /// </summary>
 internal sealed class NutsEnsembleRun
 {
@@ -108,15 +111,17 @@ internal sealed class NutsEnsembleRun
         _cancellation = cancellation;
         _layout = new NutsLayout(options.MaxDepth);
         _nuts = new Nuts(ensemble, _layout, options.MaxDepth);
+        if (options.Metric == MetricKind.LowRank && options.Warmup > 0 && ensemble.MaxMetricRank == 0)
+            throw new GpuHbmSamplingException($"The metric '{options.Metric.Name()}' needs a chain ensemble with low-rank metrics, and this backend's ensemble supports diagonal metrics only; use --metric diag or --metric stan-diag.");
         _state = new NutsState(_chains);
         _all = Enumerable.Repeat(true, _chains).ToArray();
     }
 
     // State carried from one iteration to the next: what a checkpoint saves (with the ensemble's Position and Gradient).
     private double[] _stepSize = [];
-    private double[][] _inverseMetric = [];
+    private InverseMetric[] _metrics = [];
     private DualAveraging[] _dualAveraging = [];
-    private WelfordVariance[] _variance = [];
+    private MetricWarmup?[] _warmups = [];
     private int[] _divergences = [], _warmupDivergences = [];
     private long[] _warmupEvaluations = [], _evaluationOffset = [];
     private int _warmupDone, _samplingDone, _kept;
@@ -129,25 +134,26 @@ internal sealed class NutsEnsembleRun
         int total = o.Warmup + o.Draws;
         int reportEvery = o.ProgressInterval > 0 ? o.ProgressInterval : Math.Max(1, total / 100);
         var warmupClock = Stopwatch.StartNew();
+        var observer = o.Observer;
         _stepSize = new double[chains];
-        _inverseMetric = new double[chains][];
+        _metrics = new InverseMetric[chains];
         _dualAveraging = new DualAveraging[chains];
-        _variance = new WelfordVariance[chains];
+        _warmups = new MetricWarmup?[chains];
         _divergences = new int[chains];
         _warmupDivergences = new int[chains];
         _warmupEvaluations = new long[chains];
         _evaluationOffset = new long[chains];
+        var reports = new NutsTransition[chains];
+        var restart = new bool[chains];
+        var row = new double[d];
+        var gradientRow = new double[d];
         for (int c = 0; c < chains; c++)
         {
-            _inverseMetric[c] = Enumerable.Repeat(1.0, d).ToArray();
+            _metrics[c] = InverseMetric.Unit(d);
             // Stan sets μ from the user's step size before init_stepsize runs (services/sample/hmc_nuts_diag_e_adapt.hpp).
             _dualAveraging[c] = new DualAveraging(o.AdaptDelta) { Mu = Math.Log(10 * o.InitialStepSize) };
-            _variance[c] = new WelfordVariance(d);
+            if (o.Warmup > 0) _warmups[c] = MetricWarmup.Create(o.Metric, d, o.Warmup);
         }
-        var schedule = new WindowedAdaptationSchedule(o.Warmup);
-        var reports = new NutsTransition[chains];
-        var row = new double[d];
-        var observer = o.Observer;
 
         var resume = SamplerCheckpoint.Find(o.Resume, "nuts", _firstChain, chains, d);
         if (resume is not null)
@@ -158,41 +164,46 @@ internal sealed class NutsEnsembleRun
         {
             ChainInitializer.Initialize(_ensemble, _layout.Position, _layout.Gradient, _options.InitialPositions, _firstChain, _state.LogDensity);
             Array.Fill(_stepSize, o.InitialStepSize);
-            if (o.Warmup > 0) StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, _stepSize, _all, 0);
+            if (o.Warmup > 0)
+            {
+                for (int c = 0; c < chains; c++)
+                {
+                    if (!_warmups[c]!.UsesGradients) continue;
+                    _ensemble.ReadRow(_layout.Position, c, row);
+                    _ensemble.ReadRow(_layout.Gradient, c, gradientRow);
+                    SetMetric(c, _warmups[c]!.Initialize(row, gradientRow), _metrics, -1);
+                }
+                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, _stepSize, _all, 0);
+            }
         }
 
         for (int t = _warmupDone; t < o.Warmup && !_cancellation.IsCancellationRequested; t++)
         {
             _nuts.Transition((uint)t, _stepSize, _all, _state, reports);
-            bool windowEnd = schedule.IsWindowEnd(t);
+            bool anyRestart = false;
             for (int c = 0; c < chains; c++)
             {
+                var warmup = _warmups[c]!;
                 if (reports[c].Divergent) _divergences[c]++;
                 _stepSize[c] = _dualAveraging[c].Learn(reports[c].AcceptStat);
-                if (schedule.InSlowWindow(t))
+                bool gradients = warmup.UsesGradients;
+                if (warmup.Collects(t))
                 {
                     _ensemble.ReadRow(_layout.Position, c, row);
-                    _variance[c].Add(row);
+                    if (gradients) _ensemble.ReadRow(_layout.Gradient, c, gradientRow);
                 }
-                if (windowEnd && _variance[c].Count >= 2)
-                {
-                    // var_adaptation::learn_variance: regularized sample variance becomes the inverse metric.
-                    var v = _inverseMetric[c];
-                    _variance[c].SampleVariance(v);
-                    DiagonalMetric.Regularize(v, _variance[c].Count);
-                    foreach (double x in v)
-                        if (!double.IsFinite(x) || !(x > 0))
-                            throw new GpuHbmSamplingException($"Chain {_firstChain + c}: the estimated inverse metric is not finite after warm-up iteration {t + 1}.");
-                    _ensemble.SetInverseMetric(c, v);
-                }
-                if (windowEnd) _variance[c].Restart();
+                var step = warmup.Update(t, row, gradients ? gradientRow : default, reports[c].Moved);
+                if (step.Metric is { } metric) SetMetric(c, metric, _metrics, t);
+                restart[c] = step.RestartStepSize;
+                anyRestart |= step.RestartStepSize;
             }
-            if (windowEnd)
+            if (anyRestart)
             {
                 // adapt_diag_e_nuts::transition: new step-size search and dual-averaging restart after a metric update.
-                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, _stepSize, _all, (uint)t + 1);
+                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, _stepSize, restart, (uint)t + 1);
                 for (int c = 0; c < chains; c++)
                 {
+                    if (!restart[c]) continue;
                     _dualAveraging[c].Mu = Math.Log(10 * _stepSize[c]);
                     _dualAveraging[c].Restart();
                 }
@@ -249,7 +260,7 @@ internal sealed class NutsEnsembleRun
         {
             var (chainDraws, chainStats) = recorder.Take(c);
             results[c] = new ChainResult(_firstChain + c, d, chainDraws, recorder.Kept, chainStats,
-                new AdaptationResult(_stepSize[c], (double[])_inverseMetric[c].Clone()), warmupTime, samplingTime,
+                new AdaptationResult(_stepSize[c], _metrics[c].MatrixDiagonal(), MetricRank: _metrics[c].Rank), warmupTime, samplingTime,
                 _warmupEvaluations[c], _evaluationOffset[c] + _ensemble.GradientEvaluations(c), _warmupDone, _samplingDone, _warmupDivergences[c])
             { FirstKept = recorder.FirstKept };
         }
@@ -264,9 +275,13 @@ internal sealed class NutsEnsembleRun
         w.WriteSlot(_ensemble, _layout.Gradient);
         w.Write(_state.LogDensity);
         w.Write(_stepSize);
-        foreach (var m in _inverseMetric) w.Write(m);
+        foreach (var m in _metrics) m.Save(w);
         foreach (var a in _dualAveraging) a.Save(w);
-        foreach (var v in _variance) v.Save(w);
+        foreach (var warmup in _warmups)
+        {
+            w.Write(warmup is not null);
+            warmup?.Save(w);
+        }
         w.Write(_divergences);
         w.Write(_warmupDivergences);
         w.Write(_warmupEvaluations);
@@ -286,13 +301,13 @@ internal sealed class NutsEnsembleRun
         r.ReadSlot(_ensemble, _layout.Gradient);
         r.ReadDoubles(_state.LogDensity);
         r.ReadDoubles(_stepSize);
-        for (int c = 0; c < _chains; c++)
-        {
-            r.ReadDoubles(_inverseMetric[c]);
-            _ensemble.SetInverseMetric(c, _inverseMetric[c]);
-        }
+        for (int c = 0; c < _chains; c++) SetMetric(c, InverseMetric.Restore(r), _metrics, -1);
         foreach (var a in _dualAveraging) a.Restore(r);
-        foreach (var v in _variance) v.Restore(r);
+        foreach (var warmup in _warmups)
+        {
+            if (r.ReadBoolean() != warmup is not null) throw new InvalidDataException("the checkpoint's metric warm-up does not match the run's warm-up");
+            warmup?.Restore(r);
+        }
         r.ReadInt32s().CopyTo(_divergences, 0);
         r.ReadInt32s().CopyTo(_warmupDivergences, 0);
         r.ReadInt64s().CopyTo(_warmupEvaluations, 0);
@@ -303,6 +318,17 @@ internal sealed class NutsEnsembleRun
         _warmupDone = checkpoint.WarmupDone;
         _samplingDone = checkpoint.SamplingDone;
         _kept = checkpoint.Kept;
+    }
+
+    /// <summary>Hands chain <paramref name="chain"/>'s new metric to the ensemble (after warm-up iteration <paramref name="iteration"/>; −1 at the start).</summary>
+    private void SetMetric(int chain, InverseMetric metric, InverseMetric[] metrics, int iteration)
+    {
+        foreach (double x in metric.Diagonal)
+            if (!double.IsFinite(x) || !(x > 0))
+                throw new GpuHbmSamplingException($"Chain {_firstChain + chain}: the estimated inverse metric is not finite after warm-up iteration {iteration + 1}.");
+        if (metric.Rank == 0) _ensemble.SetInverseMetric(chain, metric.Diagonal);
+        else _ensemble.SetInverseMetric(chain, metric.Diagonal, metric.Vectors, metric.Values);
+        metrics[chain] = metric;
     }
 
     private void Report(int iteration, int total, SamplerPhase phase, int[] divergences, NutsTransition[] reports)

@@ -19,9 +19,11 @@ public class StreamingAndResumeTests : IDisposable
     private static readonly Lazy<DataTable> Sleep = new(() => DataTable.ReadCsv(TestPaths.ExampleData("sleepstudy.csv")));
     private const string Formula = "Reaction ~ 1 + Days + (1 + Days | Subject)";
 
+    /// <param name="sampler">"nuts", "chees", or "nuts:METRIC" for NUTS with a metric adaptation (stan-diag, diag, low-rank).</param>
     private static FitOptions Options(string sampler, string dir) => new()
     {
-        Chains = sampler == "chees" ? 8 : 2, Warmup = 150, Draws = 120, Seed = 11, Sampler = sampler, Backend = "cpu",
+        Chains = sampler == "chees" ? 8 : 2, Warmup = 150, Draws = 120, Seed = 11, Sampler = sampler.Split(':')[0], Backend = "cpu",
+        Metric = sampler.Contains(':') ? sampler.Split(':')[1] : null,
         OutputDirectory = dir, CheckpointInterval = TimeSpan.FromMilliseconds(1),
     };
 
@@ -42,7 +44,7 @@ public class StreamingAndResumeTests : IDisposable
 
     private string Reference(string sampler)
     {
-        string dir = Path.Combine(_dir, "reference-" + sampler);
+        string dir = Path.Combine(_dir, "reference-" + sampler.Replace(':', '-'));
         var fit = Glmm.Plan(Formula, Sleep.Value, Options(sampler, dir)).Run();
         Assert.False(fit.StoppedEarly);
         return dir;
@@ -52,12 +54,14 @@ public class StreamingAndResumeTests : IDisposable
     [InlineData("nuts", new[] { 60 })]          // in warm-up
     [InlineData("nuts", new[] { 200 })]         // in sampling
     [InlineData("nuts", new[] { 40, 90, 230 })] // three times, in both phases
+    [InlineData("nuts:diag", new[] { 50, 120, 200 })]     // nutpie's metric: its estimators' sums and windows are checkpointed
+    [InlineData("nuts:low-rank", new[] { 50, 120, 200 })] // the low-rank estimator keeps its draws and gradients
     [InlineData("chees", new[] { 60 })]         // ChEES repeats warm-up
     [InlineData("chees", new[] { 200, 240 })]   // ChEES from its sampling checkpoints
     public void A_stopped_run_resumed_gives_the_uninterrupted_draws_bit_for_bit(string sampler, int[] stops)
     {
         string reference = Reference(sampler);
-        string dir = Path.Combine(_dir, "stopped-" + sampler);
+        string dir = Path.Combine(_dir, "stopped-" + sampler.Replace(':', '-'));
         var first = RunStopped(Glmm.Plan(Formula, Sleep.Value, Options(sampler, dir)), stops[0]);
         Assert.True(first.StoppedEarly);
         Assert.Equal(FitManifest.Stopped, FitFolder.ReadManifest(dir).Status);
