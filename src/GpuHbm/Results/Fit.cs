@@ -29,7 +29,10 @@ public sealed class Fit
     public bool StoppedEarly { get; }
 
     /// <summary>Why sampling stopped early when it was not a cancellation (a device failure), else null.</summary>
-    public string? Failure { get; private init; }
+    public string? Failure { get; internal init; }
+
+    /// <summary>The folder this fit was loaded from (<see cref="Load"/>), or null for a fit made in this process.</summary>
+    public string? Directory { get; internal init; }
 
     /// <summary>The seed actually used.</summary>
     public ulong Seed => Settings.Options.Seed ?? 0;
@@ -53,6 +56,15 @@ public sealed class Fit
     /// <summary>Writes summary.csv, draws.csv, sampler.csv and fit.json into <paramref name="directory"/>.</summary>
     /// <returns>The names of the files written (summary.csv is left out when there are too few draws).</returns>
     public IReadOnlyList<string> Save(string directory) => FitWriter.Write(this, directory);
+
+    /// <summary>
+    /// Reads a saved fit folder back: the model is rebuilt from fit.json and the data file it records
+    /// (whose SHA-256 must equal the one recorded at save time: a changed or missing file is an error
+    /// that says so; relationship matrix files likewise), the draws from draws.csv and the sampler
+    /// statistics from sampler.csv. <paramref name="options"/> says where moved files are now, or gives
+    /// the table when the fit was made from data built in memory.
+    /// </summary>
+    public static Fit Load(string directory, FitLoadOptions? options = null) => FitReader.Load(directory, options);
 
     internal static Fit FromSampler(IPosteriorModel model, SamplerResult result, FitSettings settings)
     {

@@ -46,8 +46,21 @@ public static class FitWriter
             Os = RuntimeInformation.OSDescription,
             Machine = new { Cores = Environment.ProcessorCount },
             CreatedUtc = DateTime.UtcNow.ToString("O"),
-            Data = new { Source = s.DataSource, RowsUsed = s.RowsUsed, RowsDropped = s.RowsDropped },
+            FormatVersion = FitReader.FormatVersion,
+            Data = new
+            {
+                Source = s.DataSource, RowsUsed = s.RowsUsed, RowsDropped = s.RowsDropped,
+                Path = s.Provenance?.DataPath, Sha256 = s.Provenance?.DataSha256, ContentSha256 = s.Provenance?.DataContentSha256,
+            },
             Formula = s.Formula,
+            FitOptions = new
+            {
+                o.Family, o.Priors, o.Factors, o.DropMissing, o.KinshipFastPath, o.DrawGeneticEffects,
+                RelationshipMatrices = s.Provenance?.RelationshipMatrices.Select(m => new
+                {
+                    m.Name, m.Path, Files = m.Files.Select(f => new { f.Path, f.Sha256 }).ToArray(), m.ContentSha256,
+                }).ToArray() ?? [],
+            },
             Family = fit.Model.Spec.Family.Name,
             Priors = fit.Model.Priors.Select(p => p.ToString()).ToArray(),
             Parameters = fit.Draws.Names,
