@@ -41,7 +41,7 @@ public static class SubgroupEffects
         var offset = model.Offset.Span;
         var column = new double[n];
         for (int i = 0; i < n; i++) column[i] = x[i * p + main];
-        var grid = values?.ToArray() ?? DefaultValues(column);
+        var grid = values?.ToArray() ?? VarianceDecomposition.DefaultValues(column);
 
         // Mean untreated row with the moderator at 0: treatment columns zeroed; the moderator's own column handled per value.
         var meanX = new double[p];
@@ -95,12 +95,4 @@ public static class SubgroupEffects
     }
 
     private static string[] Parts(string column) => column.Split(':');
-
-    private static double[] DefaultValues(double[] column)
-    {
-        var distinct = column.Distinct().Order().ToArray();
-        if (distinct.Length <= 5) return distinct;
-        var sorted = column.Order().ToArray();
-        return [.. new[] { 0.05, 0.5, 0.95 }.Select(q => Math.Round(Diagnostics.SampleStatistics.QuantileOfSorted(sorted, q), 4)).Distinct()];
-    }
 }
