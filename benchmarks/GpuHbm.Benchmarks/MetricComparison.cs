@@ -10,6 +10,8 @@ namespace GpuHbm.Benchmarks;
 /// minimum bulk ESS over every reported parameter (b, sd, cor, sigma and every group effect r), per second and per
 /// gradient evaluation. ESS per gradient does not depend on the machine's load; ESS per second does (the load average is
 /// printed before every fit).
+/// A metric written METRIC:nc runs with every group-level effect non-centred (<c>AutomaticCentring = false</c>): stan-diag:nc
+/// is the engine's behaviour before issue 12, diag (automatic centring on) its defaults after.
 /// With <c>--rstan FILE</c> (the table of benchmarks/peers/rstan_compare.R from the same run) it appends the medians
 /// over seeds side by side with Stan's and the ratios.
 /// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- metrics [--models a,b] [--metrics stan-diag,diag,low-rank] [--seeds 1,2,3] [--hospitals-data CSV] [--rstan FILE] [--output FILE]</code>
@@ -46,8 +48,8 @@ internal static class MetricComparison
             $"command: `dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- metrics {string.Join(' ', args)}`",
             $"run: 4 chains x ({warmup} warm-up + {draws} draws), chains in parallel; ESS = min bulk ESS over all reported parameters (incl. r_*)",
             "",
-            "| model | metric | seed | load | wall s | sampler s | min bulk ESS | ESS / s (sampler) | gradients | ESS / 1000 gradients | divergences | max R-hat | rank | step size | accept |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| model | metric | seed | load | wall s | sampler s | min bulk ESS | ESS / s (sampler) | gradients | ESS / 1000 gradients | divergences | max R-hat | rank | step size | accept | centred effects |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         };
         foreach (var l in lines) Console.WriteLine(l);
         var results = new List<(string Model, string Metric, double EssPerSecond, double EssPerGradient)>();
@@ -63,7 +65,8 @@ internal static class MetricComparison
                     var sw = Stopwatch.StartNew();
                     var fit = Glmm.Fit(model.Formula, data, new FitOptions
                     {
-                        Family = model.Family, Priors = model.Priors, Factors = model.Factors, Seed = seed, Metric = metric,
+                        Family = model.Family, Priors = model.Priors, Factors = model.Factors, Seed = seed, Metric = metric.Split(':')[0],
+                        AutomaticCentring = !metric.EndsWith(":nc", StringComparison.Ordinal),
                         Warmup = warmup, Draws = draws, Backend = "cpu",
                     });
                     sw.Stop();
@@ -72,7 +75,7 @@ internal static class MetricComparison
                     double maxRhat = fit.Summary.Rows.Max(r => r.Rhat);
                     string rank = string.Join("/", fit.Adaptation.Select(a => a.MetricRank));
                     string row = string.Create(CultureInfo.InvariantCulture,
-                        $"| {name} | {metric} | {seed} | {load} | {sw.Elapsed.TotalSeconds:F2} | {sampler:F2} | {minEss:F0} | {minEss / sampler:F0} | {fit.GradientEvaluations} | {1000 * minEss / fit.GradientEvaluations:F2} | {fit.Report.Divergences} | {maxRhat:F3} | {rank} | {fit.Adaptation.Average(a => a.StepSize):F3} | {fit.Statistics.Average(st => st.AcceptStat.Average()):F3} |");
+                        $"| {name} | {metric} | {seed} | {load} | {sw.Elapsed.TotalSeconds:F2} | {sampler:F2} | {minEss:F0} | {minEss / sampler:F0} | {fit.GradientEvaluations} | {1000 * minEss / fit.GradientEvaluations:F2} | {fit.Report.Divergences} | {maxRhat:F3} | {rank} | {fit.Adaptation.Average(a => a.StepSize):F3} | {fit.Statistics.Average(st => st.AcceptStat.Average()):F3} | {string.Join("/", fit.Adaptation.Select(a => a.CentredEffects))} |");
                     Console.WriteLine(row);
                     lines.Add(row);
                     results.Add((name, metric, minEss / sampler, 1000 * minEss / fit.GradientEvaluations));

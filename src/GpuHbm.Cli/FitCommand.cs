@@ -27,6 +27,11 @@ internal static class FitCommand
             Description = $"NUTS metric adaptation: diag (nutpie: draws and gradients), low-rank (nutpie's low-rank-modified diagonal, CPU only) "
                 + $"or stan-diag (Stan's windowed variance); default {FitOptions.DefaultMetric.Name()}.",
         };
+        var centring = new Option<string>("--centring")
+        {
+            Description = "auto (default: NUTS on the CPU centres each effect of a (1 | g) or (x || g) term as far as the data inform it, chosen in warm-up) or off (every effect non-centred).",
+            DefaultValueFactory = _ => "auto",
+        };
         var outputDir = new Option<string?>("--output") { Description = "Folder for the fit: draws.csv and sampler.csv grow during sampling; summary.csv and fit.json at the end." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a fit already in the --output folder (all of its files)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the unfinished fit in this folder (killed, stopped or failed) from its last checkpoint, with its recorded settings." };
@@ -45,7 +50,7 @@ internal static class FitCommand
         var checkpointInterval = NumberOption.Double("--checkpoint-interval", "Seconds between flushes of the streamed draws to disk and checkpoints for --resume.", 2);
 
         var cmd = new Command("fit", "Fit a multilevel model with NUTS or ChEES-HMC on the CPU, an OpenCL device or a CUDA GPU.")
-        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, metric, outputDir, overwrite, resume, dropMissing, na,
+        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, metric, centring, outputDir, overwrite, resume, dropMissing, na,
           delimiter, decimalMark, encoding, threads, quiet, showGroups, backend, device, sampler, superchains, checkpointInterval };
         var kinship = KinshipOptions.AddTo(cmd);
 
@@ -101,6 +106,12 @@ internal static class FitCommand
                     AdaptDelta = parse.GetValue(adaptDelta),
                     MaxDepth = parse.GetValue(maxDepth),
                     Metric = parse.GetValue(metric),
+                    AutomaticCentring = (parse.GetValue(centring) ?? "auto").ToLowerInvariant() switch
+                    {
+                        "auto" => true,
+                        "off" => false,
+                        var other => throw new GpuHbmException($"--centring must be auto or off (got '{other}')"),
+                    },
                     DropMissing = parse.GetValue(dropMissing),
                     MaxParallelism = parse.GetValue(threads),
                     Backend = parse.GetValue(backend) ?? "auto",

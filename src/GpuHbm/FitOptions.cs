@@ -47,6 +47,14 @@ public sealed record FitOptions
         Metric is null ? DefaultMetric
             : Sampling.Metrics.MetricKinds.Parse(Metric) ?? throw new GpuHbmException($"unknown metric '{Metric}' (use {string.Join(", ", Sampling.Metrics.MetricKinds.Names)})");
 
+    /// <summary>
+    /// NUTS on the CPU (CLI: <c>--centring auto|off</c>): choose during warm-up, per chain, how far to centre the effects of
+    /// every independent group-level term (<c>(1 | g)</c>, <c>(x || g)</c>) from the data's information about each effect
+    /// (Models/Centring.cs); correlated and relationship terms stay non-centred. The reported draws are the same parameters
+    /// either way. False: every effect non-centred.
+    /// </summary>
+    public bool AutomaticCentring { get; init; } = true;
+
     /// <summary>Drop rows with a missing value in a used column instead of failing.</summary>
     public bool DropMissing { get; init; }
 

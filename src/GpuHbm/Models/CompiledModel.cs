@@ -24,7 +24,7 @@ namespace GpuHbm.Models;
 /// (<see cref="KinshipCholesky"/>), so r ~ N(0, sd²(K + εI)).
 /// </para>
 /// </remarks>
-public sealed class CompiledModel : IPosteriorModel
+public sealed class CompiledModel : IPosteriorModel, ICentrableDensity
 {
     private readonly DesignColumns _x;
     private readonly ResponseData _response;
@@ -231,6 +231,16 @@ public sealed class CompiledModel : IPosteriorModel
     /// <inheritdoc/>
     public void Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains) =>
         _density.Evaluate(positions, logDensity, gradient, chains);
+
+    bool ICentrableDensity.CanCentre => _density.CanCentre;
+
+    double[]? ICentrableDensity.CentringWeights(ReadOnlySpan<double> theta) => _density.CentringWeights(theta);
+
+    void ICentrableDensity.Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains, double[]? centring) =>
+        _density.Evaluate(positions, logDensity, gradient, chains, centring);
+
+    void ICentrableDensity.Recentre(ReadOnlySpan<double> theta, Span<double> values, double[]? from, double[]? to) =>
+        _density.Recentre(theta, values, from, to);
 
     /// <summary>Writes the reported parameters (<see cref="OutputNames"/> order) for one θ.</summary>
     public void Constrain(ReadOnlySpan<double> theta, Span<double> output)

@@ -11,7 +11,7 @@ internal sealed partial class GlmmDensity
     /// z, log sd and the Cholesky values, and adds priors and log-Jacobians. Returns log p (−∞ with a
     /// zero gradient when anything is not finite).
     /// </summary>
-    private double Finish(ReadOnlySpan<double> theta, Span<double> sc, Span<double> grad)
+    private double Finish(ReadOnlySpan<double> theta, Span<double> sc, Span<double> grad, double[]? centring)
     {
         int p = _p;
         grad.Clear();
@@ -72,6 +72,25 @@ internal sealed partial class GlmmDensity
                 gsd[0] += a0;
                 t.Chol!.MultiplyTransposed(tmp, gz, 1);
                 for (int j = 0; j < jn; j++) gz[j] -= z[j];
+            }
+            else if (t.Kind == RandomTermKind.Independent && centring is not null)
+            {
+                for (int idx = 0; idx < jn * k; idx++)
+                {
+                    int m = idx % k;
+                    double zv = z[idx], gv = gr[idx], lambda = centring[t.ZOffset + idx];
+                    if (lambda == 0)
+                    {
+                        zz += zv * zv;
+                        gz[idx] = sd[m] * gv - zv;
+                        gsd[m] += gv * zv;
+                    }
+                    else
+                    {
+                        lp += Centring.LevelTerms(theta[t.SdOffset + m], sd[m], lambda, zv, gv, out gz[idx], out double gs);
+                        gsd[m] += gs;
+                    }
+                }
             }
             else if (t.Kind == RandomTermKind.Independent)
             {

@@ -134,7 +134,13 @@ internal sealed partial class GlmmDensity
         _constant = c;
     }
 
-    public void Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains)
+    /// <param name="positions">chains × D.</param>
+    /// <param name="logDensity">One per chain.</param>
+    /// <param name="gradient">chains × D.</param>
+    /// <param name="chains">Number of chains.</param>
+    /// <param name="centring">Null (every effect non-centred), or the partial-centring weight λ of every θ entry (length D; 0
+    /// outside the z blocks of <see cref="RandomTermKind.Independent"/> terms): see <see cref="Centring"/>.</param>
+    public void Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains, double[]? centring = null)
     {
         if (chains < 0) throw new ArgumentOutOfRangeException(nameof(chains));
         if (positions.Length < chains * _dim || gradient.Length < chains * _dim || logDensity.Length < chains)
@@ -150,14 +156,14 @@ internal sealed partial class GlmmDensity
                 {
                     var theta = positions.Slice(c * _dim, _dim);
                     var sc = scratch.AsSpan(c * s, s);
-                    Prepare(theta, sc);
+                    Prepare(theta, sc, centring);
                     for (int blk = 0; blk < _blockCount; blk++) Block(theta, sc, blk);
-                    logDensity[c] = Finish(theta, sc, gradient.Slice(c * _dim, _dim));
+                    logDensity[c] = Finish(theta, sc, gradient.Slice(c * _dim, _dim), centring);
                 }
             }
             else
             {
-                EvaluateParallel(positions, logDensity, gradient, chains, scratch);
+                EvaluateParallel(positions, logDensity, gradient, chains, scratch, centring);
             }
         }
         finally
@@ -166,7 +172,8 @@ internal sealed partial class GlmmDensity
         }
     }
 
-    private void EvaluateParallel(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains, double[] scratch)
+    private void EvaluateParallel(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains, double[] scratch,
+        double[]? centring)
     {
         int s = _scratchPerChain, d = _dim;
         double[] pos = ArrayPool<double>.Shared.Rent(chains * d);
@@ -176,13 +183,13 @@ internal sealed partial class GlmmDensity
         {
             positions[..(chains * d)].CopyTo(pos);
             var options = new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
-            Parallel.For(0, chains, options, c => Prepare(pos.AsSpan(c * d, d), scratch.AsSpan(c * s, s)));
+            Parallel.For(0, chains, options, c => Prepare(pos.AsSpan(c * d, d), scratch.AsSpan(c * s, s), centring));
             Parallel.For(0, chains * _blockCount, options, idx =>
             {
                 int c = idx / _blockCount, blk = idx % _blockCount;
                 Block(pos.AsSpan(c * d, d), scratch.AsSpan(c * s, s), blk);
             });
-            Parallel.For(0, chains, options, c => lp[c] = Finish(pos.AsSpan(c * d, d), scratch.AsSpan(c * s, s), grad.AsSpan(c * d, d)));
+            Parallel.For(0, chains, options, c => lp[c] = Finish(pos.AsSpan(c * d, d), scratch.AsSpan(c * s, s), grad.AsSpan(c * d, d), centring));
             grad.AsSpan(0, chains * d).CopyTo(gradient);
             lp.AsSpan(0, chains).CopyTo(logDensity);
         }
@@ -194,8 +201,11 @@ internal sealed partial class GlmmDensity
         }
     }
 
-    /// <summary>Group-level effects r from θ: sd = exp(log sd), L from the CPC transform, r_j = diag(sd)·L·z_j.</summary>
-    private void Prepare(ReadOnlySpan<double> theta, Span<double> sc)
+    /// <summary>
+    /// Group-level effects r from θ: sd = exp(log sd), L from the CPC transform, r_j = diag(sd)·L·z_j; with partial
+    /// centring (independent terms) r_jm = sd_m^(1−λ)·w_jm (<see cref="Centring"/>).
+    /// </summary>
+    private void Prepare(ReadOnlySpan<double> theta, Span<double> sc, double[]? centring)
     {
         foreach (var t in _terms)
         {
@@ -215,7 +225,16 @@ internal sealed partial class GlmmDensity
             }
             if (t.Kind == RandomTermKind.Independent)
             {
-                if (k == 1)
+                if (centring is not null)
+                {
+                    for (int idx = 0; idx < t.J * k; idx++)
+                    {
+                        double lambda = centring[t.ZOffset + idx];
+                        int m = idx % k;
+                        r[idx] = (lambda == 0 ? sd[m] : Centring.EffectScale(theta[t.SdOffset + m], lambda)) * z[idx];
+                    }
+                }
+                else if (k == 1)
                 {
                     double s0 = sd[0];
                     for (int j = 0; j < t.J; j++) r[j] = s0 * z[j];

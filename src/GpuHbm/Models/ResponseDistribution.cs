@@ -31,6 +31,23 @@ internal static class ResponseDistribution
         _ => Math.Exp(eta),
     };
 
+    /// <summary>
+    /// The information about η in one row, −∂² log p(y | η)/∂η² (canonical links: Var(y | η)/φ²): 1/σ² (gaussian;
+    /// <paramref name="sd"/> is σ or the known se), p(1−p) (bernoulli), n·p(1−p) (binomial), e^η (poisson).
+    /// </summary>
+    public static double Information(FamilyKind family, double eta, double trials, double sd)
+    {
+        switch (family)
+        {
+            case FamilyKind.Gaussian: return 1 / (sd * sd);
+            case FamilyKind.Bernoulli:
+            case FamilyKind.Binomial:
+                double p = Logistic(eta);
+                return (family == FamilyKind.Binomial ? trials : 1) * p * (1 - p);
+            default: return Math.Exp(eta);
+        }
+    }
+
     /// <summary>One draw of y given η; <paramref name="sd"/> is σ or the known se (gaussian), <paramref name="trials"/> n (binomial).</summary>
     public static double Draw(FamilyKind family, double eta, double trials, double sd, Random random) => family switch
     {

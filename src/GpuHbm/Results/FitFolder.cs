@@ -277,6 +277,9 @@ public sealed record FitRunSettings
     /// <summary>The NUTS metric adaptation (stan-diag, diag, low-rank) the run used.</summary>
     public string? Metric { get; init; }
 
+    /// <summary>Automatic centring (<see cref="FitOptions.AutomaticCentring"/>); false in manifests written before it existed.</summary>
+    public bool AutomaticCentring { get; init; }
+
     /// <summary>Relationship matrices: name → file, as given with --relmat.</summary>
     public IReadOnlyDictionary<string, string> RelationshipMatrixFiles { get; init; } = new Dictionary<string, string>();
     public double? RelationshipMatrixPsdTolerance { get; init; }

@@ -103,7 +103,12 @@ internal static class FitReader
 
             var adaptation = root.GetProperty("adaptation").EnumerateArray()
                 .Select(a => new AdaptationResult(a.GetProperty("step_size").GetDouble(),
-                    a.GetProperty("inverse_metric").EnumerateArray().Select(x => x.GetDouble()).ToArray())).ToArray();
+                    a.GetProperty("inverse_metric").EnumerateArray().Select(x => x.GetDouble()).ToArray(),
+                    MetricRank: a.TryGetProperty("metric_rank", out var rank) ? rank.GetInt32() : 0)
+                {
+                    Centring = a.TryGetProperty("centring", out var c) && c.ValueKind == JsonValueKind.Array
+                        ? c.EnumerateArray().Select(x => x.GetDouble()).ToArray() : null,
+                }).ToArray();
             var timings = root.GetProperty("timings");
             var chainTimes = timings.GetProperty("chains").EnumerateArray()
                 .Select(t => (TimeSpan.FromSeconds(t.GetProperty("warmup_seconds").GetDouble()), TimeSpan.FromSeconds(t.GetProperty("sampling_seconds").GetDouble())))

@@ -98,12 +98,13 @@ public static class FitWriter
                 } : null,
                 BackendReason = s.Backend?.Reason,
                 o.Chains, o.Warmup, o.Draws, Seed = o.Seed, o.AdaptDelta, o.MaxDepth, Metric = o.Metric,
+                o.AutomaticCentring,
                 NestedRhatSuperchains = o.NestedRhatSuperchains(),
             },
             DrawsPerChain = Enumerable.Range(0, fit.Draws.ChainCount).Select(fit.Draws.DrawCount).ToArray(),
             StoppedEarly = fit.StoppedEarly,
             Failure = fit.Failure,
-            Adaptation = fit.Adaptation.Select((a, c) => new { Chain = c + 1, a.StepSize, a.InverseMetric, a.MetricRank }).ToArray(),
+            Adaptation = fit.Adaptation.Select((a, c) => new { Chain = c + 1, a.StepSize, a.InverseMetric, a.MetricRank, a.CentredEffects, a.MeanCentring, a.Centring }).ToArray(),
             Timings = new
             {
                 CompileSeconds = s.CompileTime.TotalSeconds,

@@ -15,6 +15,10 @@ internal sealed class DrawRecorder
     private readonly EnsembleSlot _position;
     private readonly int _thin, _capacity, _dimension, _firstChain;
     private readonly ISamplingObserver? _observer;
+    private readonly SpanAction? _toModel;
+
+    /// <summary>Turns a position read from the ensemble into the model's θ in place (automatic centring).</summary>
+    public delegate void SpanAction(Span<double> values);
     private readonly double[][] _draws;
     private readonly SamplerStatistics[] _statistics;
 
@@ -25,9 +29,11 @@ internal sealed class DrawRecorder
     /// <param name="firstChain">Run-wide number of the ensemble's chain 0.</param>
     /// <param name="keptBefore">Draws kept per chain before this recorder (a resumed run).</param>
     /// <param name="observer">Receives each kept draw, or null.</param>
+    /// <param name="toModel">Turns a position into the model's θ before it is kept (automatic centring), or null.</param>
     public DrawRecorder(IChainEnsemble ensemble, EnsembleSlot position, int draws, int thin, int firstChain = 0,
-        int keptBefore = 0, ISamplingObserver? observer = null)
+        int keptBefore = 0, ISamplingObserver? observer = null, SpanAction? toModel = null)
     {
+        _toModel = toModel;
         _ensemble = ensemble;
         _position = position;
         _thin = thin;
@@ -62,6 +68,7 @@ internal sealed class DrawRecorder
         {
             var row = _draws[c].AsSpan(Kept * _dimension, _dimension);
             _ensemble.ReadRow(_position, c, row);
+            _toModel?.Invoke(row);
             _statistics[c].Set(Kept, reports[c]);
             _observer?.OnDraw(_firstChain + c, KeptTotal, row, reports[c]);
         }

@@ -21,6 +21,7 @@ public delegate IChainEnsemble ChainEnsembleFactory(IBatchedDensity density, IRe
 public sealed class NutsSampler
 {
     private readonly ChainEnsembleFactory _factory;
+    private readonly bool _cpu;
 
     /// <summary>CPU sampler: one <see cref="CpuChainEnsemble"/> per chain.</summary>
     public NutsSampler() : this(null) { }
@@ -31,6 +32,7 @@ public sealed class NutsSampler
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chainsPerEnsemble, 1);
         _factory = ensembleFactory ?? CpuChainEnsemble.Factory;
+        _cpu = ensembleFactory is null;
         ChainsPerEnsemble = chainsPerEnsemble;
     }
 
@@ -60,8 +62,11 @@ public sealed class NutsSampler
                 int first = group * ChainsPerEnsemble;
                 int count = Math.Min(ChainsPerEnsemble, options.Chains - first);
                 var ids = Enumerable.Range(first, count).Select(c => (uint)c).ToArray();
-                using var ensemble = _factory(density, ids, slotCount, options.Seed);
-                var run = new NutsEnsembleRun(ensemble, first, options, progress, cancellationToken);
+                // Automatic centring: each CPU chain gets its own view of the density with its own weights.
+                var centring = options.AutomaticCentring && _cpu && count == 1 && options.Warmup >= CentredChainDensity.MinimumWarmup
+                    && density is ICentrableDensity { CanCentre: true } centrable ? new CentredChainDensity(centrable) : null;
+                using var ensemble = _factory(centring ?? density, ids, slotCount, options.Seed);
+                var run = new NutsEnsembleRun(ensemble, first, options, progress, cancellationToken, centring);
                 var chainResults = run.Run();
                 for (int k = 0; k < count; k++) results[first + k] = chainResults[k];
                 if (run.Failure is { } f) Interlocked.CompareExchange(ref failure, f, null);
@@ -95,13 +100,16 @@ internal sealed class NutsEnsembleRun
     private readonly Nuts _nuts;
     private readonly NutsState _state;
     private readonly bool[] _all;
+    private readonly CentredChainDensity? _centring;
 
     /// <summary>A device failure during sampling: the run stopped there and kept the draws made before it.</summary>
     public Exception? Failure { get; private set; }
 
     public NutsEnsembleRun(IChainEnsemble ensemble, int firstChain, SamplerOptions options, IProgress<ChainProgress>? progress,
-        CancellationToken cancellation)
+        CancellationToken cancellation, CentredChainDensity? centring = null)
     {
+        if (centring is not null && ensemble.Chains != 1) throw new ArgumentException("automatic centring runs one chain per ensemble", nameof(centring));
+        _centring = centring;
         _ensemble = ensemble;
         _firstChain = firstChain;
         _chains = ensemble.Chains;
@@ -197,6 +205,11 @@ internal sealed class NutsEnsembleRun
                 restart[c] = step.RestartStepSize;
                 anyRestart |= step.RestartStepSize;
             }
+            if (_centring is not null && t + 1 == CentredChainDensity.CentringIteration(o.Warmup) && Centre(row, gradientRow))
+            {
+                restart[0] = true;
+                anyRestart = true;
+            }
             if (anyRestart)
             {
                 // adapt_diag_e_nuts::transition: new step-size search and dual-averaging restart after a metric update.
@@ -225,7 +238,8 @@ internal sealed class NutsEnsembleRun
         var warmupTime = _warmupTimeBefore + (samplingResumed ? TimeSpan.Zero : warmupClock.Elapsed);
 
         var samplingClock = Stopwatch.StartNew();
-        var recorder = new DrawRecorder(_ensemble, _layout.Position, o.Draws, o.Thin, _firstChain, _kept, observer);
+        var recorder = new DrawRecorder(_ensemble, _layout.Position, o.Draws, o.Thin, _firstChain, _kept, observer,
+            _centring is null ? null : _centring.ToModel);
         if (_warmupDone == o.Warmup)
         {
             for (int m = _samplingDone; m < o.Draws && !_cancellation.IsCancellationRequested; m++)
@@ -260,7 +274,7 @@ internal sealed class NutsEnsembleRun
         {
             var (chainDraws, chainStats) = recorder.Take(c);
             results[c] = new ChainResult(_firstChain + c, d, chainDraws, recorder.Kept, chainStats,
-                new AdaptationResult(_stepSize[c], _metrics[c].MatrixDiagonal(), MetricRank: _metrics[c].Rank), warmupTime, samplingTime,
+                new AdaptationResult(_stepSize[c], _metrics[c].MatrixDiagonal(), MetricRank: _metrics[c].Rank) { Centring = _centring?.Weights }, warmupTime, samplingTime,
                 _warmupEvaluations[c], _evaluationOffset[c] + _ensemble.GradientEvaluations(c), _warmupDone, _samplingDone, _warmupDivergences[c])
             { FirstKept = recorder.FirstKept };
         }
@@ -290,6 +304,8 @@ internal sealed class NutsEnsembleRun
         w.Write(evaluations);
         w.Write(warmupTime.Ticks);
         w.Write(samplingTime.Ticks);
+        w.Write(_centring?.Weights is not null);
+        if (_centring?.Weights is { } weights) w.Write(weights);
         observer.OnCheckpoint(new SamplerCheckpoint("nuts", _firstChain, _chains, _dimension, _warmupDone, _samplingDone, keptTotal, w.ToArray()));
     }
 
@@ -314,10 +330,38 @@ internal sealed class NutsEnsembleRun
         r.ReadInt64s().CopyTo(_evaluationOffset, 0);
         _warmupTimeBefore = TimeSpan.FromTicks(r.ReadInt64());
         _samplingTimeBefore = TimeSpan.FromTicks(r.ReadInt64());
+        if (r.ReadBoolean())
+        {
+            if (_centring is null) throw new InvalidDataException("the checkpoint's chain is centred, and this run has no automatic centring");
+            var weights = new double[_dimension];
+            r.ReadDoubles(weights);
+            _centring.Weights = weights;
+        }
         r.EnsureEnd();
         _warmupDone = checkpoint.WarmupDone;
         _samplingDone = checkpoint.SamplingDone;
         _kept = checkpoint.Kept;
+    }
+
+    /// <summary>
+    /// Automatic centring of the ensemble's one chain after warm-up iteration centring-iteration − 1: new weights from its
+    /// position, the position moved to them and re-evaluated, the metric carried along (diagonal part; a low-rank part is
+    /// dropped) and the metric warm-up restarted from it. True when the coordinates changed (the caller then searches a
+    /// new step size).
+    /// </summary>
+    private bool Centre(double[] row, double[] metricRow)
+    {
+        _ensemble.ReadRow(_layout.Position, 0, row);
+        _metrics[0].MatrixDiagonal().CopyTo(metricRow, 0);
+        if (!_centring!.Centre(row, metricRow)) return false;
+        _ensemble.WriteRow(_layout.Position, 0, row);
+        _ensemble.Evaluate(_layout.Position, _layout.Gradient, _all, _state.LogDensity);
+        if (!double.IsFinite(_state.LogDensity[0]))
+            throw new GpuHbmSamplingException($"Chain {_firstChain}: the log density is not finite after automatic centring.");
+        var metric = new InverseMetric(metricRow);
+        SetMetric(0, metric, _metrics, -1);
+        _warmups[0]!.Restart(metric);
+        return true;
     }
 
     /// <summary>Hands chain <paramref name="chain"/>'s new metric to the ensemble (after warm-up iteration <paramref name="iteration"/>; −1 at the start).</summary>

@@ -20,6 +20,14 @@ public sealed record SamplerOptions
     /// <summary>Target mean accept_stat δ of step-size adaptation (Stan's adapt_delta).</summary>
     public double AdaptDelta { get; init; } = 0.8;
 
+    /// <summary>
+    /// NUTS on the CPU: choose a partial centring of every independent group-level term's effects during warm-up, per
+    /// chain, from the data's information at the chain's position (<see cref="Models.Centring"/>); the draws are reported
+    /// on the model's θ either way. Needs at least <see cref="CentredChainDensity.MinimumWarmup"/> warm-up iterations;
+    /// ignored by ChEES, by device ensembles and by models without such terms.
+    /// </summary>
+    public bool AutomaticCentring { get; init; }
+
     /// <summary>How NUTS warm-up adapts the metric (<see cref="MetricKind"/>); ChEES ignores it.</summary>
     public MetricKind Metric { get; init; } = MetricKind.StanDiagonal;
 

@@ -77,7 +77,17 @@ public sealed class SamplerStatistics
 /// <param name="InverseMetric">The diagonal of the inverse metric (≈ posterior variances), length D.</param>
 /// <param name="TrajectoryLength">For ChEES-HMC, the adapted (maximum) trajectory length T; null for NUTS.</param>
 /// <param name="MetricRank">Rank of the metric's low-rank part (0: a diagonal metric).</param>
-public sealed record AdaptationResult(double StepSize, double[] InverseMetric, double? TrajectoryLength = null, int MetricRank = 0);
+public sealed record AdaptationResult(double StepSize, double[] InverseMetric, double? TrajectoryLength = null, int MetricRank = 0)
+{
+    /// <summary>Automatic centring: the chain's weights λ per θ entry (<see cref="Models.Centring"/>), or null when every effect stayed non-centred.</summary>
+    public double[]? Centring { get; init; }
+
+    /// <summary>Effects with a centring weight above 0.</summary>
+    public int CentredEffects => Centring?.Count(l => l > 0) ?? 0;
+
+    /// <summary>Mean weight over the centred effects (0 when none).</summary>
+    public double MeanCentring => CentredEffects == 0 ? 0 : Centring!.Where(l => l > 0).Average();
+}
 
 /// <summary>One chain's output.</summary>
 public sealed class ChainResult

@@ -42,10 +42,10 @@ public class StreamingAndResumeTests : IDisposable
         return plan.Run(new StopAt(stopAt, cts), cts.Token);
     }
 
-    private string Reference(string sampler)
+    private string Reference(string sampler, string formula = Formula)
     {
         string dir = Path.Combine(_dir, "reference-" + sampler.Replace(':', '-'));
-        var fit = Glmm.Plan(Formula, Sleep.Value, Options(sampler, dir)).Run();
+        var fit = Glmm.Plan(formula, Sleep.Value, Options(sampler, dir)).Run();
         Assert.False(fit.StoppedEarly);
         return dir;
     }
@@ -58,11 +58,25 @@ public class StreamingAndResumeTests : IDisposable
     [InlineData("nuts:low-rank", new[] { 50, 120, 200 })] // the low-rank estimator keeps its draws and gradients
     [InlineData("chees", new[] { 60 })]         // ChEES repeats warm-up
     [InlineData("chees", new[] { 200, 240 })]   // ChEES from its sampling checkpoints
-    public void A_stopped_run_resumed_gives_the_uninterrupted_draws_bit_for_bit(string sampler, int[] stops)
+    public void A_stopped_run_resumed_gives_the_uninterrupted_draws_bit_for_bit(string sampler, int[] stops) =>
+        StopAndResume(sampler, stops, Formula);
+
+    [Theory]
+    [InlineData("nuts:diag", new[] { 15, 60, 200 })]      // before and after automatic centring (at warm-up iteration 22)
+    [InlineData("nuts:stan-diag", new[] { 30, 200 })]
+    public void A_stopped_run_with_automatic_centring_resumed_gives_the_uninterrupted_draws_bit_for_bit(string sampler, int[] stops) =>
+        StopAndResume(sampler, stops, "Reaction ~ 1 + Days + (1 + Days || Subject)", centred: true);
+
+    private void StopAndResume(string sampler, int[] stops, string formula, bool centred = false)
     {
-        string reference = Reference(sampler);
+        string reference = Reference(sampler, formula);
+        if (centred)
+        {
+            var adaptation = Fit.Load(reference).Adaptation;
+            Assert.All(adaptation, a => Assert.True(a.CentredEffects > 0, "the reference run centred nothing"));
+        }
         string dir = Path.Combine(_dir, "stopped-" + sampler.Replace(':', '-'));
-        var first = RunStopped(Glmm.Plan(Formula, Sleep.Value, Options(sampler, dir)), stops[0]);
+        var first = RunStopped(Glmm.Plan(formula, Sleep.Value, Options(sampler, dir)), stops[0]);
         Assert.True(first.StoppedEarly);
         Assert.Equal(FitManifest.Stopped, FitFolder.ReadManifest(dir).Status);
         AssertPrefixOf(reference, dir);

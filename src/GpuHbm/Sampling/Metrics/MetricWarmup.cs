@@ -55,6 +55,12 @@ public abstract class MetricWarmup
     public abstract MetricWarmupStep Update(int iteration, ReadOnlySpan<double> draw, ReadOnlySpan<double> gradient, bool moved);
 
     /// <summary>
+    /// The chain moved to new coordinates (automatic centring): forget the draws collected so far and continue the schedule
+    /// from <paramref name="metric"/>, the current metric carried to the new coordinates.
+    /// </summary>
+    public abstract void Restart(InverseMetric metric);
+
+    /// <summary>
     /// Writes everything carried from one warm-up iteration to the next (for a checkpoint, <see cref="SamplerCheckpoint"/>):
     /// a warm-up restored with <see cref="Restore"/> continues exactly as the original would have.
     /// </summary>
@@ -96,6 +102,12 @@ public sealed class StanMetricWarmup : MetricWarmup
         _estimator.Clear();
         if (metric is not null) _current = metric;
         return new MetricWarmupStep(metric, RestartStepSize: true);
+    }
+
+    public override void Restart(InverseMetric metric)
+    {
+        _estimator.Clear();
+        _current = metric;
     }
 
     public override void Save(CheckpointWriter writer)

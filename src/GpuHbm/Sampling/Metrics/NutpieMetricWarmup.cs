@@ -114,6 +114,13 @@ public sealed class NutpieMetricWarmup : MetricWarmup
         return new MetricWarmupStep(metric, RestartStepSize: first, SymmetricAcceptance: late);
     }
 
+    public override void Restart(InverseMetric metric)
+    {
+        _foreground.Clear();
+        _background.Clear();
+        _current = metric;
+    }
+
     public override void Save(CheckpointWriter writer)
     {
         _foreground.Save(writer);
