@@ -31,16 +31,35 @@ internal static class Centring
     /// <summary>
     /// The weight that makes a normal effect's w independent of sd a posteriori: λ = I·sd² / (1 + I·sd²), with I the
     /// data's information about the effect (Σ over its rows of Z² times −∂² log p(y|η)/∂η²) — 1 minus the shrinkage
-    /// factor, so an effect the data pin down is centred and one they barely inform stays non-centred. Values below
-    /// <see cref="MinimumWeight"/> count as 0 (the non-centred path, which costs nothing extra).
+    /// factor, so an effect the data pin down is centred and one they barely inform stays non-centred.
     /// </summary>
     public static double Weight(double information, double sd)
     {
         double q = information * sd * sd;
         double lambda = double.IsFinite(q) ? q / (1 + q) : 1;
-        return lambda < MinimumWeight || !(lambda > 0) ? 0 : lambda;
+        return lambda > 0 ? lambda : 0;
     }
 
-    /// <summary>Smallest weight used; smaller ones are 0.</summary>
-    public const double MinimumWeight = 0.05;
+    /// <summary>
+    /// The weights to use from the smallest <see cref="Weight"/>s a chain saw in warm-up: values below
+    /// <see cref="MinimumWeight"/> become 0 (non-centred); null when none is left.
+    /// </summary>
+    public static double[]? Settle(double[] weights)
+    {
+        bool any = false;
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (!(weights[i] >= MinimumWeight)) weights[i] = 0;
+            any |= weights[i] > 0;
+        }
+        return any ? weights : null;
+    }
+
+    /// <summary>
+    /// Smallest weight used; smaller ones are 0. Only effects the data inform at least as much as the prior at every sd
+    /// the chain visited are centred: partly centring the weakly informed ones (threshold 0.05, or weights averaged over
+    /// the visited positions) gave radon's (1 + floor || county) 2–118 divergent transitions in 10,000 where the
+    /// non-centred form had none, with this rule none (4 seeds), and the observation-level Poisson model none either.
+    /// </summary>
+    public const double MinimumWeight = 0.5;
 }

@@ -11,7 +11,7 @@ internal sealed partial class GlmmDensity
     /// <summary>
     /// The partial-centring weight λ of every θ entry (<see cref="Centring.Weight"/>) given the non-centred position
     /// <paramref name="theta"/>: each effect of an independent term gets λ = I·sd²/(1 + I·sd²) with I its rows' information
-    /// at θ's linear predictor; every other entry 0. Null when no weight is above <see cref="Centring.MinimumWeight"/>.
+    /// at θ's linear predictor; every other entry 0. Null when no term can be centred.
     /// </summary>
     public double[]? CentringWeights(ReadOnlySpan<double> theta)
     {
@@ -35,7 +35,6 @@ internal sealed partial class GlmmDensity
                 eta[i] = ResponseDistribution.Information(_family, eta[i] + xb, _trials?[i] ?? 1, _se?[i] ?? sigma);
             }
             var weights = new double[_dim];
-            bool any = false;
             foreach (var t in _terms)
             {
                 if (t.Kind != RandomTermKind.Independent) continue;
@@ -48,12 +47,9 @@ internal sealed partial class GlmmDensity
                         information[t.G[i] * k + m] += zi * zi * eta[i];
                     }
                 for (int idx = 0; idx < information.Length; idx++)
-                {
                     information[idx] = Centring.Weight(information[idx], Math.Exp(theta[t.SdOffset + idx % k]));
-                    any |= information[idx] > 0;
-                }
             }
-            return any ? weights : null;
+            return weights;
         }
         finally
         {

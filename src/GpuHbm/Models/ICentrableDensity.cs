@@ -11,7 +11,7 @@ internal interface ICentrableDensity : IBatchedDensity
     /// <summary>True when some term can be centred.</summary>
     bool CanCentre { get; }
 
-    /// <summary>λ for every θ entry suggested at the non-centred position <paramref name="theta"/>, or null for none.</summary>
+    /// <summary>λ for every θ entry suggested at the non-centred position <paramref name="theta"/> (<see cref="Centring.Weight"/>), or null when no term can be centred.</summary>
     double[]? CentringWeights(ReadOnlySpan<double> theta);
 
     /// <summary>The density and gradient in the coordinates of the weights <paramref name="centring"/> (null: non-centred).</summary>

@@ -5,19 +5,27 @@ namespace GpuHbm.Sampling;
 /// <summary>
 /// One chain's view of a <see cref="ICentrableDensity"/> with its own partial-centring weights (automatic centring,
 /// <see cref="SamplerOptions.AutomaticCentring"/>): the density in the coordinates of <see cref="Weights"/> (null: the
-/// model's non-centred θ). The sampler sets the weights once during warm-up (<see cref="Centre"/>) and turns every draw
-/// it keeps back into the model's θ (<see cref="ToModel"/>), so the reported draws do not depend on the weights.
+/// model's non-centred θ). During warm-up the sampler hands it the chain's positions from <see cref="ObserveFrom"/> on
+/// (<see cref="Observe"/>: each effect keeps the smallest weight any of these positions suggests, so an effect whose sd
+/// the chain also saw small — a funnel — is not centred), sets the weights once at <see cref="CentringIteration"/>
+/// (<see cref="Centre"/>, <see cref="Centring.Settle"/>) and turns every draw it keeps back into the model's θ
+/// (<see cref="ToModel"/>), so the reported draws do not depend on the weights.
 /// </summary>
 internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDensity
 {
     /// <summary>
-    /// The warm-up iteration after which the weights are chosen (15 % of warm-up: after Stan's first two slow windows
-    /// for 1000 iterations, inside nutpie's early phase); automatic centring needs at least <see cref="MinimumWarmup"/>.
+    /// The warm-up iteration after which the weights are set (15 % of warm-up: after Stan's first two slow windows for
+    /// 1000 iterations, inside nutpie's early phase); automatic centring needs at least <see cref="MinimumWarmup"/>.
     /// </summary>
     public static int CentringIteration(int warmup) => 3 * warmup / 20;
 
+    /// <summary>The first warm-up iteration whose position is observed (half-way to <see cref="CentringIteration"/>).</summary>
+    public static int ObserveFrom(int warmup) => CentringIteration(warmup) / 2;
+
     /// <summary>Warm-up iterations needed for automatic centring.</summary>
     public const int MinimumWarmup = 100;
+
+    private double[]? _smallest;
 
     public int Dimension => model.Dimension;
 
@@ -34,23 +42,50 @@ internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDen
         model.Recentre(theta, theta, Weights, null);
     }
 
+    /// <summary>Keeps, per effect, the smallest weight the chain's positions (in the current coordinates) suggested.</summary>
+    public void Observe(ReadOnlySpan<double> position)
+    {
+        var theta = position.ToArray();
+        ToModel(theta);
+        if (model.CentringWeights(theta) is not { } weights) return;
+        if (_smallest is null) _smallest = weights;
+        else for (int i = 0; i < weights.Length; i++) _smallest[i] = Math.Min(_smallest[i], weights[i]);
+    }
+
     /// <summary>
-    /// Chooses the weights from the data's information at <paramref name="position"/> (the chain's current position in
-    /// the current coordinates) and, when any are non-zero and differ from the current ones, moves the position to them
-    /// and carries the diagonal inverse metric <paramref name="inverseMetric"/> along (its variances scale by the squares
-    /// of the position's factors). Returns false when nothing changed.
+    /// Sets the weights to the smallest observed ones (<see cref="Centring.Settle"/>) and, when they differ from the
+    /// current ones, moves the position (current coordinates) to them and carries the diagonal inverse metric
+    /// <paramref name="inverseMetric"/> along (its variances scale by the squares of the position's factors). Returns false
+    /// when nothing changed.
     /// </summary>
     public bool Centre(Span<double> position, Span<double> inverseMetric)
     {
+        if (_smallest is null) return false;
+        var weights = Centring.Settle((double[])_smallest.Clone());
         var old = Weights;
-        var theta = position.ToArray();
-        model.Recentre(theta, theta, old, null);
-        var weights = model.CentringWeights(theta);
         if (weights is null && old is null) return false;
+        var theta = position.ToArray();
+        ToModel(theta);
         model.Recentre(theta, position, old, weights);
         model.Recentre(theta, inverseMetric, old, weights);
         model.Recentre(theta, inverseMetric, old, weights);
         Weights = weights;
         return true;
+    }
+
+    /// <summary>The weights and the smallest observed ones, for a checkpoint.</summary>
+    public void Save(CheckpointWriter writer)
+    {
+        writer.Write(Weights is not null);
+        if (Weights is not null) writer.Write(Weights);
+        writer.Write(_smallest is not null);
+        if (_smallest is not null) writer.Write(_smallest);
+    }
+
+    /// <summary>Restores what <see cref="Save"/> wrote.</summary>
+    public void Restore(CheckpointReader reader)
+    {
+        Weights = reader.ReadBoolean() ? reader.ReadDoubles() : null;
+        _smallest = reader.ReadBoolean() ? reader.ReadDoubles() : null;
     }
 }

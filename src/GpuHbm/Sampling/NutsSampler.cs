@@ -205,10 +205,15 @@ internal sealed class NutsEnsembleRun
                 restart[c] = step.RestartStepSize;
                 anyRestart |= step.RestartStepSize;
             }
-            if (_centring is not null && t + 1 == CentredChainDensity.CentringIteration(o.Warmup) && Centre(row, gradientRow))
+            if (_centring is not null && t + 1 >= CentredChainDensity.ObserveFrom(o.Warmup) && t + 1 <= CentredChainDensity.CentringIteration(o.Warmup))
             {
-                restart[0] = true;
-                anyRestart = true;
+                _ensemble.ReadRow(_layout.Position, 0, row);
+                _centring.Observe(row);
+                if (t + 1 == CentredChainDensity.CentringIteration(o.Warmup) && Centre(row, gradientRow))
+                {
+                    restart[0] = true;
+                    anyRestart = true;
+                }
             }
             if (anyRestart)
             {
@@ -304,8 +309,8 @@ internal sealed class NutsEnsembleRun
         w.Write(evaluations);
         w.Write(warmupTime.Ticks);
         w.Write(samplingTime.Ticks);
-        w.Write(_centring?.Weights is not null);
-        if (_centring?.Weights is { } weights) w.Write(weights);
+        w.Write(_centring is not null);
+        _centring?.Save(w);
         observer.OnCheckpoint(new SamplerCheckpoint("nuts", _firstChain, _chains, _dimension, _warmupDone, _samplingDone, keptTotal, w.ToArray()));
     }
 
@@ -330,13 +335,10 @@ internal sealed class NutsEnsembleRun
         r.ReadInt64s().CopyTo(_evaluationOffset, 0);
         _warmupTimeBefore = TimeSpan.FromTicks(r.ReadInt64());
         _samplingTimeBefore = TimeSpan.FromTicks(r.ReadInt64());
-        if (r.ReadBoolean())
-        {
-            if (_centring is null) throw new InvalidDataException("the checkpoint's chain is centred, and this run has no automatic centring");
-            var weights = new double[_dimension];
-            r.ReadDoubles(weights);
-            _centring.Weights = weights;
-        }
+        // A checkpoint written before automatic centring existed ends here (and its run had none).
+        if ((!r.AtEnd && r.ReadBoolean()) != _centring is not null)
+            throw new InvalidDataException("the checkpoint's automatic centring does not match the run's");
+        _centring?.Restore(r);
         r.EnsureEnd();
         _warmupDone = checkpoint.WarmupDone;
         _samplingDone = checkpoint.SamplingDone;
@@ -344,14 +346,13 @@ internal sealed class NutsEnsembleRun
     }
 
     /// <summary>
-    /// Automatic centring of the ensemble's one chain after warm-up iteration centring-iteration − 1: new weights from its
-    /// position, the position moved to them and re-evaluated, the metric carried along (diagonal part; a low-rank part is
+    /// Automatic centring of the ensemble's one chain (position in <paramref name="row"/>) after warm-up iteration
+    /// centring-iteration − 1: the smallest weights its positions suggested since ObserveFrom, the position moved to them and re-evaluated, the metric carried along (diagonal part; a low-rank part is
     /// dropped) and the metric warm-up restarted from it. True when the coordinates changed (the caller then searches a
     /// new step size).
     /// </summary>
     private bool Centre(double[] row, double[] metricRow)
     {
-        _ensemble.ReadRow(_layout.Position, 0, row);
         _metrics[0].MatrixDiagonal().CopyTo(metricRow, 0);
         if (!_centring!.Centre(row, metricRow)) return false;
         _ensemble.WriteRow(_layout.Position, 0, row);

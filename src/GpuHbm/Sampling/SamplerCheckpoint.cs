@@ -148,6 +148,9 @@ public sealed class CheckpointReader : IDisposable
     public double ReadDouble() => _r.ReadDouble();
     public bool ReadBoolean() => _r.ReadBoolean();
 
+    /// <summary>True when everything has been read.</summary>
+    public bool AtEnd => _r.BaseStream.Position == _r.BaseStream.Length;
+
     public double[] ReadDoubles()
     {
         var v = new double[_r.ReadInt32()];

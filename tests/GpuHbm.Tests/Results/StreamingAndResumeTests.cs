@@ -42,10 +42,10 @@ public class StreamingAndResumeTests : IDisposable
         return plan.Run(new StopAt(stopAt, cts), cts.Token);
     }
 
-    private string Reference(string sampler, string formula = Formula)
+    private string Reference(string sampler, string formula = Formula, int? warmup = null)
     {
         string dir = Path.Combine(_dir, "reference-" + sampler.Replace(':', '-'));
-        var fit = Glmm.Plan(formula, Sleep.Value, Options(sampler, dir)).Run();
+        var fit = Glmm.Plan(formula, Sleep.Value, Options(sampler, dir) with { Warmup = warmup ?? 150 }).Run();
         Assert.False(fit.StoppedEarly);
         return dir;
     }
@@ -62,21 +62,22 @@ public class StreamingAndResumeTests : IDisposable
         StopAndResume(sampler, stops, Formula);
 
     [Theory]
-    [InlineData("nuts:diag", new[] { 15, 60, 200 })]      // before and after automatic centring (at warm-up iteration 22)
-    [InlineData("nuts:stan-diag", new[] { 30, 200 })]
+    [InlineData("nuts:diag", new[] { 25, 40, 120, 350 })]  // while observing, before and after automatic centring (warm-up iterations 22–45)
+    [InlineData("nuts:stan-diag", new[] { 30, 350 })]
     public void A_stopped_run_with_automatic_centring_resumed_gives_the_uninterrupted_draws_bit_for_bit(string sampler, int[] stops) =>
-        StopAndResume(sampler, stops, "Reaction ~ 1 + Days + (1 + Days || Subject)", centred: true);
+        StopAndResume(sampler, stops, "Reaction ~ 1 + Days + (1 + Days || Subject)", warmup: 300);
 
-    private void StopAndResume(string sampler, int[] stops, string formula, bool centred = false)
+    private void StopAndResume(string sampler, int[] stops, string formula, int? warmup = null)
     {
-        string reference = Reference(sampler, formula);
+        string reference = Reference(sampler, formula, warmup);
+        bool centred = warmup is not null;
         if (centred)
         {
             var adaptation = Fit.Load(reference).Adaptation;
-            Assert.All(adaptation, a => Assert.True(a.CentredEffects > 0, "the reference run centred nothing"));
+            Assert.True(adaptation.Any(a => a.CentredEffects > 0), "no chain of the reference run centred anything");
         }
         string dir = Path.Combine(_dir, "stopped-" + sampler.Replace(':', '-'));
-        var first = RunStopped(Glmm.Plan(formula, Sleep.Value, Options(sampler, dir)), stops[0]);
+        var first = RunStopped(Glmm.Plan(formula, Sleep.Value, Options(sampler, dir) with { Warmup = warmup ?? 150 }), stops[0]);
         Assert.True(first.StoppedEarly);
         Assert.Equal(FitManifest.Stopped, FitFolder.ReadManifest(dir).Status);
         AssertPrefixOf(reference, dir);
