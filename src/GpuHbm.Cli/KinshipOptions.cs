@@ -69,7 +69,7 @@ internal sealed class KinshipOptions
                     throw new GpuHbmException($"--relmat '{spec}': expected NAME=PATH, e.g. --relmat K=grm.csv");
                 string name = spec[..eq].Trim(), path = spec[(eq + 1)..].Trim();
                 if (matrices.ContainsKey(name)) throw new GpuHbmException($"--relmat {name} is given twice");
-                var matrix = RelationshipMatrixReader.Read(path, accelerator: RelationshipMatrixReader.IsGenotypes(path) ? GramDevice() : null);
+                var matrix = RelationshipMatrixReader.Read(path, gramDevice: RelationshipMatrixReader.IsGenotypes(path) ? GramDevice() : null);
                 output.WriteLine($"relationship matrix {name}: {matrix.Count} individuals from {path}");
                 matrices[name] = matrix;
             }

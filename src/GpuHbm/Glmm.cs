@@ -116,7 +116,7 @@ public sealed class FitPlan
             MaxDepth = o.MaxDepth,
             MaxParallelism = o.MaxParallelism ?? Environment.ProcessorCount,
         };
-        var result = Compute.SamplerDispatch.Run(Backend, o.Sampler, Model, samplerOptions, progress, cancellationToken);
+        var result = SamplerDispatch.Run(Backend, o.Sampler, Model, samplerOptions, progress, cancellationToken);
         clock.Stop();
         return Results.Fit.FromSampler(Model, result, new FitSettings(
             Formula, o, DataSource, Rows, RowsDropped, CompileTime, CompileTime + clock.Elapsed) { Backend = Backend, Provenance = Provenance });

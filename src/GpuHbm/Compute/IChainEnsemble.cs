@@ -1,7 +1,14 @@
 using GpuHbm.Kernels;
-using GpuHbm.Sampling;
+using GpuHbm.Models;
 
 namespace GpuHbm.Compute;
+
+/// <summary>Creates the ensemble that runs the given chains: what a backend gives the samplers.</summary>
+/// <param name="density">The target.</param>
+/// <param name="chainIds">Run-wide chain numbers of the ensemble's chains.</param>
+/// <param name="slotCount">Vector slots the sampler needs.</param>
+/// <param name="seed">Philox key.</param>
+public delegate IChainEnsemble ChainEnsembleFactory(IBatchedDensity density, IReadOnlyList<uint> chainIds, int slotCount, ulong seed);
 
 /// <summary>A handle to one vector of length <see cref="IChainEnsemble.Dimension"/> per chain, held by the ensemble.</summary>
 public readonly record struct EnsembleSlot(int Index)
@@ -86,7 +93,7 @@ public interface IChainEnsemble : IDisposable
 
     /// <summary>
     /// For each active chain, <paramref name="steps"/> leapfrog steps of signed size ε = stepSize[c] in place
-    /// (Stan's expl_leapfrog with a diagonal metric; <see cref="LeapfrogIntegrator"/>):
+    /// (Stan's expl_leapfrog with a diagonal metric; <see cref="LeapfrogStep"/>):
     /// p ← p + (ε/2)·g; q ← q + ε·M⁻¹p; g ← ∇log π(q); p ← p + (ε/2)·g,
     /// where g on entry must hold ∇log π(q). On return logDensity[c] = log π(q) and
     /// kineticEnergy[c] = ½ pᵀM⁻¹p at the final point. A chain whose log density becomes −∞

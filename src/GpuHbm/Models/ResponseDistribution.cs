@@ -10,7 +10,7 @@ namespace GpuHbm.Models;
 /// <remarks>
 /// Draws use MathNet.Numerics' samplers (normal: Box–Muller; binomial: n Bernoulli trials; Poisson:
 /// Knuth's method below λ = 30, Atkinson's rejection method above) on the <see cref="Random"/> given,
-/// a <see cref="Sampling.PhiloxRandom"/> keyed by (seed, draw, row) in GpuHbm, so draws are reproducible
+/// a <see cref="Kernels.PhiloxRandom"/> keyed by (seed, draw, row) in GpuHbm, so draws are reproducible
 /// and independent of batching and thread count.
 /// </remarks>
 internal static class ResponseDistribution

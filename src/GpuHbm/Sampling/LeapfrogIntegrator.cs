@@ -12,32 +12,15 @@ namespace GpuHbm.Sampling;
 /// </summary>
 public static class LeapfrogIntegrator
 {
-    /// <summary>The part before the gradient: p ← p + (ε/2)·g; q ← q + ε·M⁻¹p.</summary>
+    /// <summary>The part before the gradient: p ← p + (ε/2)·g; q ← q + ε·M⁻¹p (<see cref="LeapfrogStep.Begin"/>).</summary>
     public static void BeginStep(Span<double> position, Span<double> momentum, ReadOnlySpan<double> gradient,
-        ReadOnlySpan<double> inverseMetric, double stepSize)
-    {
-        double half = 0.5 * stepSize;
-        for (int i = 0; i < position.Length; i++)
-        {
-            double p = LeapfrogStep.Kick(momentum[i], gradient[i], half);
-            momentum[i] = p;
-            position[i] = LeapfrogStep.Drift(position[i], p, inverseMetric[i], stepSize);
-        }
-    }
+        ReadOnlySpan<double> inverseMetric, double stepSize) =>
+        LeapfrogStep.Begin(position, momentum, gradient, inverseMetric, stepSize);
 
-    /// <summary>The part after the gradient: p ← p + (ε/2)·g; returns the kinetic energy ½ pᵀM⁻¹p.</summary>
+    /// <summary>The part after the gradient: p ← p + (ε/2)·g; returns the kinetic energy ½ pᵀM⁻¹p (<see cref="LeapfrogStep.End"/>).</summary>
     public static double EndStep(Span<double> momentum, ReadOnlySpan<double> gradient, ReadOnlySpan<double> inverseMetric,
-        double stepSize)
-    {
-        double half = 0.5 * stepSize, twiceKinetic = 0;
-        for (int i = 0; i < momentum.Length; i++)
-        {
-            double p = LeapfrogStep.Kick(momentum[i], gradient[i], half);
-            momentum[i] = p;
-            twiceKinetic += LeapfrogStep.KineticTerm(p, inverseMetric[i]);
-        }
-        return 0.5 * twiceKinetic;
-    }
+        double stepSize) =>
+        LeapfrogStep.End(momentum, gradient, inverseMetric, stepSize);
 
     /// <summary>
     /// One complete step for a single chain (a convenience for tests and tools): updates q, p and g
@@ -50,6 +33,6 @@ public static class LeapfrogIntegrator
         Span<double> logDensity = stackalloc double[1];
         density.Evaluate(position, logDensity, gradient, 1);
         EndStep(momentum, gradient, inverseMetric, stepSize);
-        return DiagonalMetric.IsFinite(logDensity[0], gradient) ? logDensity[0] : double.NegativeInfinity;
+        return Finite.All(logDensity[0], gradient) ? logDensity[0] : double.NegativeInfinity;
     }
 }

@@ -1,16 +1,8 @@
 using System.Diagnostics;
 using GpuHbm.Compute;
-using GpuHbm.Compute.Cpu;
 using GpuHbm.Models;
 
 namespace GpuHbm.Sampling;
-
-/// <summary>Creates the ensemble that runs the given chains (e.g. a CPU or GPU backend).</summary>
-/// <param name="density">The target.</param>
-/// <param name="chainIds">Run-wide chain numbers of the ensemble's chains.</param>
-/// <param name="slotCount">Vector slots the sampler needs.</param>
-/// <param name="seed">Philox key.</param>
-public delegate IChainEnsemble ChainEnsembleFactory(IBatchedDensity density, IReadOnlyList<uint> chainIds, int slotCount, ulong seed);
 
 /// <summary>
 /// Runs NUTS with Stan's windowed warm-up on several chains. The chains are split into ensembles of
@@ -21,15 +13,13 @@ public sealed class NutsSampler
 {
     private readonly ChainEnsembleFactory _factory;
 
-    /// <summary>CPU sampler: one <see cref="CpuChainEnsemble"/> per chain.</summary>
-    public NutsSampler() : this(null) { }
-
-    /// <param name="ensembleFactory">Backend; null for <see cref="CpuChainEnsemble"/>.</param>
+    /// <param name="ensembleFactory">The backend: creates the ensemble that runs a group of chains (the managed CPU's or a device's).</param>
     /// <param name="chainsPerEnsemble">Chains advanced in lockstep by one ensemble.</param>
-    public NutsSampler(ChainEnsembleFactory? ensembleFactory, int chainsPerEnsemble = 1)
+    public NutsSampler(ChainEnsembleFactory ensembleFactory, int chainsPerEnsemble = 1)
     {
+        ArgumentNullException.ThrowIfNull(ensembleFactory);
         ArgumentOutOfRangeException.ThrowIfLessThan(chainsPerEnsemble, 1);
-        _factory = ensembleFactory ?? CpuChainEnsemble.Factory;
+        _factory = ensembleFactory;
         ChainsPerEnsemble = chainsPerEnsemble;
     }
 

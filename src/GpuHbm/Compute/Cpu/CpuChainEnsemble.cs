@@ -1,6 +1,5 @@
 using GpuHbm.Kernels;
 using GpuHbm.Models;
-using GpuHbm.Sampling;
 
 namespace GpuHbm.Compute.Cpu;
 
@@ -22,7 +21,7 @@ public sealed class CpuChainEnsemble : IChainEnsemble
     private double[] _gatherPosition = [], _gatherGradient = [];
 
     /// <summary>The samplers' default backend: a managed ensemble over the density.</summary>
-    public static readonly Sampling.ChainEnsembleFactory Factory = (density, ids, slots, seed) => new CpuChainEnsemble(density, ids, slots, seed);
+    public static readonly ChainEnsembleFactory Factory = (density, ids, slots, seed) => new CpuChainEnsemble(density, ids, slots, seed);
 
     /// <param name="density">The target; its <see cref="IBatchedDensity.Dimension"/> fixes D.</param>
     /// <param name="chainIds">Run-wide chain numbers of the ensemble's chains (their count is C).</param>
@@ -95,13 +94,13 @@ public sealed class CpuChainEnsemble : IChainEnsemble
             for (int k = 0; k < n; k++)
             {
                 int c = _activeIndex[k];
-                LeapfrogIntegrator.BeginStep(Row(q, c), Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
+                LeapfrogStep.Begin(Row(q, c), Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
             }
             EvaluateActive(q, g, n);
             for (int k = 0; k < n; k++)
             {
                 int c = _activeIndex[k];
-                kineticEnergy[c] = LeapfrogIntegrator.EndStep(Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
+                kineticEnergy[c] = LeapfrogStep.End(Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
                 logDensity[c] = _logDensity[c];
                 if (double.IsNegativeInfinity(_logDensity[c])) running[c] = false;
             }
@@ -120,7 +119,7 @@ public sealed class CpuChainEnsemble : IChainEnsemble
             ReadOnlySpan<double> inverseMetric = Row(_inverseMetric, c);
             Philox.Normals(Seed, _chainIds[c], counter, purpose, row);
             for (int i = 0; i < row.Length; i++) row[i] = LeapfrogStep.Momentum(row[i], inverseMetric[i]);
-            kineticEnergy[c] = DiagonalMetric.KineticEnergy(row, inverseMetric);
+            kineticEnergy[c] = LeapfrogStep.KineticEnergy(row, inverseMetric);
         }
     }
 
@@ -273,7 +272,7 @@ public sealed class CpuChainEnsemble : IChainEnsemble
         {
             int c = _activeIndex[k];
             _evaluations[c]++;
-            if (!DiagonalMetric.IsFinite(_logDensity[c], gradient.AsSpan(c * d, d)))
+            if (!Finite.All(_logDensity[c], gradient.AsSpan(c * d, d)))
                 _logDensity[c] = double.NegativeInfinity;
         }
     }
