@@ -156,16 +156,8 @@ public sealed partial class DeviceChainEnsemble : IChainEnsemble
         return _evaluationsHost[chain];
     }
 
-    public void SetInverseMetric(int chain, ReadOnlySpan<double> inverseMetricDiagonal)
-    {
-        ThrowIfDisposed();
-        CheckChain(chain);
-        if (inverseMetricDiagonal.Length != Dimension) throw new ArgumentException("Inverse metric length must equal the dimension.");
-        for (int i = 0; i < Dimension; i++)
-            if (!(inverseMetricDiagonal[i] > 0) || !double.IsFinite(inverseMetricDiagonal[i]))
-                throw new ArgumentException("Inverse metric entries must be finite and positive.");
-        _inverseMetric.CopyFromHost(inverseMetricDiagonal, (long)chain * Dimension);
-    }
+    public void SetInverseMetric(int chain, ReadOnlySpan<double> inverseMetricDiagonal) =>
+        SetInverseMetric(chain, inverseMetricDiagonal, default, default);
 
     public void WriteRow(EnsembleSlot slot, int chain, ReadOnlySpan<double> values)
     {
@@ -228,9 +220,11 @@ public sealed partial class DeviceChainEnsemble : IChainEnsemble
         var running = View() with { Mask = _running.View };
         for (int step = 0; step < steps; step++)
         {
-            _kernels.LeapfrogBegin(running, q, p, g, _stepSize.View);
+            if (_lowRank is { } m) _lowRankKernels!.LeapfrogBegin(running, m.View, q, p, g, _stepSize.View);
+            else _kernels.LeapfrogBegin(running, q, p, g, _stepSize.View);
             _density.Evaluate(SlotView(q), SlotView(g), _logDensity.View, _running.View, Chains);
-            _kernels.LeapfrogEnd(running, p, g, _stepSize.View, _logDensity.View, _scalars.View, _evaluations.View);
+            if (_lowRank is { } m2) _lowRankKernels!.LeapfrogEnd(running, m2.View, p, g, _stepSize.View, _logDensity.View, _scalars.View, _evaluations.View);
+            else _kernels.LeapfrogEnd(running, p, g, _stepSize.View, _logDensity.View, _scalars.View, _evaluations.View);
         }
         Written(position);
         Written(momentum);
@@ -251,7 +245,8 @@ public sealed partial class DeviceChainEnsemble : IChainEnsemble
         ThrowIfDisposed();
         int p = SlotIndex(momentum);
         if (UploadMask(active) == 0) return;
-        _kernels.Momentum(View(), p, Seed, counter, purpose, _scalars.View);
+        if (_lowRank is { } m) _lowRankKernels!.Momentum(View(), m.View, p, Seed, counter, purpose, _scalars.View);
+        else _kernels.Momentum(View(), p, Seed, counter, purpose, _scalars.View);
         Written(momentum);
         var host = _scalarsHost.AsSpan(0, Chains);
         _scalars.CopyToHost(host);
@@ -330,7 +325,8 @@ public sealed partial class DeviceChainEnsemble : IChainEnsemble
                 var pair = pairs[first + k];
                 batch.Set(k, pair.A.Index, pair.B.Index, pair.Weight == DotWeight.InverseMetric);
             }
-            _kernels.Dots(View(), batch, _dotOutput.View);
+            if (_lowRank is { } m) _lowRankKernels!.Dots(View(), m.View, batch, _dotOutput.View);
+            else _kernels.Dots(View(), batch, _dotOutput.View);
             var host = _dotHost.AsSpan(0, count * Chains);
             _dotOutput.CopyToHost(host);
             for (int k = 0; k < count; k++)
@@ -346,6 +342,7 @@ public sealed partial class DeviceChainEnsemble : IChainEnsemble
         foreach (var b in new IDisposable[] { _slots, _inverseMetric, _stepSize, _logDensity, _scalars, _weights, _usedWeights, _moments, _row,
                      _dotOutput, _mask, _running, _chainIdBuffer, _evaluations })
             b.Dispose();
+        _lowRank?.Dispose();
     }
 
     /// <summary>The ensemble as the kernels read it, with the operation mask.</summary>

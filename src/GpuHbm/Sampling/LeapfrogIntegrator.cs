@@ -12,15 +12,25 @@ namespace GpuHbm.Sampling;
 /// </summary>
 public static class LeapfrogIntegrator
 {
-    /// <summary>The part before the gradient: p ← p + (ε/2)·g; q ← q + ε·M⁻¹p (<see cref="LeapfrogStep.Begin"/>).</summary>
+    /// <summary>The part before the gradient: p ← p + (ε/2)·g; q ← q + ε·M⁻¹p (<see cref="LeapfrogStep.Begin(Span{double}, Span{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, double)"/>).</summary>
     public static void BeginStep(Span<double> position, Span<double> momentum, ReadOnlySpan<double> gradient,
         ReadOnlySpan<double> inverseMetric, double stepSize) =>
         LeapfrogStep.Begin(position, momentum, gradient, inverseMetric, stepSize);
 
-    /// <summary>The part after the gradient: p ← p + (ε/2)·g; returns the kinetic energy ½ pᵀM⁻¹p (<see cref="LeapfrogStep.End"/>).</summary>
+    /// <summary>The part after the gradient: p ← p + (ε/2)·g; returns the kinetic energy ½ pᵀM⁻¹p (<see cref="LeapfrogStep.End(Span{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, double)"/>).</summary>
     public static double EndStep(Span<double> momentum, ReadOnlySpan<double> gradient, ReadOnlySpan<double> inverseMetric,
         double stepSize) =>
         LeapfrogStep.End(momentum, gradient, inverseMetric, stepSize);
+
+    /// <summary>The first half with a full (low-rank) metric (<see cref="LeapfrogStep.Begin(Span{double}, Span{double}, ReadOnlySpan{double}, InverseMetric, double, Span{double})"/>).</summary>
+    public static void BeginStep(Span<double> position, Span<double> momentum, ReadOnlySpan<double> gradient,
+        InverseMetric metric, double stepSize, Span<double> velocity) =>
+        LeapfrogStep.Begin(position, momentum, gradient, metric, stepSize, velocity);
+
+    /// <summary>The second half with a full (low-rank) metric; returns ½ pᵀM⁻¹p (<paramref name="scratch"/>: length D).</summary>
+    public static double EndStep(Span<double> momentum, ReadOnlySpan<double> gradient, InverseMetric metric, double stepSize,
+        Span<double> scratch) =>
+        LeapfrogStep.End(momentum, gradient, metric, stepSize, scratch);
 
     /// <summary>
     /// One complete step for a single chain (a convenience for tests and tools): updates q, p and g

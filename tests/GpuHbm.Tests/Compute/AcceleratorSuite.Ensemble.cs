@@ -156,6 +156,93 @@ public abstract partial class AcceleratorSuite
         Output.WriteLine($"gradient evaluations: {string.Join(", ", Enumerable.Range(0, chains).Select(c => device.GradientEvaluations(c)))}");
     }
 
+    /// <summary>
+    /// nutpie's low-rank-modified metrics on some chains (the others diagonal): momenta, weighted dots and leapfrog
+    /// steps on the device against the CPU ensemble (the same <see cref="LowRankMetric"/> arithmetic), also after a chain
+    /// moves to a larger rank (the device storage grows) and one back to a diagonal metric.
+    /// </summary>
+    protected void Low_rank_metrics_match_the_CPU_ensemble()
+    {
+        const int chains = 5, dim = 7, slots = 4;
+        var rng = new Random(77);
+        var target = Target(dim, 2, wall: 3);
+        var ids = Enumerable.Range(0, chains).Select(i => (uint)(10 + i)).ToArray();
+        using var density = target.OnDevice(Accelerator, chains);
+        using var device = new DeviceChainEnsemble(density, ids, slots, 4242);
+        using var cpu = new CpuChainEnsemble(target, ids, slots, 4242);
+        Assert.Equal(dim, device.MaxMetricRank);
+        var row = new double[dim];
+        for (int c = 0; c < chains; c++)
+        {
+            for (int i = 0; i < dim; i++) row[i] = rng.NextDouble() - 0.5;
+            cpu.WriteRow(new EnsembleSlot(0), c, row);
+            device.WriteRow(new EnsembleSlot(0), c, row);
+        }
+        void SetMetric(int c, int rank)
+        {
+            var d = Enumerable.Range(0, dim).Select(_ => 0.3 + 2 * rng.NextDouble()).ToArray();
+            var u = Orthonormal(rng, rank, dim);
+            var l = Enumerable.Range(0, rank).Select(_ => 0.05 + 20 * rng.NextDouble()).ToArray();
+            cpu.SetInverseMetric(c, d, u, l);
+            device.SetInverseMetric(c, d, u, l);
+        }
+        var all = Enumerable.Repeat(true, chains).ToArray();
+        var lpCpu = new double[chains];
+        var lpDev = new double[chains];
+        void Round(string what)
+        {
+            var kc = new double[chains];
+            var kd = new double[chains];
+            cpu.DrawMomentum(new(1), RandomPurpose.Momentum, 3, all, kc);
+            device.DrawMomentum(new(1), RandomPurpose.Momentum, 3, all, kd);
+            AssertSlotsEqual(cpu, device, slots, SameArithmetic ? 0 : 1e-14, $"{what}: DrawMomentum");
+            for (int c = 0; c < chains; c++) AssertClose(kc[c], kd[c], SameArithmetic ? 0 : 1e-13, $"{what}: kinetic energy of chain {c}");
+            SlotPair[] pairs = [new(new(0), new(1)), new(new(1), new(1)), new(new(0), new(1), DotWeight.None)];
+            var dc = new double[pairs.Length * chains];
+            var dd = new double[pairs.Length * chains];
+            cpu.Dots(pairs, all, dc);
+            device.Dots(pairs, all, dd);
+            for (int k = 0; k < dc.Length; k++) AssertClose(dc[k], dd[k], SameArithmetic ? 0 : 1e-13, $"{what}: dot {k}");
+            cpu.Evaluate(new(0), new(2), all, lpCpu);
+            device.Evaluate(new(0), new(2), all, lpDev);
+            var eps = Enumerable.Range(0, chains).Select(c => 0.02 + 0.1 * rng.NextDouble()).ToArray();
+            var oc = new double[2 * chains];
+            var od = new double[2 * chains];
+            cpu.Leapfrog(new(0), new(1), new(2), eps, 6, all, oc.AsSpan(0, chains), oc.AsSpan(chains));
+            device.Leapfrog(new(0), new(1), new(2), eps, 6, all, od.AsSpan(0, chains), od.AsSpan(chains));
+            for (int k = 0; k < oc.Length; k++) AssertClose(oc[k], od[k], 1e-12, $"{what}: leapfrog output {k}");
+            AssertSlotsEqual(cpu, device, slots, 1e-12, $"{what}: Leapfrog");
+            Sync(cpu, device, slots);
+        }
+        SetMetric(1, 1);
+        SetMetric(2, 3);
+        SetMetric(4, 2);
+        Round("ranks 0, 1, 3, 0, 2");
+        SetMetric(0, 6);   // beyond the first device capacity: the storage grows
+        SetMetric(2, 0);
+        Round("ranks 6, 1, 0, 0, 2");
+        for (int c = 0; c < chains; c++) Assert.Equal(cpu.GradientEvaluations(c), device.GradientEvaluations(c));
+    }
+
+    /// <summary><paramref name="rank"/> orthonormal rows of length <paramref name="dim"/> (Gram–Schmidt on normals).</summary>
+    private static double[] Orthonormal(Random rng, int rank, int dim)
+    {
+        var u = new double[rank * dim];
+        for (int j = 0; j < rank; j++)
+        {
+            for (int i = 0; i < dim; i++) u[j * dim + i] = rng.NextDouble() - 0.5;
+            for (int k = 0; k < j; k++)
+            {
+                double dot = 0;
+                for (int i = 0; i < dim; i++) dot += u[j * dim + i] * u[k * dim + i];
+                for (int i = 0; i < dim; i++) u[j * dim + i] -= dot * u[k * dim + i];
+            }
+            double norm = Math.Sqrt(Enumerable.Range(0, dim).Sum(i => u[j * dim + i] * u[j * dim + i]));
+            for (int i = 0; i < dim; i++) u[j * dim + i] /= norm;
+        }
+        return u;
+    }
+
     protected void A_chain_that_hits_minus_infinity_stops_on_the_device_and_reports_where_it_stopped()
     {
         const int chains = 4, dim = 3;

@@ -33,6 +33,7 @@ public abstract partial class AcceleratorSuite
     [Fact] public void Density_gpu_group_size() => Run(The_density_at_a_GPU_group_size_matches);
 
     [Fact] public void Ensemble_operations() => Run(Every_operation_matches_the_CPU_ensemble_on_random_inputs_and_masks);
+    [Fact] public void Ensemble_low_rank_metrics() => Run(Low_rank_metrics_match_the_CPU_ensemble);
     [Fact] public void Ensemble_minus_infinity_stop() => Run(A_chain_that_hits_minus_infinity_stops_on_the_device_and_reports_where_it_stopped);
     [Fact] public void Ensemble_chain_independence() => Run(A_chain_s_results_do_not_depend_on_which_other_chains_are_active);
     [Fact] public void Ensemble_traffic() => Run(Bytes_moved_per_NUTS_iteration_are_O_C_scalars_plus_the_kept_draw_and_independent_of_N);
