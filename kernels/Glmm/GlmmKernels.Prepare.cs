@@ -44,14 +44,14 @@ public static partial class GlmmKernels
     /// <summary>1/σ; per term sd = e^{log sd}, L from the CPC values (identity when uncorrelated) and log |J|.</summary>
     private static void Hyperparameters(GlmmModelView m, ArrayView<double> theta, ArrayView<double> hyper)
     {
-        hyper[0] = m.SigmaOffset >= 0 ? Math.Exp(-theta[m.SigmaOffset]) : 0.0;
+        hyper[0] = m.SigmaOffset >= 0 ? DeviceMath.Exp(-theta[m.SigmaOffset]) : 0.0;
         for (int ti = 0; ti < m.Terms; ti++)
         {
             var term = m.TermTable[ti];
             int k = term.K;
             var sd = hyper.SubView(term.HyperOffset, k);
             var l = hyper.SubView(term.CholeskyAt, k * k);
-            for (int a = 0; a < k; a++) sd[a] = Math.Exp(theta[term.SdOffset + a]);
+            for (int a = 0; a < k; a++) sd[a] = DeviceMath.Exp(theta[term.SdOffset + a]);
             double logJ = 0;
             if (term.Kind == RandomTermKind.Correlated)
             {

@@ -21,6 +21,7 @@ public abstract partial class AcceleratorSuite
     [Fact] public void Math_philox() => Run(Philox_blocks_on_the_device_equal_the_host_bit_for_bit);
     [Fact] public void Math_family_terms_and_priors() => Run(Family_terms_and_priors_on_the_device_equal_the_host);
     [Fact] public void Math_cpc_transform() => Run(The_CPC_transform_and_its_gradient_on_the_device_equal_the_host);
+    [Theory, MemberData(nameof(DeviceMathFunctions))] public void Math_fp64_function(string name) => Run(() => Fp64_function_on_the_device(name));
 
     [Fact] public void Density_families_and_structures() => Run(Every_family_and_structure_matches_the_CPU_reference);
     [Fact] public void Density_real_data() => Run(Real_data_sets_match_the_CPU_reference);

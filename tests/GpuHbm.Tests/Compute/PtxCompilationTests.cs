@@ -15,7 +15,7 @@ namespace GpuHbm.Tests.Compute;
 /// <summary>
 /// Every kernel entry point ([DeviceKernel] in kernels/) compiled to PTX by ILGPU's PTX backend for sm_90 (the H100 and
 /// H200), with no GPU: the CUDA path's compiler runs in every CI build. Checks the entry point, the target, fp64
-/// arithmetic, IEEE division and square root.
+/// arithmetic, IEEE division and square root, and that no XMath CORDIC code or external function is in it.
 /// </summary>
 public partial class PtxCompilationTests(ITestOutputHelper output)
 {
@@ -67,6 +67,10 @@ public partial class PtxCompilationTests(ITestOutputHelper output)
         if (usesDoubles) Assert.Contains(".f64", ptx);
         // Division and square roots are IEEE round-to-nearest, as in C#: no approximate forms.
         Assert.DoesNotMatch(@"(div|sqrt|rcp)\.approx\.f64", ptx);
+        // The elementary functions are GpuHbm's DeviceMath (arithmetic only), not XMath's CORDIC code (whose helpers carry
+        // these names; DeviceMathPtxTests has the control) nor anything linked from outside.
+        foreach (string marker in new[] { "Hyperbolic", "Rotate", "Cordic" }) Assert.DoesNotContain(marker, ptx, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(".extern", ptx);
         var functions = Regex.Matches(ptx, @"\.func (?:\([^)]*\) )?([A-Za-z_]+)_\d+\(").Select(m => m.Groups[1].Value).Distinct().ToList();
         output.WriteLine($"{name}: {ptx.Length} characters of PTX in {watch.ElapsedMilliseconds} ms; "
             + $"{Regex.Match(ptx, @"\.target \S+").Value}; functions: {(functions.Count == 0 ? "none (all inlined)" : string.Join(", ", functions))}");
