@@ -19,6 +19,10 @@ budget=${GPUHBM_CHECK_SECONDS:-530}
 echo "unpacking into $work ..."
 tar -xJf "$here/dotnet-runtime.tar.xz" -C "$work" && tar -xJf "$here/gpuhbm.tar.xz" -C "$work" || { echo "unpacking failed" >&2; exit 1; }
 export DOTNET_ROOT="$work/dotnet" PATH="$work/dotnet:$PATH" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# cuSOLVER (the kinship eigendecomposition on the GPU) lives in the CUDA toolkit's folder, often not on the loader path.
+for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
+  [ -d "$d" ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
+done
 tests="$work/gpuhbm/tests/GpuHbm.Tests"
 bench="$work/gpuhbm/benchmarks/GpuHbm.Benchmarks"
 chmod +x "$tests" "$bench" 2>/dev/null
