@@ -17,8 +17,15 @@ start=$(date +%s)
 budget=${GPUHBM_CHECK_SECONDS:-530}
 
 echo "unpacking into $work ..."
-tar -xJf "$here/dotnet-runtime.tar.xz" -C "$work" && tar -xJf "$here/gpuhbm.tar.xz" -C "$work" || { echo "unpacking failed" >&2; exit 1; }
+# tar with xz where there is one; Python's tarfile (lzma) otherwise.
+unpack() {
+  if command -v xz >/dev/null 2>&1; then tar -xJf "$1" -C "$work"
+  else python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1], "r:xz").extractall(sys.argv[2])' "$1" "$work"; fi
+}
+unpack "$here/dotnet-runtime.tar.xz" && unpack "$here/gpuhbm.tar.xz" || { echo "unpacking failed" >&2; exit 1; }
 export DOTNET_ROOT="$work/dotnet" PATH="$work/dotnet:$PATH" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# .NET needs ICU for culture data unless told to run culture-invariant (GpuHbm formats and parses invariantly).
+if ! { ldconfig -p 2>/dev/null | grep -q 'libicuuc\.so'; }; then export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1; fi
 # cuSOLVER (the kinship eigendecomposition on the GPU) lives in the CUDA toolkit's folder, often not on the loader path.
 for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
   [ -d "$d" ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
