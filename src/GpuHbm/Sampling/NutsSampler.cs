@@ -1,17 +1,10 @@
+using GpuHbm.Kernels;
 using System.Diagnostics;
 using GpuHbm.Compute;
-using GpuHbm.Compute.Cpu;
 using GpuHbm.Models;
 using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Sampling;
-
-/// <summary>Creates the ensemble that runs the given chains (e.g. a CPU or GPU backend).</summary>
-/// <param name="density">The target.</param>
-/// <param name="chainIds">Run-wide chain numbers of the ensemble's chains.</param>
-/// <param name="slotCount">Vector slots the sampler needs.</param>
-/// <param name="seed">Philox key.</param>
-public delegate IChainEnsemble ChainEnsembleFactory(IBatchedDensity density, IReadOnlyList<uint> chainIds, int slotCount, ulong seed);
 
 /// <summary>
 /// Runs NUTS with step-size and metric warm-up (<see cref="SamplerOptions.Metric"/>) on several chains. The chains are split into ensembles of
@@ -21,18 +14,19 @@ public delegate IChainEnsemble ChainEnsembleFactory(IBatchedDensity density, IRe
 public sealed class NutsSampler
 {
     private readonly ChainEnsembleFactory _factory;
-    private readonly bool _cpu;
+    private readonly bool _viewsAllowed;
 
-    /// <summary>CPU sampler: one <see cref="CpuChainEnsemble"/> per chain.</summary>
-    public NutsSampler() : this(null) { }
-
-    /// <param name="ensembleFactory">Backend; null for <see cref="CpuChainEnsemble"/>.</param>
+    /// <param name="ensembleFactory">The backend: creates the ensemble that runs a group of chains (the managed CPU's or a device's).</param>
     /// <param name="chainsPerEnsemble">Chains advanced in lockstep by one ensemble.</param>
-    public NutsSampler(ChainEnsembleFactory? ensembleFactory, int chainsPerEnsemble = 1)
+    /// <param name="ensemblesEvaluateTheirDensity">True when the factory's ensembles evaluate the density they are handed (the
+    /// managed CPU's), so that the sampler may hand each chain its own view of it: automatic centring
+    /// (<see cref="SamplerOptions.AutomaticCentring"/>) needs it. A device ensemble evaluates its own device density.</param>
+    public NutsSampler(ChainEnsembleFactory ensembleFactory, int chainsPerEnsemble = 1, bool ensemblesEvaluateTheirDensity = false)
     {
+        ArgumentNullException.ThrowIfNull(ensembleFactory);
         ArgumentOutOfRangeException.ThrowIfLessThan(chainsPerEnsemble, 1);
-        _factory = ensembleFactory ?? CpuChainEnsemble.Factory;
-        _cpu = ensembleFactory is null;
+        _factory = ensembleFactory;
+        _viewsAllowed = ensemblesEvaluateTheirDensity;
         ChainsPerEnsemble = chainsPerEnsemble;
     }
 
@@ -63,7 +57,7 @@ public sealed class NutsSampler
                 int count = Math.Min(ChainsPerEnsemble, options.Chains - first);
                 var ids = Enumerable.Range(first, count).Select(c => (uint)c).ToArray();
                 // Automatic centring: each CPU chain gets its own view of the density with its own weights.
-                var centring = options.AutomaticCentring && _cpu && count == 1 && options.Warmup >= CentredChainDensity.MinimumWarmup
+                var centring = options.AutomaticCentring && _viewsAllowed && count == 1 && options.Warmup >= CentredChainDensity.MinimumWarmup
                     && density is ICentrableDensity { CanCentre: true } centrable ? new CentredChainDensity(centrable) : null;
                 using var ensemble = _factory(centring ?? density, ids, slotCount, options.Seed);
                 var run = new NutsEnsembleRun(ensemble, first, options, progress, cancellationToken, centring);
@@ -294,7 +288,7 @@ internal sealed class NutsEnsembleRun
         w.WriteSlot(_ensemble, _layout.Gradient);
         w.Write(_state.LogDensity);
         w.Write(_stepSize);
-        foreach (var m in _metrics) m.Save(w);
+        foreach (var m in _metrics) w.Write(m);
         foreach (var a in _dualAveraging) a.Save(w);
         foreach (var warmup in _warmups)
         {
@@ -322,7 +316,7 @@ internal sealed class NutsEnsembleRun
         r.ReadSlot(_ensemble, _layout.Gradient);
         r.ReadDoubles(_state.LogDensity);
         r.ReadDoubles(_stepSize);
-        for (int c = 0; c < _chains; c++) SetMetric(c, InverseMetric.Restore(r), _metrics, -1);
+        for (int c = 0; c < _chains; c++) SetMetric(c, r.ReadInverseMetric(), _metrics, -1);
         foreach (var a in _dualAveraging) a.Restore(r);
         foreach (var warmup in _warmups)
         {
