@@ -14,6 +14,10 @@ public static class Program
         root.Add(FitCommand.Create(output, error));
         root.Add(SimulateCommand.Create(output, error));
         root.Add(DevicesCommand.Create(output, error));
+        root.Add(PredictCommand.Create(output, error));
+        root.Add(LooCommand.Create(output, error));
+        root.Add(LooCommand.CreateCompare(output, error));
+        root.Add(EffectsCommand.Create(output, error));
         try
         {
             var parse = root.Parse(args);

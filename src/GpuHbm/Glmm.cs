@@ -38,19 +38,20 @@ public static class Glmm
         options ??= new FitOptions();
         options.Validate();
         var clock = Stopwatch.StartNew();
-        var (model, rows, dropped) = Compile(formula, data, options);
+        var (model, used, dropped) = Compile(formula, data, options);
         var provenance = FitProvenance.Of(data, options);
         var backend = Compute.BackendSelection.ForModel(Compute.BackendSelection.Select(options.Backend, options.Device), model, options.Backend);
         options = options with { Seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL };
         clock.Stop();
-        return new FitPlan(formula, model, backend, options, data.Source, rows, dropped, clock.Elapsed) { Provenance = provenance };
+        return new FitPlan(formula, model, backend, options, data.Source, used.RowCount, dropped, clock.Elapsed) { Provenance = provenance, Data = used };
     }
 
     /// <summary>
     /// Parses the formula, checks or drops missing values and compiles the model: what a fit and a
     /// saved fit's reload (<see cref="Results.Fit.Load(string, FitLoadOptions?)"/>) share.
     /// </summary>
-    internal static (IPosteriorModel Model, int Rows, int Dropped) Compile(string formula, DataTable data, FitOptions options)
+    /// <returns>The model, the rows it was fitted to (after any dropped) and how many were dropped.</returns>
+    internal static (IPosteriorModel Model, DataTable Used, int Dropped) Compile(string formula, DataTable data, FitOptions options)
     {
         var parsed = FormulaParser.Parse(formula);
         var used = parsed.UsedColumns();
@@ -65,7 +66,7 @@ public static class Glmm
         var spec = new ModelSpec(parsed, Family.Parse(options.Family), options.Priors.Select(PriorSpec.Parse).ToList(), options.Factors,
             options.RelationshipMatrices);
         var model = PosteriorModel.Compile(spec, data, options.KinshipFastPath, options.DrawGeneticEffects);
-        return (model, data.RowCount, dropped);
+        return (model, data, dropped);
     }
 }
 
@@ -98,6 +99,9 @@ public sealed class FitPlan
     /// <summary>The data file's path and checksum (and the relationship matrices'), recorded in fit.json for <see cref="Results.Fit.Load(string, FitLoadOptions?)"/>.</summary>
     public FitProvenance? Provenance { get; init; }
 
+    /// <summary>The rows the model is fitted to (after any dropped for missing values).</summary>
+    public DataTable? Data { get; init; }
+
     /// <summary>Samples. Cancelling stops the chains at their next iteration and keeps the draws made so far.</summary>
     public Fit Run(CancellationToken cancellationToken = default) => Run(Options.Progress, cancellationToken);
 
@@ -119,6 +123,6 @@ public sealed class FitPlan
         var result = Compute.SamplerDispatch.Run(Backend, o.Sampler, Model, samplerOptions, progress, cancellationToken);
         clock.Stop();
         return Results.Fit.FromSampler(Model, result, new FitSettings(
-            Formula, o, DataSource, Rows, RowsDropped, CompileTime, CompileTime + clock.Elapsed) { Backend = Backend, Provenance = Provenance });
+            Formula, o, DataSource, Rows, RowsDropped, CompileTime, CompileTime + clock.Elapsed) { Backend = Backend, Provenance = Provenance, Data = Data });
     }
 }

@@ -80,7 +80,8 @@ internal static class FitReader
             };
 
             var data = LoadData(recordedData, options, jsonPath);
-            var (model, rows, dropped) = Glmm.Compile(formula, data, fitOptions);
+            var (model, used, dropped) = Glmm.Compile(formula, data, fitOptions);
+            int rows = used.RowCount;
             int recordedRows = recordedData.GetProperty("rows_used").GetInt32();
             if (rows != recordedRows)
                 throw new GpuHbmDataException($"the model rebuilt from '{jsonPath}' has {rows} rows, but the fit used {recordedRows}");
@@ -112,6 +113,7 @@ internal static class FitReader
                 TimeSpan.FromSeconds(timings.GetProperty("compile_seconds").GetDouble()), TimeSpan.FromSeconds(timings.GetProperty("total_seconds").GetDouble()))
             {
                 Provenance = FitProvenance.Of(data, fitOptions),
+                Data = used,
             };
             return new Fit(model, draws, statistics, adaptation, settings, chainTimes,
                 timings.GetProperty("gradient_evaluations").GetInt64(), root.GetProperty("stopped_early").GetBoolean())
