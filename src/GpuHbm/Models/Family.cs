@@ -1,3 +1,5 @@
+using GpuHbm.Kernels;
+
 namespace GpuHbm.Models;
 
 /// <summary>The response distributions GpuHbm fits, each with its canonical link (as brms).</summary>
@@ -36,6 +38,15 @@ public sealed class Family
     public string Link { get; }
 
     internal FamilyKind Kind { get; }
+
+    /// <summary>The per-row likelihood code the shared family terms and the kernels take (gaussian splits by known se).</summary>
+    internal LikelihoodKind Likelihood(bool knownStandardErrors) => Kind switch
+    {
+        FamilyKind.Gaussian => knownStandardErrors ? LikelihoodKind.GaussianKnownSe : LikelihoodKind.Gaussian,
+        FamilyKind.Bernoulli => LikelihoodKind.Bernoulli,
+        FamilyKind.Binomial => LikelihoodKind.Binomial,
+        _ => LikelihoodKind.Poisson,
+    };
 
     /// <summary>
     /// The family by name (case-insensitive; "normal" is accepted for gaussian). An unknown

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Results;
 using GpuHbm.Sampling;

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Models.Kinship;
 using GpuHbm.Results;

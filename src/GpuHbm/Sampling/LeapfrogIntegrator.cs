@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 
 namespace GpuHbm.Sampling;
@@ -6,7 +7,8 @@ namespace GpuHbm.Sampling;
 /// The leapfrog (Störmer–Verlet) integrator for H(q, p) = −log π(q) + ½ pᵀM⁻¹p with a diagonal
 /// metric, split as in Stan's expl_leapfrog: half momentum step, full position step, gradient,
 /// half momentum step (Neal 2011, "MCMC using Hamiltonian dynamics", eq. 5.18–5.20).
-/// These are the per-row kernels the CPU ensemble runs; a device backend writes the same arithmetic.
+/// These are the per-row loops the CPU ensemble runs over the shared element arithmetic of
+/// <see cref="LeapfrogStep"/>, which the device kernels call too.
 /// </summary>
 public static class LeapfrogIntegrator
 {
@@ -17,9 +19,9 @@ public static class LeapfrogIntegrator
         double half = 0.5 * stepSize;
         for (int i = 0; i < position.Length; i++)
         {
-            double p = momentum[i] + half * gradient[i];
+            double p = LeapfrogStep.Kick(momentum[i], gradient[i], half);
             momentum[i] = p;
-            position[i] += stepSize * inverseMetric[i] * p;
+            position[i] = LeapfrogStep.Drift(position[i], p, inverseMetric[i], stepSize);
         }
     }
 
@@ -30,9 +32,9 @@ public static class LeapfrogIntegrator
         double half = 0.5 * stepSize, twiceKinetic = 0;
         for (int i = 0; i < momentum.Length; i++)
         {
-            double p = momentum[i] + half * gradient[i];
+            double p = LeapfrogStep.Kick(momentum[i], gradient[i], half);
             momentum[i] = p;
-            twiceKinetic += p * inverseMetric[i] * p;
+            twiceKinetic += LeapfrogStep.KineticTerm(p, inverseMetric[i]);
         }
         return 0.5 * twiceKinetic;
     }

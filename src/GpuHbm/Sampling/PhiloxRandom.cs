@@ -1,3 +1,5 @@
+using GpuHbm.Kernels;
+
 namespace GpuHbm.Sampling;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using GpuHbm.Compute;
 using GpuHbm.Compute.Cpu;
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Sampling;
 using GpuHbm.Sampling.Chees;

@@ -1,5 +1,6 @@
 using GpuHbm.Compute;
 using GpuHbm.Compute.Cpu;
+using GpuHbm.Kernels;
 using GpuHbm.Sampling;
 using Xunit;
 

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Sampling;
 
@@ -118,7 +119,7 @@ public sealed class CpuChainEnsemble : IChainEnsemble
             Span<double> row = Row(p, c);
             ReadOnlySpan<double> inverseMetric = Row(_inverseMetric, c);
             Philox.Normals(Seed, _chainIds[c], counter, purpose, row);
-            for (int i = 0; i < row.Length; i++) row[i] /= Math.Sqrt(inverseMetric[i]);
+            for (int i = 0; i < row.Length; i++) row[i] = LeapfrogStep.Momentum(row[i], inverseMetric[i]);
             kineticEnergy[c] = DiagonalMetric.KineticEnergy(row, inverseMetric);
         }
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GpuHbm.Compute;
 using GpuHbm.Compute.Cpu;
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 
 namespace GpuHbm.Sampling.Chees;
