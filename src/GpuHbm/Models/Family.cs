@@ -63,5 +63,23 @@ public sealed class Family
             $"unknown family '{name}'; supported families are: {string.Join(", ", All.Select(f => f.Name))}");
     }
 
+    /// <summary>
+    /// The inverse link: the mean of the response (per trial for binomial) at linear predictor
+    /// <paramref name="eta"/> (<see cref="ResponseDistribution.Mean"/> with one trial).
+    /// </summary>
+    public double InverseLink(double eta) => ResponseDistribution.Mean(Kind, eta, 1);
+
+    /// <summary>
+    /// The Fisher information of the linear predictor carried by one observation with mean
+    /// <paramref name="mean"/> (the GLM working weight): 1/sigma² (gaussian; pass <paramref name="sigma"/>),
+    /// trials·μ(1 − μ) (bernoulli, binomial), μ (poisson).
+    /// </summary>
+    public double WorkingWeight(double mean, double trials = 1, double sigma = double.NaN) => Kind switch
+    {
+        FamilyKind.Gaussian => 1 / (sigma * sigma),
+        FamilyKind.Poisson => mean,
+        _ => trials * mean * (1 - mean),
+    };
+
     public override string ToString() => $"{Name}({Link})";
 }
