@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using GpuHbm.Data;
 using GpuHbm.Sampling;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Cli;
 
@@ -21,6 +22,11 @@ internal static class FitCommand
         var seed = new Option<ulong?>("--seed") { Description = "Random seed (default: from the clock; it is printed and saved)." };
         var adaptDelta = new Option<double>("--adapt-delta") { Description = "Target acceptance for step-size adaptation.", DefaultValueFactory = _ => 0.8 };
         var maxDepth = new Option<int>("--max-depth") { Description = "Maximum NUTS tree depth.", DefaultValueFactory = _ => 10 };
+        var metric = new Option<string?>("--metric")
+        {
+            Description = $"NUTS metric adaptation: diag (nutpie: draws and gradients), low-rank (nutpie's low-rank-modified diagonal, CPU only) "
+                + $"or stan-diag (Stan's windowed variance); default {FitOptions.DefaultMetric.Name()}.",
+        };
         var outputDir = new Option<string?>("--output") { Description = "Folder for summary.csv, draws.csv, sampler.csv and fit.json." };
         var dropMissing = new Option<bool>("--drop-missing") { Description = "Drop rows with a missing value in a used column (reports how many)." };
         var threads = new Option<int?>("--threads") { Description = "Chains run at once (default: one per core)." };
@@ -32,7 +38,7 @@ internal static class FitCommand
         var superchains = new Option<int?>("--superchains") { Description = $"ChEES: number of superchains for nested R-hat (default: superchains of {FitOptions.DefaultSuperchainSize} chains)." };
 
         var cmd = new Command("fit", "Fit a multilevel model with NUTS or ChEES-HMC on the CPU, an OpenCL device or a CUDA GPU.")
-        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, outputDir, dropMissing, threads, quiet, showGroups,
+        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, metric, outputDir, dropMissing, threads, quiet, showGroups,
           backend, device, sampler, superchains };
         var kinship = KinshipOptions.AddTo(cmd);
 
@@ -52,6 +58,7 @@ internal static class FitCommand
                     Seed = parse.GetValue(seed),
                     AdaptDelta = parse.GetValue(adaptDelta),
                     MaxDepth = parse.GetValue(maxDepth),
+                    Metric = parse.GetValue(metric),
                     DropMissing = parse.GetValue(dropMissing),
                     MaxParallelism = parse.GetValue(threads),
                     Backend = parse.GetValue(backend) ?? "auto",
@@ -93,6 +100,7 @@ internal static class FitCommand
             output.WriteLine($"gpuhbm fit: {formula}  [{options.Family}]  {table.RowCount} rows from {table.Source}");
             output.WriteLine($"backend: {backend.Name} ({backend.Reason})");
             output.WriteLine($"{samplerName} on {backend.Device.Describe()}: {options.Chains} chains x ({options.Warmup} warm-up + {options.Draws} draws), seed {options.Seed}"
+                + (options.Sampler == "nuts" ? $", metric {options.Metric}" : "")
                 + (backend.IsDevice ? ", all chains in one device ensemble" : ""));
 
             // Many lockstep chains (ChEES, device ensembles) report together: show one line for all of them.

@@ -5,6 +5,7 @@ using GpuHbm.Models;
 using GpuHbm.Models.Kinship;
 using GpuHbm.Results;
 using GpuHbm.Sampling;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm;
 
@@ -41,7 +42,14 @@ public static class Glmm
         var (model, used, dropped) = Compile(formula, data, options);
         var provenance = FitProvenance.Of(data, options);
         var backend = Compute.BackendSelection.ForModel(Compute.BackendSelection.Select(options.Backend, options.Device), model, options.Backend);
-        options = options with { Seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL };
+        var metric = options.MetricKind();
+        if (metric == Sampling.Metrics.MetricKind.LowRank && backend.IsDevice)
+        {
+            if (options.Metric is not null)
+                throw new GpuHbmException($"--metric low-rank runs on the CPU backend only (the {backend.Name} chain ensemble takes diagonal metrics); use --metric diag or --backend cpu");
+            metric = Sampling.Metrics.MetricKind.Diagonal;
+        }
+        options = options with { Seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL, Metric = metric.Name() };
         clock.Stop();
         return new FitPlan(formula, model, backend, options, data.Source, used.RowCount, dropped, clock.Elapsed) { Provenance = provenance, Data = used };
     }
@@ -118,6 +126,7 @@ public sealed class FitPlan
             Seed = o.Seed!.Value,
             AdaptDelta = o.AdaptDelta,
             MaxDepth = o.MaxDepth,
+            Metric = o.MetricKind(),
             MaxParallelism = o.MaxParallelism ?? Environment.ProcessorCount,
         };
         var result = Compute.SamplerDispatch.Run(Backend, o.Sampler, Model, samplerOptions, progress, cancellationToken);

@@ -169,6 +169,16 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
         _inverseMetric.CopyFromHost(inverseMetricDiagonal, (long)chain * Dimension);
     }
 
+    /// <summary>0: the device kernels take a diagonal metric only (a low-rank part is refused).</summary>
+    public int MaxMetricRank => 0;
+
+    public void SetInverseMetric(int chain, ReadOnlySpan<double> diagonal, ReadOnlySpan<double> eigenvectors, ReadOnlySpan<double> eigenvalues)
+    {
+        if (eigenvalues.Length > MaxMetricRank)
+            throw new NotSupportedException($"The {_accelerator.Device.Describe()} chain ensemble supports diagonal metrics only, not a low-rank part of rank {eigenvalues.Length}.");
+        SetInverseMetric(chain, diagonal);
+    }
+
     public void WriteRow(EnsembleSlot slot, int chain, ReadOnlySpan<double> values)
     {
         ThrowIfDisposed();

@@ -89,13 +89,13 @@ public static class FitWriter
                     MemoryBytes = b.Device.GlobalMemoryBytes, b.Device.SupportsFp64,
                 } : null,
                 BackendReason = s.Backend?.Reason,
-                o.Chains, o.Warmup, o.Draws, Seed = o.Seed, o.AdaptDelta, o.MaxDepth,
+                o.Chains, o.Warmup, o.Draws, Seed = o.Seed, o.AdaptDelta, o.MaxDepth, Metric = o.Metric,
                 NestedRhatSuperchains = o.NestedRhatSuperchains(),
             },
             DrawsPerChain = Enumerable.Range(0, fit.Draws.ChainCount).Select(fit.Draws.DrawCount).ToArray(),
             StoppedEarly = fit.StoppedEarly,
             Failure = fit.Failure,
-            Adaptation = fit.Adaptation.Select((a, c) => new { Chain = c + 1, a.StepSize, a.InverseMetric }).ToArray(),
+            Adaptation = fit.Adaptation.Select((a, c) => new { Chain = c + 1, a.StepSize, a.InverseMetric, a.MetricRank }).ToArray(),
             Timings = new
             {
                 CompileSeconds = s.CompileTime.TotalSeconds,

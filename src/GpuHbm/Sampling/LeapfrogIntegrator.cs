@@ -1,5 +1,6 @@
 using GpuHbm.Kernels;
 using GpuHbm.Models;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Sampling;
 
@@ -37,6 +38,28 @@ public static class LeapfrogIntegrator
             twiceKinetic += LeapfrogStep.KineticTerm(p, inverseMetric[i]);
         }
         return 0.5 * twiceKinetic;
+    }
+
+    /// <summary>
+    /// <see cref="BeginStep(Span{double}, Span{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, double)"/> with a full
+    /// (low-rank) metric: p ← p + (ε/2)·g; v = M⁻¹p into <paramref name="velocity"/>; q ← q + ε·v.
+    /// </summary>
+    public static void BeginStep(Span<double> position, Span<double> momentum, ReadOnlySpan<double> gradient,
+        InverseMetric metric, double stepSize, Span<double> velocity)
+    {
+        double half = 0.5 * stepSize;
+        for (int i = 0; i < position.Length; i++) momentum[i] = LeapfrogStep.Kick(momentum[i], gradient[i], half);
+        metric.Multiply(momentum, velocity);
+        for (int i = 0; i < position.Length; i++) position[i] = LeapfrogStep.Drift(position[i], velocity[i], 1.0, stepSize);
+    }
+
+    /// <summary>p ← p + (ε/2)·g with a full (low-rank) metric; returns ½ pᵀM⁻¹p (<paramref name="scratch"/>: length D).</summary>
+    public static double EndStep(Span<double> momentum, ReadOnlySpan<double> gradient, InverseMetric metric, double stepSize,
+        Span<double> scratch)
+    {
+        double half = 0.5 * stepSize;
+        for (int i = 0; i < momentum.Length; i++) momentum[i] = LeapfrogStep.Kick(momentum[i], gradient[i], half);
+        return metric.KineticEnergy(momentum, scratch);
     }
 
     /// <summary>
