@@ -28,7 +28,7 @@ generated quantities {
   for (n in 1:N) log_lik[n] = normal_lpdf(y[n] | alpha[county[n]] + beta[county[n]] * x_floor[n], sigma_y);
 }"
 data <- list(N = nrow(d), J = max(d$county), county = d$county, x_floor = d$floor, y = d$log_radon)
-fit <- stan(model_code = code, data = data, chains = 4, iter = 2000, warmup = 1000, seed = 20261130, refresh = 0)
+fit <- stan(model_code = code, data = data, chains = 4, iter = 6000, warmup = 1000, seed = 20261130, refresh = 0)
 ll <- extract_log_lik(fit, merge_chains = FALSE)
 l <- loo(ll, r_eff = relative_eff(exp(ll)))
 print(l)

@@ -18,6 +18,7 @@ public static class Program
         root.Add(LooCommand.Create(output, error));
         root.Add(LooCommand.CreateCompare(output, error));
         root.Add(EffectsCommand.Create(output, error));
+        root.Add(CheckCommand.Create(output, error));
         foreach (var c in EstimandCommands.Create(output, error)) root.Add(c);
         try
         {
