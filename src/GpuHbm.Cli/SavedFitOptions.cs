@@ -42,9 +42,8 @@ internal sealed class SavedFitOptions
         var paths = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var spec in parse.GetValue(_relmat) ?? [])
         {
-            int eq = spec.IndexOf('=');
-            if (eq <= 0 || eq == spec.Length - 1) throw new GpuHbmException($"--relmat '{spec}': expected NAME=PATH, e.g. --relmat K=grm.csv");
-            paths[spec[..eq].Trim()] = spec[(eq + 1)..].Trim();
+            var (name, path) = KinshipOptions.ParseRelmat(spec);
+            paths[name] = path;
         }
         return Fit.Load(Directory(parse), new FitLoadOptions { DataPath = parse.GetValue(_fitData), RelationshipMatrixPaths = paths });
     }
