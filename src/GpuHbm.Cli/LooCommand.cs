@@ -14,14 +14,15 @@ internal static class LooCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var folder = new Option<string?>("--output", "-o") { Description = "Folder for loo.csv (estimates) and loo_pointwise.csv (per observation: elpd_loo, p_loo, Pareto k, n_eff, r_eff, WAIC terms)." };
-        var command = new Command("loo", "PSIS-LOO cross-validation and WAIC of a saved fit: elpd_loo, p_loo, looic with SEs, Pareto k diagnostics.") { folder };
+        var group = new Option<string?>("--group") { Description = "Leave one group out: each level of this grouping (or data column) is a unit, its rows' log likelihoods summed (PSIS-LOGO)." };
+        var command = new Command("loo", "PSIS-LOO cross-validation and WAIC of a saved fit: elpd_loo, p_loo, looic with SEs, Pareto k diagnostics.") { folder, group };
         var saved = SavedFitOptions.AddTo(command);
         command.SetAction(parse =>
         {
             try
             {
                 var fit = saved.Load(parse);
-                var loo = PsisLoo.Of(fit);
+                var loo = parse.GetValue(group) is { } g ? PsisLoo.OfGroups(fit, g) : PsisLoo.Of(fit);
                 output.Write(loo.ToText());
                 if (parse.GetValue(folder) is { } dir)
                 {

@@ -42,6 +42,18 @@ public sealed class LooResult
     public IReadOnlyList<LooPointwise> Pointwise { get; }
     public int Observations => Pointwise.Count;
 
+    /// <summary>
+    /// For leave-one-group-out (<see cref="PsisLoo.OfGroups"/>): the grouping, and each unit's level; null when the
+    /// units are single observations.
+    /// </summary>
+    public string? Group { get; init; }
+
+    /// <summary>The level of each unit when <see cref="Group"/> is set.</summary>
+    public IReadOnlyList<string>? Levels { get; init; }
+
+    private string Units => Group is null ? "observations" : $"levels of {Group}";
+    private string Unit(int i) => Levels is { } l ? $"'{l[i]}'" : (i + 1).ToString(CultureInfo.InvariantCulture);
+
     /// <summary>Posterior draws used (S).</summary>
     public int Draws { get; }
 
@@ -81,13 +93,15 @@ public sealed class LooResult
             if (bad > 0)
             {
                 var worst = Enumerable.Range(0, Observations).Where(i => Pointwise[i].ParetoK > KBad)
-                    .OrderByDescending(i => Pointwise[i].ParetoK).Take(5).Select(i => $"{i + 1} (k = {F(Pointwise[i].ParetoK, "F2")})");
-                w.Add($"{bad} of {Observations} observations have a Pareto k above {KBad}: PSIS-LOO is unreliable for them " +
-                      $"(rows {string.Join(", ", worst)}{(bad > 5 ? ", ..." : "")}); the model may be misspecified or these observations very influential. " +
-                      "Refit without them (exact LOO) or use K-fold cross-validation for a reliable estimate.");
+                    .OrderByDescending(i => Pointwise[i].ParetoK).Take(5).Select(i => $"{Unit(i)} (k = {F(Pointwise[i].ParetoK, "F2")})");
+                w.Add($"{bad} of {Observations} {Units} have a Pareto k above {KBad}: PSIS-LOO is unreliable for them " +
+                      $"({(Group is null ? "rows " : "")}{string.Join(", ", worst)}{(bad > 5 ? ", ..." : "")}); " +
+                      (Group is null
+                          ? "the model may be misspecified or these observations very influential. Refit without them (exact LOO) or use K-fold cross-validation for a reliable estimate."
+                          : "leaving out a whole group moves the posterior of its effects far, which importance sampling rarely bridges; use grouped K-fold cross-validation (refits) for a reliable estimate."));
             }
             else if (slightly > 0)
-                w.Add($"{slightly} of {Observations} observations have a Pareto k between {KOk} and {KBad}: PSIS-LOO is usable but its error is larger than usual for them.");
+                w.Add($"{slightly} of {Observations} {Units} have a Pareto k between {KOk} and {KBad}: PSIS-LOO is usable but its error is larger than usual for them.");
             if (Draws > 0 && KThreshold < KBad && Pointwise.Any(p => p.ParetoK > KThreshold && p.ParetoK <= KBad))
                 w.Add($"with {Draws} draws, Pareto k above {F(KThreshold, "F2")} (1 − 1/log10 S, Vehtari et al. 2024) already makes the smoothed estimate unreliable; more draws help.");
             int highP = Pointwise.Count(p => p.PWaic > 0.4);
@@ -101,7 +115,7 @@ public sealed class LooResult
     public string ToText()
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine($"Computed from {Draws} by {Observations} log-likelihood matrix");
+        sb.AppendLine($"Computed from {Draws} by {Observations} log-likelihood matrix" + (Group is null ? "" : $" (leave-one-group-out: the units are the {Units}, each its rows' summed log likelihood)"));
         sb.AppendLine();
         sb.AppendLine($"{"",-10}{"Estimate",10}{"SE",8}");
         foreach (var (name, e) in new[] { ("elpd_loo", ElpdLoo), ("p_loo", PLoo), ("looic", Looic), ("elpd_waic", ElpdWaic), ("p_waic", PWaic), ("waic", Waic) })
@@ -128,11 +142,11 @@ public sealed class LooResult
     /// <summary>The pointwise table as CSV: observation (1-based), elpd_loo, mcse_elpd_loo, p_loo, looic, pareto_k, n_eff, r_eff, elpd_waic, p_waic, waic.</summary>
     public void WritePointwiseCsv(TextWriter writer)
     {
-        writer.WriteLine("observation,elpd_loo,mcse_elpd_loo,p_loo,looic,pareto_k,n_eff,r_eff,elpd_waic,p_waic,waic");
+        writer.WriteLine((Group is null ? "observation" : "level") + ",elpd_loo,mcse_elpd_loo,p_loo,looic,pareto_k,n_eff,r_eff,elpd_waic,p_waic,waic");
         for (int i = 0; i < Observations; i++)
         {
             var p = Pointwise[i];
-            writer.WriteLine(string.Join(",", (i + 1).ToString(CultureInfo.InvariantCulture), R(p.ElpdLoo), R(p.McseElpdLoo), R(p.PLoo), R(p.Looic),
+            writer.WriteLine(string.Join(",", Levels is { } l ? Results.CsvText.Quote(l[i]) : (i + 1).ToString(CultureInfo.InvariantCulture), R(p.ElpdLoo), R(p.McseElpdLoo), R(p.PLoo), R(p.Looic),
                 R(p.ParetoK), R(p.NEff), R(p.REff), R(p.ElpdWaic), R(p.PWaic), R(p.Waic)));
         }
     }

@@ -52,12 +52,7 @@ public static class PsisLoo
     {
         ArgumentNullException.ThrowIfNull(fit);
         var engine = new PosteriorPredictor(fit, PredictionRows.FromFit(fit.Model));
-        var chains = fit.Draws.SummarizedChains;
-        int perChain = fit.Draws.CommonDrawCount;
-        if (perChain < 2) throw new GpuHbmException($"PSIS-LOO needs at least 2 draws per chain; the fit has {perChain}");
-        var start = new int[fit.Draws.ChainCount];
-        for (int c = 1; c < start.Length; c++) start[c] = start[c - 1] + fit.Draws.DrawCount(c - 1);
-        var selected = chains.SelectMany(c => Enumerable.Range(start[c], perChain)).ToArray();
+        var (selected, chains) = CommonDraws(fit);
         var pointwise = new LooPointwise[engine.RowCount];
         engine.ForEachBatch(PredictionScale.LogLikelihood, batch =>
         {
@@ -65,10 +60,68 @@ public static class PsisLoo
             {
                 var ll = new double[selected.Length];
                 for (int s = 0; s < selected.Length; s++) ll[s] = batch[selected[s], i];
-                pointwise[batch.FirstRow + i] = Observation(ll, chains.Count);
+                pointwise[batch.FirstRow + i] = Observation(ll, chains);
             });
         }, allDrawsPerBatch: true, maxValues: Math.Max(maxValues, engine.DrawCount));
         return new LooResult(pointwise, selected.Length);
+    }
+
+    /// <summary>
+    /// Leave-one-group-out by PSIS: each level of <paramref name="group"/> (a grouping of the model, or any column of
+    /// the fitted data) is one unit whose log likelihood per draw is the sum over its rows; PSIS-LOO then estimates
+    /// log p(y_g | y_−g) for each level. Expect high Pareto k for group-level terms of that grouping (leaving a group
+    /// out changes its effects' posterior a lot); the warnings say so.
+    /// </summary>
+    public static LooResult OfGroups(Fit fit, string group)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        ArgumentNullException.ThrowIfNull(group);
+        var rows = PredictionRows.FromFit(fit.Model);
+        var terms = fit.Model.RandomTerms;
+        int t = Enumerable.Range(0, terms.Count).FirstOrDefault(k => terms[k].GroupName == group, -1);
+        string[] levels;
+        int[] level;
+        if (t >= 0)
+        {
+            levels = terms[t].LevelNames.ToArray();
+            level = rows.Terms[t].Level;
+        }
+        else if (fit.Settings.Data is { } table && table.HasColumn(group) && table.RowCount == rows.Count)
+        {
+            var factor = table[group].ToFactor();
+            (levels, level) = (factor.Levels, factor.Codes);
+        }
+        else throw new GpuHbmModelException($"'{group}' is neither a grouping of the model ({string.Join(", ", terms.Select(x => x.GroupName).Distinct())}) nor a column of the fitted data");
+
+        var engine = new PosteriorPredictor(fit, rows);
+        var (selected, chains) = CommonDraws(fit);
+        var position = Enumerable.Repeat(-1, engine.DrawCount).ToArray();
+        for (int s = 0; s < selected.Length; s++) position[selected[s]] = s;
+        int g = levels.Length, draws = selected.Length;
+        var sums = new double[(long)g * draws];
+        engine.ForEachBatch(PredictionScale.LogLikelihood, batch =>
+        {
+            Parallel.For(0, batch.DrawCount, d =>
+            {
+                int s = position[batch.FirstDraw + d];
+                if (s < 0) return;
+                for (int i = 0; i < batch.RowCount; i++) sums[(long)level[batch.FirstRow + i] * draws + s] += batch[d, i];
+            });
+        });
+        var pointwise = new LooPointwise[g];
+        Parallel.For(0, g, k => pointwise[k] = Observation(sums.AsSpan((int)((long)k * draws), draws), chains));
+        return new LooResult(pointwise, draws) { Group = group, Levels = levels };
+    }
+
+    /// <summary>The global indices of the draws LOO uses (summarized chains, each cut to the common length) and their chain count.</summary>
+    private static (int[] Draws, int Chains) CommonDraws(Fit fit)
+    {
+        var chains = fit.Draws.SummarizedChains;
+        int perChain = fit.Draws.CommonDrawCount;
+        if (perChain < 2) throw new GpuHbmException($"PSIS-LOO needs at least 2 draws per chain; the fit has {perChain}");
+        var start = new int[fit.Draws.ChainCount];
+        for (int c = 1; c < start.Length; c++) start[c] = start[c - 1] + fit.Draws.DrawCount(c - 1);
+        return (chains.SelectMany(c => Enumerable.Range(start[c], perChain)).ToArray(), chains.Count);
     }
 
     /// <summary>

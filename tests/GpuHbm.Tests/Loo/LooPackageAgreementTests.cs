@@ -119,6 +119,20 @@ public class LooPackageAgreementTests
     }
 
     [Fact]
+    public void Leave_one_group_out_on_summed_log_likelihoods_matches_loo()
+    {
+        var columns = Computed.Value.Columns;
+        foreach (var c in File.ReadAllLines(TestPaths.Fixture("loo/expected_logo.csv")).Skip(1).Select(l => l.Split(',')))
+        {
+            int g = int.Parse(c[0], CultureInfo.InvariantCulture) - 1;
+            var summed = Enumerable.Range(0, columns[0].Length).Select(s => columns[3 * g][s] + columns[3 * g + 1][s] + columns[3 * g + 2][s]).ToArray();
+            var p = PsisLoo.Observation(summed, chains: 4);
+            Close(double.Parse(c[1], CultureInfo.InvariantCulture), p.ElpdLoo, $"group elpd_loo[{g + 1}]");
+            Close(double.Parse(c[2], CultureInfo.InvariantCulture), p.ParetoK, $"group pareto_k[{g + 1}]");
+        }
+    }
+
+    [Fact]
     public void The_outliers_are_flagged()
     {
         var r = Computed.Value.Result;
