@@ -154,7 +154,15 @@ internal static class FitReader
                 ? $"the data file '{file}' that the fit in '{jsonPath}' was made from does not exist (moved or deleted?); give its new place with --fit-data FILE (FitLoadOptions.DataPath)"
                 : $"the data file '{file}' does not exist");
         CheckFile(file, sha!, "data file", jsonPath);
-        return DataTable.ReadCsv(file);
+        return DataTable.ReadCsv(file, recorded.TryGetProperty("csv", out var csv) && csv.ValueKind == JsonValueKind.Object ? CsvOptions(csv) : null);
+    }
+
+    /// <summary>The options the data file was read with (fit.json's data.csv), so that it is read the same way again.</summary>
+    private static CsvReadOptions CsvOptions(JsonElement csv)
+    {
+        var delimiter = csv.GetProperty("delimiter").GetString()!;
+        return new CsvFormat(delimiter[0], false, csv.GetProperty("decimal_comma").GetBoolean(), 0, csv.GetProperty("encoding").GetString()!,
+            Strings(csv.GetProperty("missing_values"))).ReadOptions();
     }
 
     private static void CheckFile(string file, string recordedSha, string what, string jsonPath)

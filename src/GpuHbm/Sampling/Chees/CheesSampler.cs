@@ -38,7 +38,7 @@ public sealed class CheesSampler
 {
     private static readonly HmcSlots Hmc = HmcSlots.First;
     private static readonly EnsembleSlot ProposalMean = new(5), InitialMean = new(6), CenteredProposal = new(7), CenteredInitial = new(8);
-    private const int SlotCount = 9;
+    internal const int SlotCount = 9;
 
     private readonly CheesOptions _chees;
     private readonly ChainEnsembleFactory _factory;
@@ -70,11 +70,16 @@ public sealed class CheesSampler
         var divergences = new int[chains];
 
         var warmupClock = Stopwatch.StartNew();
-        ChainInitializer.Initialize(e, Hmc.Position, Hmc.Gradient, options.InitialPositions, 0, lp);
+        // A checkpoint is taken only after warm-up (ChEES adapts the whole ensemble at once); resuming a run stopped
+        // during warm-up repeats warm-up, which gives the same draws because every random number is keyed by iteration.
+        var resume = SamplerCheckpoint.Find(options.Resume, "chees", 0, chains, d);
+        if (resume is not null && resume.WarmupDone != options.Warmup)
+            throw new GpuHbmSamplingException($"a ChEES checkpoint must be taken after warm-up ({options.Warmup} iterations), not after {resume.WarmupDone}");
+        if (resume is null) ChainInitializer.Initialize(e, Hmc.Position, Hmc.Gradient, options.InitialPositions, 0, lp);
         var perChainStep = Enumerable.Repeat(options.InitialStepSize, chains).ToArray();
         var inverseMetric = Enumerable.Repeat(1.0, d).ToArray();
         double stepSize = options.InitialStepSize;
-        if (options.Warmup > 0)
+        if (options.Warmup > 0 && resume is null)
         {
             StepSizeSearch.Run(e, Hmc, lp, perChainStep, all, 0);
             stepSize = Median(perChainStep);
@@ -91,7 +96,7 @@ public sealed class CheesSampler
         var weights = new double[chains];
 
         int warmupDone = 0;
-        for (int t = 0; t < options.Warmup && !cancellationToken.IsCancellationRequested; t++)
+        for (int t = 0; t < options.Warmup && resume is null && !cancellationToken.IsCancellationRequested; t++)
         {
             double u = HaltonSequence.At(t);
             int steps = Steps(u, adaptation.TrajectoryLength, adaptation.StepSize);
@@ -172,14 +177,27 @@ public sealed class CheesSampler
         var warmupDivergences = (int[])divergences.Clone();
         var warmupEvaluations = Enumerable.Range(0, chains).Select(e.GradientEvaluations).ToArray();
         var warmupTime = warmupClock.Elapsed;
+        var samplingTimeBefore = TimeSpan.Zero;
+        var evaluationOffset = new long[chains];
+        int samplingDone = 0;
+        if (resume is not null)
+        {
+            warmupDone = options.Warmup;
+            var state = CheesState.Restore(resume, e, Hmc, lp, inverseMetric, divergences, warmupDivergences, warmupEvaluations, evaluationOffset);
+            (stepSize, trajectoryLength, warmupTime, samplingTimeBefore) = (state.StepSize, state.TrajectoryLength, state.WarmupTime, state.SamplingTime);
+            samplingDone = resume.SamplingDone;
+        }
 
         var samplingClock = Stopwatch.StartNew();
-        var recorder = new DrawRecorder(e, Hmc.Position, options.Draws, options.Thin);
-        int samplingDone = 0;
+        var observer = options.Observer;
+        var recorder = new DrawRecorder(e, Hmc.Position, options.Draws, options.Thin, 0, resume?.Kept ?? 0, observer);
         Exception? failure = null;
+        void Checkpoint() => observer!.OnCheckpoint(CheesState.Save(e, Hmc, lp, options.Warmup, samplingDone, recorder.KeptTotal,
+            new CheesState(stepSize, trajectoryLength, warmupTime, samplingTimeBefore + samplingClock.Elapsed), inverseMetric,
+            divergences, warmupDivergences, warmupEvaluations, evaluationOffset));
         if (warmupDone == options.Warmup)
         {
-            for (int m = 0; m < options.Draws && !cancellationToken.IsCancellationRequested; m++)
+            for (int m = samplingDone; m < options.Draws && !cancellationToken.IsCancellationRequested; m++)
             {
                 int t = options.Warmup + m;
                 try
@@ -199,9 +217,12 @@ public sealed class CheesSampler
                 samplingDone = m + 1;
                 if ((options.Warmup + samplingDone) % reportEvery == 0 || samplingDone == options.Draws)
                     Report(progress, chains, options.Warmup + samplingDone, total, SamplerPhase.Sampling, divergences, transition.Reports);
+                if (observer is not null && samplingDone < options.Draws && observer.CheckpointDue(0)) Checkpoint();
             }
+            // A run stopped during sampling leaves a checkpoint where it stopped, so that it can be resumed from there.
+            if (observer is not null && failure is null && samplingDone < options.Draws) Checkpoint();
         }
-        var samplingTime = samplingClock.Elapsed;
+        var samplingTime = samplingTimeBefore + samplingClock.Elapsed;
 
         var results = new ChainResult[chains];
         for (int c = 0; c < chains; c++)
@@ -209,7 +230,8 @@ public sealed class CheesSampler
             var (chainDraws, chainStats) = recorder.Take(c);
             results[c] = new ChainResult(c, d, chainDraws, recorder.Kept, chainStats,
                 new AdaptationResult(stepSize, (double[])inverseMetric.Clone(), trajectoryLength), warmupTime, samplingTime,
-                warmupEvaluations[c], e.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c]);
+                warmupEvaluations[c], evaluationOffset[c] + e.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c])
+            { FirstKept = recorder.FirstKept };
         }
         bool cancelled = failure is not null ||
             cancellationToken.IsCancellationRequested && (warmupDone < options.Warmup || samplingDone < options.Draws);
@@ -304,5 +326,54 @@ internal sealed class JitteredHmcTransition
         }
         _e.Copy(_s.Position, _s.Q, _accept);
         _e.Copy(_s.Gradient, _s.G, _accept);
+    }
+}
+
+/// <summary>
+/// What a ChEES run carries through sampling, for <see cref="SamplerCheckpoint"/>: the ensemble's positions, gradients
+/// and log densities, the shared step size, trajectory length and metric, and counters.
+/// </summary>
+internal sealed record CheesState(double StepSize, double TrajectoryLength, TimeSpan WarmupTime, TimeSpan SamplingTime)
+{
+    public static SamplerCheckpoint Save(IChainEnsemble e, HmcSlots hmc, double[] lp, int warmup, int samplingDone, int kept, CheesState state,
+        double[] inverseMetric, int[] divergences, int[] warmupDivergences, long[] warmupEvaluations, long[] evaluationOffset)
+    {
+        using var w = new CheckpointWriter();
+        w.WriteSlot(e, hmc.Position);
+        w.WriteSlot(e, hmc.Gradient);
+        w.Write(lp);
+        w.Write(state.StepSize);
+        w.Write(state.TrajectoryLength);
+        w.Write(inverseMetric);
+        w.Write(divergences);
+        w.Write(warmupDivergences);
+        w.Write(warmupEvaluations);
+        var evaluations = new long[e.Chains];
+        for (int c = 0; c < e.Chains; c++) evaluations[c] = evaluationOffset[c] + e.GradientEvaluations(c);
+        w.Write(evaluations);
+        w.Write(state.WarmupTime.Ticks);
+        w.Write(state.SamplingTime.Ticks);
+        return new SamplerCheckpoint("chees", 0, e.Chains, e.Dimension, warmup, samplingDone, kept, w.ToArray());
+    }
+
+    /// <summary>Writes the checkpoint back into the ensemble and the arrays; returns the scalars.</summary>
+    public static CheesState Restore(SamplerCheckpoint checkpoint, IChainEnsemble e, HmcSlots hmc, double[] lp, double[] inverseMetric,
+        int[] divergences, int[] warmupDivergences, long[] warmupEvaluations, long[] evaluationOffset)
+    {
+        using var r = new CheckpointReader(checkpoint.State);
+        r.ReadSlot(e, hmc.Position);
+        r.ReadSlot(e, hmc.Gradient);
+        r.ReadDoubles(lp);
+        double stepSize = r.ReadDouble(), trajectoryLength = r.ReadDouble();
+        r.ReadDoubles(inverseMetric);
+        for (int c = 0; c < e.Chains; c++) e.SetInverseMetric(c, inverseMetric);
+        r.ReadInt32s().CopyTo(divergences, 0);
+        r.ReadInt32s().CopyTo(warmupDivergences, 0);
+        r.ReadInt64s().CopyTo(warmupEvaluations, 0);
+        r.ReadInt64s().CopyTo(evaluationOffset, 0);
+        var warmupTime = TimeSpan.FromTicks(r.ReadInt64());
+        var samplingTime = TimeSpan.FromTicks(r.ReadInt64());
+        r.EnsureEnd();
+        return new CheesState(stepSize, trajectoryLength, warmupTime, samplingTime);
     }
 }
