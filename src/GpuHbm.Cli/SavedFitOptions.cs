@@ -24,12 +24,13 @@ internal sealed class SavedFitOptions
         Description = "A relationship matrix of the fit, K=PATH, when it is no longer where fit.json says (its checksum must match); repeatable.",
     };
 
+    /// <summary>Adds --fit, --fit-data and --relmat to the command, before its own options (so they come first in its help).</summary>
     public static SavedFitOptions AddTo(Command command)
     {
         var o = new SavedFitOptions();
-        command.Add(o._fit);
-        command.Add(o._fitData);
-        command.Add(o._relmat);
+        command.Options.Insert(0, o._fit);
+        command.Options.Insert(1, o._fitData);
+        command.Options.Insert(2, o._relmat);
         return o;
     }
 

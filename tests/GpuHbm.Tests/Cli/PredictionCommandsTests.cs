@@ -14,10 +14,10 @@ public class PredictionCommandsTests : IDisposable
 
     private static (int Code, string Out, string Err) Run(params string[] args) => GpuHbm.Tests.Cli.CliRunner.Run(args);
 
-    private string FitSleep(string name, string formula)
+    private string FitSleep(string name, string formula, string? data = null)
     {
         string outDir = Path.Combine(_dir, name);
-        var (code, stdout, stderr) = Run("fit", "--data", TestPaths.ExampleData("sleepstudy.csv"), "--formula", formula,
+        var (code, stdout, stderr) = Run("fit", "--data", data ?? TestPaths.ExampleData("sleepstudy.csv"), "--formula", formula,
             "--chains", "2", "--warmup", "150", "--draws", "100", "--seed", "5", "--output", outDir, "--quiet");
         Assert.True(code == 0, stderr + stdout);
         return outDir;
@@ -93,5 +93,29 @@ public class PredictionCommandsTests : IDisposable
         double diff = double.Parse(rows[2].Split(',')[1], CultureInfo.InvariantCulture), se = double.Parse(rows[2].Split(',')[2], CultureInfo.InvariantCulture);
         Assert.True(diff < -2 * se, $"elpd_diff {diff}, se {se}");
         Assert.True(Fit.Load(full).Draws.TotalDrawCount == 200);
+    }
+
+    [Fact]
+    public void Every_command_on_a_saved_fit_takes_the_moved_data_file()
+    {
+        string data = Path.Combine(_dir, "sleep.csv"), moved = Path.Combine(_dir, "moved.csv");
+        File.Copy(TestPaths.ExampleData("sleepstudy.csv"), data);
+        string fit = FitSleep("moved", "Reaction ~ 1 + Days + (1 + Days | Subject)", data);
+        File.Move(data, moved);
+        foreach (var command in new[] { "predict", "effects", "check", "loo", "variance", "shrinkage", "hte", "profile", "report" })
+        {
+            var (code, help, err) = Run(command, "--help");
+            Assert.True(code == 0, command + ": " + err);
+            Assert.Contains("--fit-data", help);
+        }
+        var (c, _, e) = Run("variance", "--fit", fit);
+        Assert.Equal(1, c);
+        Assert.Contains("--fit-data", e);
+        (c, var o, e) = Run("variance", "--fit", fit, "--fit-data", moved);
+        Assert.True(c == 0, e);
+        Assert.Contains("ICC Subject", o);
+        (c, o, e) = Run("loo", "--fit", fit, "--fit-data", moved);
+        Assert.True(c == 0, e);
+        Assert.Contains("elpd_loo", o);
     }
 }
