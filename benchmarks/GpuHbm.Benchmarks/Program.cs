@@ -7,7 +7,8 @@ namespace GpuHbm.Benchmarks;
 /// runs the end-to-end radon fit; `-- kinship --n 2000` the end-to-end kinship fit (FaST-LMM fast path);
 /// `-- metrics` NUTS with each metric adaptation on the rstan peer models (<see cref="MetricComparison"/>);
 /// `-- crossed` the crossed 75,000-row design against the memory-bandwidth floor (<see cref="CrossedDensity"/>);
-/// `-- gradient` the per-gradient time of the managed CPU backend per family (load-robust minimum);
+/// `-- gradient` the per-gradient time of the managed CPU backend per family (load-robust minimum); `-- devices` the device
+/// catalog (what ILGPU finds and why a backend is missing);
 /// any other arguments go to BenchmarkDotNet
 /// (e.g. `-- --filter '*Density*'`).
 /// </summary>
@@ -22,6 +23,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "metrics") return MetricComparison.Run(args[1..]);
         if (args.Length > 0 && args[0] == "crossed") return CrossedDensity.Run(args[1..]);
         if (args.Length > 0 && args[0] == "gradient") return GradientTiming.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "devices")
+        {
+            Console.Write(GpuHbm.Compute.DeviceCatalog.Enumerate());
+            return 0;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
