@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GpuHbm GPU check, one command: ./run.sh OUT (OUT is created; results as markdown and CSV, logs in OUT/logs).
 # With an NVIDIA GPU: the accelerator test suite on CUDA (GPUHBM_REQUIRE_CUDA=1, plus the PTX compilation tests),
-# the density throughput sweep, the hospital model end to end (N = 1e6, G = 2,000; ChEES with 512 chains on the GPU
-# and NUTS on all CPU cores), kinship at N = 10,000, and the NumPyro peer on the same data: under 9 minutes in all
+# the hospital model end to end (N = 1e6, G = 2,000; ChEES with 512 chains on the GPU), the NumPyro peer on the same
+# data, NUTS on all CPU cores, the density throughput sweep and kinship at N = 10,000: under 9 minutes in all
 # (every step has a time cap; a step that does not fit in what is left is reported as not run).
 # Without a GPU: says so plainly; the CUDA tests skip with their reason (GPUHBM_REQUIRE_CUDA=1 makes them fail), and the
 # CPU-accelerator suite and small CPU runs of the benchmark programs check the bundle itself.
@@ -94,16 +94,32 @@ run devices 60 "$bench" devices
 # unless GPUHBM_REQUIRE_CUDA=1 is set, which turns each skip into a failure.
 cuda_classes=(-class "GpuHbm.Tests.Compute.CudaAcceleratorTests" -class "GpuHbm.Tests.Models.Kinship.KinshipEigenSolverTests"
   -class "GpuHbm.Tests.Compute.PtxCompilationTests" -class "GpuHbm.Tests.Compute.DeviceCatalogTests")
+# The NumPyro peer on the CSV the hospital step wrote (before it fits, so also when the fit runs out of time).
+peer() {
+  if [ ! -f "$work/hospitals.csv" ]; then
+    echo "numpyro,not run (no data: the hospital step did not write it),0,$1" >> "$steps"
+  elif ! python3 -c "import jax, numpyro, scipy" > "$out/logs/numpyro-import.log" 2>&1; then
+    echo "numpyro,not run (python3 with jax + numpyro + scipy not importable: $(tail -n 1 "$out/logs/numpyro-import.log" | tr ',' ';')),0,$1" >> "$steps"
+  else
+    run numpyro "$1" python3 "$work/gpuhbm/peers/numpyro_hospitals.py" "$work/hospitals.csv" --chains "$peer_chains" \
+      --warmup "$peer_warmup" --draws "$peer_draws" --json "$out/numpyro.json"
+  fi
+}
+
+# Order by importance: correctness on CUDA, then GpuHbm vs NumPyro on the GPU, then the 16-core CPU, the throughput
+# sweep and kinship. Run lengths are set so that each fits its cap on an H200 host by estimate (none has run there):
+# the CPU NUTS run at N = 1e6 costs roughly 25-45 ms per gradient and chain.
 if [ -n "$gpu" ]; then
   export GPUHBM_REQUIRE_CUDA=1
-  run tests-cuda 180 "$tests" -noColor "${cuda_classes[@]}" -result-xml "$out/tests-cuda.xml"
-  run density 75 "$bench" density --backend cuda --n 1e5,1e6,1e7 --chains 1,16,128,512 --seconds 1 --output "$out/density.md"
-  run hospitals-chees-cuda 90 "$bench" hospitals --n 1e6 --hospitals 2000 --sampler chees --backend cuda --chains 512 \
-    --warmup 300 --draws 100 --output "$out/hospitals-chees-cuda.md" --write-csv "$work/hospitals.csv"
-  run hospitals-nuts-cpu 90 "$bench" hospitals --n 1e6 --hospitals 2000 --sampler nuts --backend cpu --chains "$(nproc)" \
-    --warmup 150 --draws 100 --output "$out/hospitals-nuts-cpu.md"
-  run kinship 60 "$bench" kinship --n 10000 --chains 4 --warmup 300 --draws 300 --output "$out/kinship.md"
-  peer_chains=128 peer_warmup=300 peer_draws=100
+  run tests-cuda 150 "$tests" -noColor "${cuda_classes[@]}" -result-xml "$out/tests-cuda.xml"
+  run hospitals-chees-cuda 110 "$bench" hospitals --n 1e6 --hospitals 2000 --sampler chees --backend cuda --chains 512 \
+    --warmup 200 --draws 100 --output "$out/hospitals-chees-cuda.md" --write-csv "$work/hospitals.csv"
+  peer_chains=128 peer_warmup=200 peer_draws=100
+  peer 90
+  run hospitals-nuts-cpu 100 "$bench" hospitals --n 1e6 --hospitals 2000 --sampler nuts --backend cpu --chains "$(nproc)" \
+    --warmup 100 --draws 50 --output "$out/hospitals-nuts-cpu.md"
+  run density 80 "$bench" density --backend cuda --n 1e5,1e6,1e7 --chains 1,16,128,512 --seconds 0.5 --output "$out/density.md"
+  run kinship 50 "$bench" kinship --n 10000 --chains 4 --warmup 300 --draws 300 --output "$out/kinship.md"
 else
   run tests-cuda 120 "$tests" -noColor "${cuda_classes[@]}" -result-xml "$out/tests-cuda.xml"
   run tests-cpu-accelerator 420 "$tests" -noColor -class "GpuHbm.Tests.Compute.CpuAcceleratorTests" -result-xml "$out/tests-cpu-accelerator.xml"
@@ -112,14 +128,7 @@ else
   run hospitals-nuts-cpu 120 "$bench" hospitals --n 5000 --hospitals 50 --sampler nuts --backend cpu --chains 2 \
     --warmup 100 --draws 100 --output "$out/hospitals-nuts-cpu.md" --write-csv "$work/hospitals.csv"
   peer_chains=2 peer_warmup=100 peer_draws=100
-fi
-if [ ! -f "$work/hospitals.csv" ]; then
-  echo "numpyro,not run (no data: the hospital step did not write it),0,75" >> "$steps"
-elif ! python3 -c "import jax, numpyro, scipy" > "$out/logs/numpyro-import.log" 2>&1; then
-  echo "numpyro,not run (python3 with jax + numpyro + scipy not importable: $(tail -n 1 "$out/logs/numpyro-import.log" | tr ',' ';')),0,75" >> "$steps"
-else
-  run numpyro 75 python3 "$work/gpuhbm/peers/numpyro_hospitals.py" "$work/hospitals.csv" --chains "$peer_chains" \
-    --warmup "$peer_warmup" --draws "$peer_draws" --json "$out/numpyro.json"
+  peer 75
 fi
 
 {
