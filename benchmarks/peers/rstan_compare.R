@@ -53,7 +53,7 @@ cases <- list(
     X <- model.matrix(~ factor(period), data = d)
     list(stan = "cbpp.stan",
          data = list(N = nrow(d), J = nlevels(herd), K = ncol(X), X = X, herd = as.integer(herd),
-                     incidence = d$incidence, size = d$size),
+                     incidence = d$incidence, trials = d$size),
          vars = c("b", "sd_herd", "r"))
   },
   hospitals20k = function() {

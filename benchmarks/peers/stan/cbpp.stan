@@ -6,7 +6,7 @@ data {
   matrix[N, K] X;
   int<lower=1, upper=J> herd[N];
   int<lower=0> incidence[N];
-  int<lower=1> size[N];
+  int<lower=1> trials[N];
 }
 parameters {
   vector[K] b;
@@ -20,5 +20,5 @@ model {
   b ~ normal(0, 5);
   sd_herd ~ normal(0, 2);
   z ~ std_normal();
-  incidence ~ binomial_logit(size, X * b + r[herd]);
+  incidence ~ binomial_logit(trials, X * b + r[herd]);
 }
