@@ -10,8 +10,8 @@ namespace GpuHbm.Benchmarks;
 /// minimum bulk ESS over every reported parameter (b, sd, cor, sigma and every group effect r), per second and per
 /// gradient evaluation. ESS per gradient does not depend on the machine's load; ESS per second does (the load average is
 /// printed before every fit).
-/// A metric written METRIC:nc runs with every group-level effect non-centred (<c>AutomaticCentring = false</c>): stan-diag:nc
-/// is the engine's behaviour before issue 12, diag (automatic centring on) its defaults after.
+/// A metric written METRIC:centred runs with automatic centring (<c>AutomaticCentring = true</c>, opt-in); without the
+/// suffix every group-level effect is non-centred (the default).
 /// With <c>--rstan FILE</c> (the table of benchmarks/peers/rstan_compare.R from the same run) it appends the medians
 /// over seeds side by side with Stan's and the ratios.
 /// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- metrics [--models a,b] [--metrics stan-diag,diag,low-rank] [--seeds 1,2,3] [--hospitals-data CSV] [--rstan FILE] [--output FILE]</code>
@@ -66,7 +66,7 @@ internal static class MetricComparison
                     var fit = Glmm.Fit(model.Formula, data, new FitOptions
                     {
                         Family = model.Family, Priors = model.Priors, Factors = model.Factors, Seed = seed, Metric = metric.Split(':')[0],
-                        AutomaticCentring = !metric.EndsWith(":nc", StringComparison.Ordinal),
+                        AutomaticCentring = metric.EndsWith(":centred", StringComparison.Ordinal),
                         Warmup = warmup, Draws = draws, Backend = "cpu",
                     });
                     sw.Stop();

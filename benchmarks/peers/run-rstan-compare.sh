@@ -3,15 +3,15 @@
 # radon, cbpp and the simulated hospital model at N = 20,000 (benchmarks/peers/rstan_compare.R,
 # benchmarks/GpuHbm.Benchmarks/MetricComparison.cs). ESS per gradient does not depend on the machine's load; ESS per
 # second does, so run this when the machine is quiet — the 1-minute load average is recorded before every fit.
-# Usage: benchmarks/peers/run-rstan-compare.sh [OUTPUT.md]   (env: SEEDS=1,2,3  MODELS=eight_schools,...  METRICS=stan-diag:nc,diag,low-rank
+# Usage: benchmarks/peers/run-rstan-compare.sh [OUTPUT.md]   (env: SEEDS=1,2,3  MODELS=eight_schools,...  METRICS=stan-diag,diag,low-rank
 # RSTAN=FILE: reuse the rstan table FILE written earlier by this script's rstan step on the same machine instead of running
-# rstan again; METRIC:nc = every group-level effect non-centred, see MetricComparison.cs)
+# rstan again; METRIC:centred = with automatic centring, see MetricComparison.cs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-benchmarks/results/rstan-vs-gpuhbm-$(date -u +%F).md}
 seeds=${SEEDS:-1,2,3}
 models=${MODELS:-eight_schools,sleepstudy,radon,cbpp,hospitals20k}
-metrics=${METRICS:-stan-diag:nc,diag,low-rank}
+metrics=${METRICS:-stan-diag,diag,low-rank}
 tmp=$(mktemp -d)
 dotnet build -c Release GpuHbm.sln -v q -nologo > "$tmp/build.log"
 dotnet src/GpuHbm.Cli/bin/Release/net10.0/GpuHbm.Cli.dll simulate hospitals --patients 20000 --hospitals 100 --seed 1 -o "$tmp/hospitals20k.csv" > /dev/null

@@ -29,8 +29,8 @@ internal static class FitCommand
         };
         var centring = new Option<string>("--centring")
         {
-            Description = "auto (default: NUTS on the CPU centres each effect of a (1 | g) or (x || g) term as far as the data inform it, chosen in warm-up) or off (every effect non-centred).",
-            DefaultValueFactory = _ => "auto",
+            Description = "off (default: every group-level effect non-centred) or auto (NUTS on the CPU centres each effect of a (1 | g) or (x || g) term that the data inform strongly, chosen in warm-up; needs a warm-up of several hundred iterations).",
+            DefaultValueFactory = _ => "off",
         };
         var outputDir = new Option<string?>("--output") { Description = "Folder for the fit: draws.csv and sampler.csv grow during sampling; summary.csv and fit.json at the end." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a fit already in the --output folder (all of its files)." };
@@ -106,7 +106,7 @@ internal static class FitCommand
                     AdaptDelta = parse.GetValue(adaptDelta),
                     MaxDepth = parse.GetValue(maxDepth),
                     Metric = parse.GetValue(metric),
-                    AutomaticCentring = (parse.GetValue(centring) ?? "auto").ToLowerInvariant() switch
+                    AutomaticCentring = (parse.GetValue(centring) ?? "off").ToLowerInvariant() switch
                     {
                         "auto" => true,
                         "off" => false,

@@ -62,4 +62,10 @@ internal static class Centring
     /// non-centred form had none, with this rule none (4 seeds), and the observation-level Poisson model none either.
     /// </summary>
     public const double MinimumWeight = 0.5;
+
+    // Why automatic centring is opt-in (FitOptions.AutomaticCentring): with a 150-iteration warm-up (weights set at
+    // iteration 22 from positions 11–22, before the chains had converged) sleepstudy's y ~ 1 + Days + (1 | Subject), 2 chains,
+    // seed 5, ended with R-hat 2.0 for b_Intercept; radon's PSIS elpd_loo at seed 2 moved 0.68 from rstan's (non-centred
+    // 0.34; seed 3: 0.21 centred, 0.23 non-centred). Choosing the weights later in warm-up (or from a converged pilot) is the
+    // next step before it can be the default.
 }

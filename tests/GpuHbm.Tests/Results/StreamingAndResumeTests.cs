@@ -45,7 +45,7 @@ public class StreamingAndResumeTests : IDisposable
     private string Reference(string sampler, string formula = Formula, int? warmup = null)
     {
         string dir = Path.Combine(_dir, "reference-" + sampler.Replace(':', '-'));
-        var fit = Glmm.Plan(formula, Sleep.Value, Options(sampler, dir) with { Warmup = warmup ?? 150 }).Run();
+        var fit = Glmm.Plan(formula, Sleep.Value, Options(sampler, dir) with { Warmup = warmup ?? 150, AutomaticCentring = warmup is not null }).Run();
         Assert.False(fit.StoppedEarly);
         return dir;
     }
@@ -77,7 +77,7 @@ public class StreamingAndResumeTests : IDisposable
             Assert.True(adaptation.Any(a => a.CentredEffects > 0), "no chain of the reference run centred anything");
         }
         string dir = Path.Combine(_dir, "stopped-" + sampler.Replace(':', '-'));
-        var first = RunStopped(Glmm.Plan(formula, Sleep.Value, Options(sampler, dir) with { Warmup = warmup ?? 150 }), stops[0]);
+        var first = RunStopped(Glmm.Plan(formula, Sleep.Value, Options(sampler, dir) with { Warmup = warmup ?? 150, AutomaticCentring = warmup is not null }), stops[0]);
         Assert.True(first.StoppedEarly);
         Assert.Equal(FitManifest.Stopped, FitFolder.ReadManifest(dir).Status);
         AssertPrefixOf(reference, dir);

@@ -44,8 +44,8 @@ public class AutomaticCentringTests(ITestOutputHelper output)
         // informed (one count each). Seed and data are fixed: the non-centred run at the defaults diverges (34 times when
         // this test was written), the default run (automatic centring) does not.
         var data = ObservationLevelPoisson(40, 7, 1.5, 1.0, 0.5);
-        var centred = Glmm.Fit(Formula, data, new FitOptions { Family = "poisson", Seed = 1 });
-        var plain = Glmm.Fit(Formula, data, new FitOptions { Family = "poisson", Seed = 1, AutomaticCentring = false });
+        var centred = Glmm.Fit(Formula, data, new FitOptions { Family = "poisson", Seed = 1, AutomaticCentring = true });
+        var plain = Glmm.Fit(Formula, data, new FitOptions { Family = "poisson", Seed = 1 });
         output.WriteLine($"divergences: automatic centring {centred.Report.Divergences}, non-centred {plain.Report.Divergences}");
         output.WriteLine($"centred effects per chain {string.Join(", ", centred.Adaptation.Select(a => $"{a.CentredEffects} (mean λ {a.MeanCentring:F2})"))}");
         Assert.Equal(0, centred.Report.Divergences);
