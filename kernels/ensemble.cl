@@ -173,6 +173,37 @@ KERNEL void ens_combine(int C, int D, GLOBAL double* dst, GLOBAL const double* a
     dst[i] = alpha * a[i] + beta * b[i];
 }
 
+/* dst[c,:] = coef[c] * a[c,:] + coef[C + c] * b[c,:] for active chains (per-chain alpha, then beta); dst may be a or b. */
+KERNEL void ens_combine_chains(int C, int D, GLOBAL double* dst, GLOBAL const double* a, GLOBAL const double* b,
+                               GLOBAL const double* coef, GLOBAL const int* mask)
+{
+    u64 i = GLOBAL_ID;
+    if (i >= (u64)C * (u64)D) return;
+    int c = (int)(i / (u64)D);
+    if (mask[c] == 0) return;
+    dst[i] = coef[c] * a[i] + coef[C + c] * b[i];
+}
+
+/* dst[c,:] = a[c,:] * b[c,:] elementwise for active chains; dst may be a or b. */
+KERNEL void ens_multiply(int C, int D, GLOBAL double* dst, GLOBAL const double* a, GLOBAL const double* b, GLOBAL const int* mask)
+{
+    u64 i = GLOBAL_ID;
+    if (i >= (u64)C * (u64)D) return;
+    int c = (int)(i / (u64)D);
+    if (mask[c] == 0) return;
+    dst[i] = a[i] * b[i];
+}
+
+/* dst[c,:] = a[c,:] / b[c,:] elementwise for active chains; dst may be a or b. */
+KERNEL void ens_divide(int C, int D, GLOBAL double* dst, GLOBAL const double* a, GLOBAL const double* b, GLOBAL const int* mask)
+{
+    u64 i = GLOBAL_ID;
+    if (i >= (u64)C * (u64)D) return;
+    int c = (int)(i / (u64)D);
+    if (mask[c] == 0) return;
+    dst[i] = a[i] / b[i];
+}
+
 /* dst[c,:] = row for active chains (row has D elements). */
 KERNEL void ens_broadcast(int C, int D, GLOBAL double* dst, GLOBAL const double* row, GLOBAL const int* mask)
 {

@@ -16,7 +16,17 @@ internal static class FitCommand
         var prior = new Option<string[]>("--prior") { Description = "A prior, e.g. \"sd ~ normal(0, 50)\"; repeat for several.", AllowMultipleArgumentsPerToken = false };
         var factor = new Option<string[]>("--factor") { Description = "Treat a numeric column as categorical (like R's factor()); repeat for several." };
         var chains = new Option<int>("--chains") { Description = "Number of chains.", DefaultValueFactory = _ => 4 };
-        var warmup = new Option<int>("--warmup") { Description = "Warm-up iterations per chain.", DefaultValueFactory = _ => 1000 };
+        var warmup = new Option<string>("--warmup")
+        {
+            Description = "Warm-up iterations per chain, or auto (ChEES: stop when the superchains agree, at most --max-warmup). Default: 1000 for NUTS, auto for ChEES.",
+        };
+        var maxWarmup = new Option<int>("--max-warmup") { Description = "Cap of the automatic warm-up (ChEES).", DefaultValueFactory = _ => 1000 };
+        var targetEss = new Option<int?>("--target-ess") { Description = "ChEES: stop sampling once the smallest bulk ESS reaches this (--draws is the cap)." };
+        var init = new Option<string>("--init")
+        {
+            Description = "ChEES starting points: auto/laplace (L-BFGS, then a Laplace draw around each optimum), prior (prior location ± 2 scales) or uniform (Stan's uniform(-2, 2)).",
+            DefaultValueFactory = _ => "auto",
+        };
         var draws = new Option<int>("--draws") { Description = "Kept draws per chain.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong?>("--seed") { Description = "Random seed (default: from the clock; it is printed and saved)." };
         var adaptDelta = new Option<double>("--adapt-delta") { Description = "Target acceptance for step-size adaptation.", DefaultValueFactory = _ => 0.8 };
@@ -29,11 +39,11 @@ internal static class FitCommand
         var backend = new Option<string>("--backend") { Description = "auto (CUDA, else an OpenCL GPU, else the CPU), cpu, opencl or cuda.", DefaultValueFactory = _ => "auto" };
         var device = new Option<int?>("--device") { Description = "Device index within the backend, as `gpuhbm devices` lists them." };
         var sampler = new Option<string>("--sampler") { Description = "nuts (per-chain NUTS) or chees (ChEES-HMC, all chains in lockstep).", DefaultValueFactory = _ => "nuts" };
-        var superchains = new Option<int?>("--superchains") { Description = $"ChEES: number of superchains for nested R-hat (default: superchains of {FitOptions.DefaultSuperchainSize} chains)." };
+        var superchains = new Option<int?>("--superchains") { Description = "ChEES: number of superchains (chains sharing a start) for nested R-hat and the auto warm-up (default: superchains of 16 chains, 8 for fewer than 32 chains)." };
 
         var cmd = new Command("fit", "Fit a multilevel model with NUTS or ChEES-HMC on the CPU, an OpenCL device or a CUDA GPU.")
-        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, outputDir, dropMissing, threads, quiet, showGroups,
-          backend, device, sampler, superchains };
+        { data, formula, family, prior, factor, chains, warmup, maxWarmup, draws, targetEss, seed, adaptDelta, maxDepth, outputDir, dropMissing, threads,
+          quiet, showGroups, backend, device, sampler, superchains, init };
         var kinship = KinshipOptions.AddTo(cmd);
 
         cmd.SetAction(parse =>
@@ -47,7 +57,10 @@ internal static class FitCommand
                     Priors = parse.GetValue(prior) ?? [],
                     Factors = parse.GetValue(factor) ?? [],
                     Chains = parse.GetValue(chains),
-                    Warmup = parse.GetValue(warmup),
+                    Warmup = ParseWarmup(parse.GetValue(warmup), parse.GetValue(sampler)),
+                    MaxWarmup = parse.GetValue(maxWarmup),
+                    TargetEss = parse.GetValue(targetEss),
+                    Init = parse.GetValue(init) ?? "auto",
                     Draws = parse.GetValue(draws),
                     Seed = parse.GetValue(seed),
                     AdaptDelta = parse.GetValue(adaptDelta),
@@ -60,6 +73,8 @@ internal static class FitCommand
                     Superchains = parse.GetValue(superchains),
                 };
                 options = kinship.Apply(parse, options, output);
+                if (string.Equals(parse.GetValue(warmup), "auto", StringComparison.OrdinalIgnoreCase) && !options.AutoWarmup)
+                    throw new GpuHbmException("--warmup auto needs superchains: at least 16 chains in a multiple of 8, or --superchains K");
                 return Execute(parse.GetRequiredValue(formula), table, options, parse.GetValue(outputDir), parse.GetValue(quiet), parse.GetValue(showGroups), output, error);
             }
             catch (Exception e)
@@ -68,6 +83,20 @@ internal static class FitCommand
             }
         });
         return cmd;
+    }
+
+    /// <summary>--warmup: a number, "auto" (null: ChEES decides) or absent (the sampler's default).</summary>
+    private static int? ParseWarmup(string? text, string? sampler)
+    {
+        if (text is null) return null;
+        if (string.Equals(text, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!string.Equals(sampler, "chees", StringComparison.OrdinalIgnoreCase))
+                throw new GpuHbmException("--warmup auto needs --sampler chees (NUTS warms up for a fixed number of iterations)");
+            return null;
+        }
+        if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n)) return n;
+        throw new GpuHbmException($"--warmup must be a number of iterations or auto (got '{text}')");
     }
 
     private static int Execute(string formula, DataTable table, FitOptions options, string? outputDir, bool quiet, bool showGroups, TextWriter output, TextWriter error)
@@ -92,12 +121,14 @@ internal static class FitCommand
             string samplerName = options.Sampler == "chees" ? "ChEES-HMC" : "NUTS";
             output.WriteLine($"gpuhbm fit: {formula}  [{options.Family}]  {table.RowCount} rows from {table.Source}");
             output.WriteLine($"backend: {backend.Name} ({backend.Reason})");
-            output.WriteLine($"{samplerName} on {backend.Device.Describe()}: {options.Chains} chains x ({options.Warmup} warm-up + {options.Draws} draws), seed {options.Seed}"
+            string warmText = options.AutoWarmup ? $"auto warm-up (at most {options.MaxWarmup})" : $"{options.ResolvedWarmup} warm-up";
+            string drawText = options.TargetEss is { } ess ? $"up to {options.Draws} draws until bulk ESS {ess}" : $"{options.Draws} draws";
+            output.WriteLine($"{samplerName} on {backend.Device.Describe()}: {options.Chains} chains x ({warmText} + {drawText}), seed {options.Seed}"
                 + (backend.IsDevice ? ", all chains in one device ensemble" : ""));
 
             // Many lockstep chains (ChEES, device ensembles) report together: show one line for all of them.
             bool aggregate = options.Chains > 16;
-            display = quiet ? null : new ChainProgressDisplay(aggregate ? 1 : options.Chains, options.Warmup, options.Draws, error);
+            display = quiet ? null : new ChainProgressDisplay(aggregate ? 1 : options.Chains, options.ResolvedWarmup, options.Draws, error);
             using var displayScope = display;
             IProgress<ChainProgress>? progress = display is null ? null : aggregate ? new FirstChainOnly(display) : display;
             var fit = plan.Run(progress, cts.Token);

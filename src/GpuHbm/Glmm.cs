@@ -96,8 +96,20 @@ public sealed class FitPlan
         var samplerOptions = new SamplerOptions
         {
             Chains = o.Chains,
-            Warmup = o.Warmup,
+            Warmup = o.ResolvedWarmup,
+            AutoWarmup = o.AutoWarmup,
+            TargetEss = o.TargetEss,
+            Superchains = o.NestedRhatSuperchains(),
+            Scale = o.IsChees ? Model.UnconstrainedScale : null,
+            Initialization = o.Init.ToLowerInvariant() switch
+            {
+                "prior" => Sampling.Initialization.InitializationMethod.Prior,
+                "uniform" => Sampling.Initialization.InitializationMethod.Uniform,
+                "auto" when o.InitialValues is not null => Sampling.Initialization.InitializationMethod.Given,
+                _ => Sampling.Initialization.InitializationMethod.Laplace,
+            },
             Draws = o.Draws,
+            InitialPositions = o.InitialValues,
             Seed = o.Seed!.Value,
             AdaptDelta = o.AdaptDelta,
             MaxDepth = o.MaxDepth,

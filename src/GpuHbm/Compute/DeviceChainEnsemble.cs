@@ -13,7 +13,7 @@ namespace GpuHbm.Compute;
 /// <para>Host ↔ device traffic per operation (C chains, D dimensions, k dot pairs; the mask and step sizes are only
 /// re-sent when they differ from the previous upload):</para>
 /// <list type="bullet">
-/// <item>Copy, Add, Combine: ≤ 4C (mask). Broadcast: ≤ 4C + 8D.</item>
+/// <item>Copy, Add, Combine, Multiply, Divide: ≤ 4C (mask); Combine with per-chain coefficients: ≤ 4C + 16C. Broadcast: ≤ 4C + 8D.</item>
 /// <item>Evaluate: ≤ 4C + 8C. DrawMomentum: ≤ 4C + 8C. Dots: ≤ 4C + 8kC.</item>
 /// <item>Leapfrog (any number of steps): ≤ 4C (mask) + 4C (running flags) + 8C (step sizes) + 16C (log density and
 /// kinetic energy read once at the end) — nothing per step: a chain whose log density becomes −∞ is switched off by
@@ -289,6 +289,44 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
         var y = Slot(b);
         if (UploadMask(active) == 0) return;
         _kernels.MaskedCombine(dst, x, alpha, y, beta, _mask);
+        Written(destination);
+    }
+
+    public void Combine(EnsembleSlot destination, EnsembleSlot a, ReadOnlySpan<double> alpha, EnsembleSlot b, ReadOnlySpan<double> beta,
+        ReadOnlySpan<bool> active)
+    {
+        ThrowIfDisposed();
+        var dst = Slot(destination);
+        var x = Slot(a);
+        var y = Slot(b);
+        if (alpha.Length != Chains || beta.Length != Chains) throw new ArgumentException($"alpha and beta must have one entry per chain ({Chains}).");
+        if (UploadMask(active) == 0) return;
+        alpha.CopyTo(_scalarsHost);
+        beta.CopyTo(_scalarsHost.AsSpan(Chains));
+        _scalars.CopyFromHost(_scalarsHost);
+        _kernels.MaskedCombinePerChain(dst, x, y, _scalars, _mask);
+        Written(destination);
+    }
+
+    public void Multiply(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active)
+    {
+        ThrowIfDisposed();
+        var dst = Slot(destination);
+        var x = Slot(a);
+        var y = Slot(b);
+        if (UploadMask(active) == 0) return;
+        _kernels.MaskedMultiply(dst, x, y, _mask);
+        Written(destination);
+    }
+
+    public void Divide(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active)
+    {
+        ThrowIfDisposed();
+        var dst = Slot(destination);
+        var x = Slot(a);
+        var y = Slot(b);
+        if (UploadMask(active) == 0) return;
+        _kernels.MaskedDivide(dst, x, y, _mask);
         Written(destination);
     }
 

@@ -29,7 +29,7 @@ public sealed class EnsembleKernels
     public const int ReductionGroupSize = 128;
 
     private readonly CompiledKernel _momentumDraw, _positionStep, _momentumStep, _chainDot, _maskedSelect, _chainUniforms, _philoxBlocks;
-    private readonly CompiledKernel _copy, _add, _combine, _broadcast, _momentum, _dot, _leapfrogBegin, _leapfrogEnd, _checkFinite,
+    private readonly CompiledKernel _copy, _add, _combine, _combineChains, _multiply, _divide, _broadcast, _momentum, _dot, _leapfrogBegin, _leapfrogEnd, _checkFinite,
         _rowWeights, _moments;
 
     /// <summary>Compiles (or takes from the accelerator's cache) kernels/ensemble.cl.</summary>
@@ -55,6 +55,9 @@ public sealed class EnsembleKernels
         _copy = module.GetKernel("ens_copy");
         _add = module.GetKernel("ens_add");
         _combine = module.GetKernel("ens_combine");
+        _combineChains = module.GetKernel("ens_combine_chains");
+        _multiply = module.GetKernel("ens_multiply");
+        _divide = module.GetKernel("ens_divide");
         _broadcast = module.GetKernel("ens_broadcast");
         _momentum = module.GetKernel("ens_momentum");
         _dot = module.GetKernel("ens_dot");
@@ -193,6 +196,41 @@ public sealed class EnsembleKernels
         RequireVector(b, nameof(b));
         RequireScalars(mask, nameof(mask));
         Accelerator.Launch(_combine, LaunchConfig.ForElements(Elements, ElementGroupSize), Chains, Dimension, destination, a, alpha, b, beta, mask);
+    }
+
+    /// <summary>
+    /// destination[c,:] = coefficients[c]·a[c,:] + coefficients[C + c]·b[c,:] where mask[c] != 0 (per-chain α then β,
+    /// 2C elements); destination may be a or b.
+    /// </summary>
+    public void MaskedCombinePerChain(DeviceBuffer<double> destination, DeviceBuffer<double> a, DeviceBuffer<double> b,
+        DeviceBuffer<double> coefficients, DeviceBuffer<int> mask)
+    {
+        RequireVector(destination, nameof(destination));
+        RequireVector(a, nameof(a));
+        RequireVector(b, nameof(b));
+        if (coefficients.Length < 2L * Chains) throw new ArgumentException($"coefficients must hold at least {2 * Chains} elements.", nameof(coefficients));
+        RequireScalars(mask, nameof(mask));
+        Accelerator.Launch(_combineChains, LaunchConfig.ForElements(Elements, ElementGroupSize), Chains, Dimension, destination, a, b, coefficients, mask);
+    }
+
+    /// <summary>destination[c,:] = a[c,:] ∘ b[c,:] (elementwise) where mask[c] != 0; destination may be a or b.</summary>
+    public void MaskedMultiply(DeviceBuffer<double> destination, DeviceBuffer<double> a, DeviceBuffer<double> b, DeviceBuffer<int> mask)
+    {
+        RequireVector(destination, nameof(destination));
+        RequireVector(a, nameof(a));
+        RequireVector(b, nameof(b));
+        RequireScalars(mask, nameof(mask));
+        Accelerator.Launch(_multiply, LaunchConfig.ForElements(Elements, ElementGroupSize), Chains, Dimension, destination, a, b, mask);
+    }
+
+    /// <summary>destination[c,:] = a[c,:] ⊘ b[c,:] (elementwise) where mask[c] != 0; destination may be a or b.</summary>
+    public void MaskedDivide(DeviceBuffer<double> destination, DeviceBuffer<double> a, DeviceBuffer<double> b, DeviceBuffer<int> mask)
+    {
+        RequireVector(destination, nameof(destination));
+        RequireVector(a, nameof(a));
+        RequireVector(b, nameof(b));
+        RequireScalars(mask, nameof(mask));
+        Accelerator.Launch(_divide, LaunchConfig.ForElements(Elements, ElementGroupSize), Chains, Dimension, destination, a, b, mask);
     }
 
     /// <summary>destination[c,:] = row (D elements) where mask[c] != 0.</summary>

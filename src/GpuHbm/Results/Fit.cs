@@ -22,7 +22,7 @@ public sealed class Fit
     /// <summary>Per chain: warm-up and sampling wall time.</summary>
     public IReadOnlyList<(TimeSpan Warmup, TimeSpan Sampling)> ChainTimes { get; }
 
-    /// <summary>Gradient evaluations over all chains, warm-up included.</summary>
+    /// <summary>Gradient evaluations over all chains, warm-up and initialisation included.</summary>
     public long GradientEvaluations { get; }
 
     /// <summary>True when the run was cancelled or failed; the draws made until then are kept.</summary>
@@ -30,6 +30,15 @@ public sealed class Fit
 
     /// <summary>Why sampling stopped early when it was not a cancellation (a device failure), else null.</summary>
     public string? Failure { get; private init; }
+
+    /// <summary>ChEES: how the ensemble was started, warmed up (convergence checks) and stopped; null for NUTS.</summary>
+    public Sampling.Chees.EnsembleRunReport? Ensemble { get; private init; }
+
+    /// <summary>
+    /// False when the run is known not to have converged: a ChEES warm-up that did not meet its convergence rule, or
+    /// nested R-hat (ChEES) or R-hat (NUTS) above 1.01 in the summary. The report warns and fit.json records it.
+    /// </summary>
+    public bool Converged => Report.ConvergenceProblems.Count == 0;
 
     /// <summary>The seed actually used.</summary>
     public ulong Seed => Settings.Options.Seed ?? 0;
@@ -45,7 +54,7 @@ public sealed class Fit
     public PosteriorSummary Summary => _summary ??= PosteriorSummary.Compute(Draws, Settings.Options.NestedRhatSuperchains());
 
     /// <summary>Divergences, tree depth, E-BFMI and convergence warnings.</summary>
-    public SamplerReport Report => _report ??= new SamplerReport(Statistics, Settings.Options.MaxDepth, Draws.CommonDrawCount >= 4 ? Summary : null);
+    public SamplerReport Report => _report ??= new SamplerReport(Statistics, Settings.Options.MaxDepth, Draws.CommonDrawCount >= 4 ? Summary : null, Ensemble);
 
     /// <summary>The draws of one parameter as [chain][iteration].</summary>
     public double[][] this[string parameter] => Draws.Chains(parameter);
@@ -74,6 +83,7 @@ public sealed class Fit
         });
         return new Fit(model, new DrawSet(model.OutputNames, values),
             result.Chains.Select(c => c.Statistics).ToArray(), result.Chains.Select(c => c.Adaptation).ToArray(),
-            settings, times, result.Chains.Sum(c => c.GradientEvaluations), result.Cancelled) { Failure = result.Failure?.Message };
+            settings, times, result.Chains.Sum(c => c.GradientEvaluations) + (result.Ensemble?.Initialization.GradientEvaluations ?? 0), result.Cancelled)
+        { Failure = result.Failure?.Message, Ensemble = result.Ensemble };
     }
 }

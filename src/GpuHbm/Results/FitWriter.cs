@@ -76,9 +76,14 @@ public static class FitWriter
                     MemoryBytes = b.Device.GlobalMemoryBytes, b.Device.SupportsFp64,
                 } : null,
                 BackendReason = s.Backend?.Reason,
-                o.Chains, o.Warmup, o.Draws, Seed = o.Seed, o.AdaptDelta, o.MaxDepth,
+                o.Chains, Warmup = fit.Ensemble?.AutoWarmup == true ? "auto" : o.ResolvedWarmup.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                MaxWarmup = o.AutoWarmup ? o.MaxWarmup : (int?)null, o.Draws, o.TargetEss, Seed = o.Seed, o.AdaptDelta, o.MaxDepth,
+                Init = fit.Ensemble?.Initialization.Method,
                 NestedRhatSuperchains = o.NestedRhatSuperchains(),
             },
+            Converged = fit.Converged,
+            ConvergenceProblems = report.ConvergenceProblems,
+            Ensemble = EnsembleSection(fit.Ensemble),
             DrawsPerChain = Enumerable.Range(0, fit.Draws.ChainCount).Select(fit.Draws.DrawCount).ToArray(),
             StoppedEarly = fit.StoppedEarly,
             Failure = fit.Failure,
@@ -103,6 +108,42 @@ public static class FitWriter
             },
         };
     }
+
+    /// <summary>ChEES: initialisation (method, cost), warm-up (iterations, converged, every check) and the target-ESS stop.</summary>
+    private static object? EnsembleSection(Sampling.Chees.EnsembleRunReport? e) => e is null ? null : new
+    {
+        Initialization = new
+        {
+            e.Initialization.Method, e.Initialization.Starts, e.Initialization.GradientEvaluations,
+            e.Initialization.OptimizerIterations, e.Initialization.OptimizersConverged,
+            LogDensityAtOptimum = e.Initialization.LogDensityAtOptimum.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
+            Seconds = e.Initialization.Time.TotalSeconds,
+        },
+        Warmup = new
+        {
+            Mode = e.AutoWarmup ? "auto" : "fixed",
+            Limit = e.WarmupLimit,
+            Iterations = e.WarmupIterations,
+            Converged = e.WarmupConverged,
+            e.NotConvergedReason,
+            e.NestedRhatThreshold,
+            e.Superchains,
+            GradientEvaluations = e.WarmupGradientEvaluations,
+            Checks = e.Checks.Select(c => new
+            {
+                c.Iteration, NestedRhat = Finite(c.NestedRhat), Worst = c.WorstCoordinate < 0 ? "lp__" : $"theta[{c.WorstCoordinate}]",
+                MetricChangeFactor = Finite(Math.Exp(c.MetricChange)), HarmonicMeanAcceptance = Finite(c.HarmonicMeanAcceptance),
+                c.StepSize, c.TrajectoryLength, c.GradientEvaluations,
+            }).ToArray(),
+        },
+        Sampling = new
+        {
+            e.StepSize, e.TrajectoryLength, HarmonicMeanAcceptance = Finite(e.SamplingHarmonicMeanAcceptance),
+            e.TargetEss, EssAtStop = Finite(e.EssAtStop), e.TargetEssReached,
+        },
+    };
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
     /// <summary>h2 rows: posterior mean and 90 % interval (5 % and 95 % quantiles).</summary>
     private static object[] HeritabilitySummary(Fit fit)

@@ -46,6 +46,29 @@ internal sealed class DrawRecorder
         Kept++;
     }
 
+    /// <summary>
+    /// The smallest bulk ESS (Vehtari et al. 2021; <see cref="Diagnostics.EffectiveSampleSize.Bulk"/>) over the coordinates
+    /// of θ and the log density, from the draws kept so far.
+    /// </summary>
+    public double SmallestBulkEss()
+    {
+        int chains = _draws.Length;
+        var x = new double[chains][];
+        for (int c = 0; c < chains; c++) x[c] = new double[Kept];
+        for (int c = 0; c < chains; c++) _statistics[c].LogDensity.AsSpan(0, Kept).CopyTo(x[c]);
+        double smallest = Diagnostics.EffectiveSampleSize.Bulk(x);
+        if (double.IsNaN(smallest)) return double.NaN;
+        for (int i = 0; i < _dimension; i++)
+        {
+            for (int c = 0; c < chains; c++)
+                for (int k = 0; k < Kept; k++) x[c][k] = _draws[c][k * _dimension + i];
+            double ess = Diagnostics.EffectiveSampleSize.Bulk(x);
+            if (double.IsNaN(ess)) return double.NaN;   // not defined (e.g. constant draws): never "reached"
+            smallest = Math.Min(smallest, ess);
+        }
+        return smallest;
+    }
+
     /// <summary>Chain <paramref name="chain"/>'s kept draws (Kept × D) and statistics.</summary>
     public (double[] Draws, SamplerStatistics Statistics) Take(int chain)
     {

@@ -15,6 +15,8 @@ public enum RandomPurpose : uint
     StepSizeSearch = 7,
     /// <summary>Metropolis accept/reject uniforms (ChEES-HMC).</summary>
     MetropolisAcceptance = 8,
+    /// <summary>Normals of the draws around each optimum that start the chains (<see cref="Initialization.EnsembleLbfgs.DrawAroundOptimum"/>).</summary>
+    InitialDraw = 9,
 }
 
 /// <summary>

@@ -62,18 +62,19 @@ public class CheesSamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_restart_lifts_the_trajectory_length_to_at_least_one_step()
+    public void The_trajectory_length_stays_between_one_step_and_the_step_cap()
     {
-        // T starts at the initial ε (found where the chains start, far below the typical set's ε) and the ChEES gradient
-        // can only move log T by a few percent per iteration: the restart after a metric update must lift T to the new
-        // ε (BlackJAX clips T to [ε, ε·maxLeapfrogSteps]), or every transition stays a single leapfrog step.
-        var adaptation = new CheesAdaptation(1e-4);
-        for (int t = 0; t < 25; t++) adaptation.Update(1.0, 0.0);
-        Assert.True(adaptation.TrajectoryLength < adaptation.StepSize);
-        adaptation.Restart(0.3, 1.0);
-        Assert.Equal(0.3, adaptation.TrajectoryLength, 1e-12);
-        adaptation.Restart(0.3, 1e6);
-        Assert.Equal(0.3 * adaptation.MaxLeapfrogSteps, adaptation.TrajectoryLength, 1e-9);
+        // BlackJAX clips T to [ε, ε·maxLeapfrogSteps] after every update: a T below one step would make every transition a
+        // single leapfrog step (MALA) while the ChEES gradient, taken at t = u·T, could keep pushing it down.
+        var adaptation = new CheesAdaptation(1e-4, initialTrajectoryLength: 1e-9);
+        Assert.Equal(1e-4, adaptation.TrajectoryLength, 1e-15);
+        for (int t = 0; t < 25; t++) adaptation.Update(0.651, -1.0);
+        Assert.True(adaptation.TrajectoryLength >= adaptation.StepSize);
+        var capped = new CheesAdaptation(0.1, maxLeapfrogSteps: 10, initialTrajectoryLength: 50);
+        Assert.Equal(1.0, capped.TrajectoryLength, 1e-12);
+        Assert.Equal(2.2467, CheesAdaptation.StandardNormalOptimum, 1e-4);
+        // tan(2T) = 2T at the optimum of 1 − sin(2T)/(2T).
+        Assert.Equal(2 * CheesAdaptation.StandardNormalOptimum, Math.Tan(2 * CheesAdaptation.StandardNormalOptimum), 1e-2);
     }
 
     [Fact]
