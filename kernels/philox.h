@@ -1,6 +1,6 @@
 /*
  * Philox4x32-10 (Salmon, Moraes, Dror, Shaw 2011, "Parallel random numbers: as easy as
- * 1, 2, 3"), identical bit for bit to src/GpuHbm/Sampling/Philox.cs.
+ * 1, 2, 3"), identical bit for bit to kernels/Random/Philox.cs (retired with the OpenCL runtime).
  *
  * Counter layout used throughout GpuHbm: c0 = index within the draw, c1 = iteration,
  * c2 = chain, c3 = purpose (Sampling.RandomPurpose); key = the 64-bit seed (k0 = low word,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using GpuHbm.Data;
 using GpuHbm.Sampling;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Cli;
 
@@ -31,6 +32,11 @@ internal static class FitCommand
         var seed = new Option<ulong?>("--seed") { Description = "Random seed (default: from the clock; it is printed and saved)." };
         var adaptDelta = new Option<double>("--adapt-delta") { Description = "Target acceptance for step-size adaptation.", DefaultValueFactory = _ => 0.8 };
         var maxDepth = new Option<int>("--max-depth") { Description = "Maximum NUTS tree depth.", DefaultValueFactory = _ => 10 };
+        var metric = new Option<string?>("--metric")
+        {
+            Description = $"NUTS metric adaptation: diag (nutpie: draws and gradients), low-rank (nutpie's low-rank-modified diagonal, CPU only) "
+                + $"or stan-diag (Stan's windowed variance); default {FitOptions.DefaultMetric.Name()}.",
+        };
         var outputDir = new Option<string?>("--output") { Description = "Folder for summary.csv, draws.csv, sampler.csv and fit.json." };
         var dropMissing = new Option<bool>("--drop-missing") { Description = "Drop rows with a missing value in a used column (reports how many)." };
         var threads = new Option<int?>("--threads") { Description = "Chains run at once (default: one per core)." };
@@ -42,8 +48,8 @@ internal static class FitCommand
         var superchains = new Option<int?>("--superchains") { Description = "ChEES: number of superchains (chains sharing a start) for nested R-hat and the auto warm-up (default: superchains of 16 chains, 8 for fewer than 32 chains)." };
 
         var cmd = new Command("fit", "Fit a multilevel model with NUTS or ChEES-HMC on the CPU, an OpenCL device or a CUDA GPU.")
-        { data, formula, family, prior, factor, chains, warmup, maxWarmup, draws, targetEss, seed, adaptDelta, maxDepth, outputDir, dropMissing, threads,
-          quiet, showGroups, backend, device, sampler, superchains, init };
+        { data, formula, family, prior, factor, chains, warmup, maxWarmup, draws, targetEss, seed, adaptDelta, maxDepth, metric, outputDir, dropMissing,
+          threads, quiet, showGroups, backend, device, sampler, superchains, init };
         var kinship = KinshipOptions.AddTo(cmd);
 
         cmd.SetAction(parse =>
@@ -65,6 +71,7 @@ internal static class FitCommand
                     Seed = parse.GetValue(seed),
                     AdaptDelta = parse.GetValue(adaptDelta),
                     MaxDepth = parse.GetValue(maxDepth),
+                    Metric = parse.GetValue(metric),
                     DropMissing = parse.GetValue(dropMissing),
                     MaxParallelism = parse.GetValue(threads),
                     Backend = parse.GetValue(backend) ?? "auto",
@@ -124,6 +131,7 @@ internal static class FitCommand
             string warmText = options.AutoWarmup ? $"auto warm-up (at most {options.MaxWarmup})" : $"{options.ResolvedWarmup} warm-up";
             string drawText = options.TargetEss is { } ess ? $"up to {options.Draws} draws until bulk ESS {ess}" : $"{options.Draws} draws";
             output.WriteLine($"{samplerName} on {backend.Device.Describe()}: {options.Chains} chains x ({warmText} + {drawText}), seed {options.Seed}"
+                + (options.Sampler == "nuts" ? $", metric {options.Metric}" : "")
                 + (backend.IsDevice ? ", all chains in one device ensemble" : ""));
 
             // Many lockstep chains (ChEES, device ensembles) report together: show one line for all of them.

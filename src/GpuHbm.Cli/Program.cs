@@ -14,6 +14,7 @@ public static class Program
         root.Add(FitCommand.Create(output, error));
         root.Add(SimulateCommand.Create(output, error));
         root.Add(DevicesCommand.Create(output, error));
+        foreach (var c in EstimandCommands.Create(output, error)) root.Add(c);
         try
         {
             var parse = root.Parse(args);

@@ -51,6 +51,9 @@ public sealed record FitOptions
     /// </summary>
     public IReadOnlyList<double[]>? InitialValues { get; init; }
 
+    /// <summary>ChEES settings beyond the defaults (library only: rounds, thresholds, adaptation rates); null: the defaults.</summary>
+    public Sampling.Chees.CheesOptions? Chees { get; init; }
+
     /// <summary>True for ChEES.</summary>
     public bool IsChees => string.Equals(Sampler, "chees", StringComparison.OrdinalIgnoreCase);
 
@@ -68,6 +71,21 @@ public sealed record FitOptions
 
     /// <summary>Maximum NUTS tree depth.</summary>
     public int MaxDepth { get; init; } = 10;
+
+    /// <summary>
+    /// NUTS metric adaptation (CLI: <c>--metric</c>): "diag" (nutpie's diagonal from draws and gradients), "low-rank"
+    /// (nutpie's low-rank-modified diagonal) or "stan-diag" (Stan's windowed diagonal); null for
+    /// <see cref="DefaultMetric"/> (<see cref="Sampling.Metrics.MetricKind"/>). <see cref="Glmm.Plan"/> fixes it.
+    /// </summary>
+    public string? Metric { get; init; }
+
+    /// <summary>The metric adaptation used when <see cref="Metric"/> is null (chosen by benchmarks/results/metric-*.md).</summary>
+    public const Sampling.Metrics.MetricKind DefaultMetric = Sampling.Metrics.MetricKind.StanDiagonal;
+
+    /// <summary>The metric adaptation these options ask for.</summary>
+    public Sampling.Metrics.MetricKind MetricKind() =>
+        Metric is null ? DefaultMetric
+            : Sampling.Metrics.MetricKinds.Parse(Metric) ?? throw new GpuHbmException($"unknown metric '{Metric}' (use {string.Join(", ", Sampling.Metrics.MetricKinds.Names)})");
 
     /// <summary>Drop rows with a missing value in a used column instead of failing.</summary>
     public bool DropMissing { get; init; }
@@ -155,6 +173,7 @@ public sealed record FitOptions
         if (Draws < 1) throw new GpuHbmException($"draws must be at least 1 (got {Draws})");
         if (!(AdaptDelta > 0 && AdaptDelta < 1)) throw new GpuHbmException($"adapt-delta must be strictly between 0 and 1 (got {AdaptDelta})");
         if (MaxDepth < 1 || MaxDepth > 30) throw new GpuHbmException($"max-depth must be between 1 and 30 (got {MaxDepth})");
+        _ = MetricKind();
         Compute.BackendSelection.Normalize(Backend);
         if (Device is < 0) throw new GpuHbmException($"device must be 0 or more (got {Device})");
         if (Sampler?.ToLowerInvariant() is not ("nuts" or "chees")) throw new GpuHbmException($"unknown sampler '{Sampler}' (use nuts or chees)");

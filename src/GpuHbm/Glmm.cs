@@ -5,6 +5,7 @@ using GpuHbm.Models;
 using GpuHbm.Models.Kinship;
 using GpuHbm.Results;
 using GpuHbm.Sampling;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm;
 
@@ -38,7 +39,27 @@ public static class Glmm
         options ??= new FitOptions();
         options.Validate();
         var clock = Stopwatch.StartNew();
+        var (model, rows, dropped) = Compile(formula, data, options);
+        var provenance = FitProvenance.Of(data, options);
+        var backend = Compute.BackendSelection.ForModel(Compute.BackendSelection.Select(options.Backend, options.Device), model, options.Backend);
+        var metric = options.MetricKind();
+        if (metric == Sampling.Metrics.MetricKind.LowRank && backend.IsDevice)
+        {
+            if (options.Metric is not null)
+                throw new GpuHbmException($"--metric low-rank runs on the CPU backend only (the {backend.Name} chain ensemble takes diagonal metrics); use --metric diag or --backend cpu");
+            metric = Sampling.Metrics.MetricKind.Diagonal;
+        }
+        options = options with { Seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL, Metric = metric.Name() };
+        clock.Stop();
+        return new FitPlan(formula, model, backend, options, data.Source, rows, dropped, clock.Elapsed) { Provenance = provenance };
+    }
 
+    /// <summary>
+    /// Parses the formula, checks or drops missing values and compiles the model: what a fit and a
+    /// saved fit's reload (<see cref="Results.Fit.Load(string, FitLoadOptions?)"/>) share.
+    /// </summary>
+    internal static (IPosteriorModel Model, int Rows, int Dropped) Compile(string formula, DataTable data, FitOptions options)
+    {
         var parsed = FormulaParser.Parse(formula);
         var used = parsed.UsedColumns();
         foreach (var c in used) _ = data[c]; // a missing column is an error naming it
@@ -52,10 +73,7 @@ public static class Glmm
         var spec = new ModelSpec(parsed, Family.Parse(options.Family), options.Priors.Select(PriorSpec.Parse).ToList(), options.Factors,
             options.RelationshipMatrices);
         var model = PosteriorModel.Compile(spec, data, options.KinshipFastPath, options.DrawGeneticEffects);
-        var backend = Compute.BackendSelection.ForModel(Compute.BackendSelection.Select(options.Backend, options.Device), model, options.Backend);
-        options = options with { Seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000UL };
-        clock.Stop();
-        return new FitPlan(formula, model, backend, options, data.Source, data.RowCount, dropped, clock.Elapsed);
+        return (model, data.RowCount, dropped);
     }
 }
 
@@ -85,6 +103,9 @@ public sealed class FitPlan
     public int RowsDropped { get; }
     public TimeSpan CompileTime { get; }
 
+    /// <summary>The data file's path and checksum (and the relationship matrices'), recorded in fit.json for <see cref="Results.Fit.Load(string, FitLoadOptions?)"/>.</summary>
+    public FitProvenance? Provenance { get; init; }
+
     /// <summary>Samples. Cancelling stops the chains at their next iteration and keeps the draws made so far.</summary>
     public Fit Run(CancellationToken cancellationToken = default) => Run(Options.Progress, cancellationToken);
 
@@ -110,14 +131,16 @@ public sealed class FitPlan
             },
             Draws = o.Draws,
             InitialPositions = o.InitialValues,
+            Chees = o.Chees,
             Seed = o.Seed!.Value,
             AdaptDelta = o.AdaptDelta,
             MaxDepth = o.MaxDepth,
+            Metric = o.MetricKind(),
             MaxParallelism = o.MaxParallelism ?? Environment.ProcessorCount,
         };
         var result = Compute.SamplerDispatch.Run(Backend, o.Sampler, Model, samplerOptions, progress, cancellationToken);
         clock.Stop();
         return Results.Fit.FromSampler(Model, result, new FitSettings(
-            Formula, o, DataSource, Rows, RowsDropped, CompileTime, CompileTime + clock.Elapsed) { Backend = Backend });
+            Formula, o, DataSource, Rows, RowsDropped, CompileTime, CompileTime + clock.Elapsed) { Backend = Backend, Provenance = Provenance });
     }
 }

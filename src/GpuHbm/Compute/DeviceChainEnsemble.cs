@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Sampling;
 
 namespace GpuHbm.Compute;
@@ -166,6 +167,16 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
             if (!(inverseMetricDiagonal[i] > 0) || !double.IsFinite(inverseMetricDiagonal[i]))
                 throw new ArgumentException("Inverse metric entries must be finite and positive.");
         _inverseMetric.CopyFromHost(inverseMetricDiagonal, (long)chain * Dimension);
+    }
+
+    /// <summary>0: the device kernels take a diagonal metric only (a low-rank part is refused).</summary>
+    public int MaxMetricRank => 0;
+
+    public void SetInverseMetric(int chain, ReadOnlySpan<double> diagonal, ReadOnlySpan<double> eigenvectors, ReadOnlySpan<double> eigenvalues)
+    {
+        if (eigenvalues.Length > MaxMetricRank)
+            throw new NotSupportedException($"The {_accelerator.Device.Describe()} chain ensemble supports diagonal metrics only, not a low-rank part of rank {eigenvalues.Length}.");
+        SetInverseMetric(chain, diagonal);
     }
 
     public void WriteRow(EnsembleSlot slot, int chain, ReadOnlySpan<double> values)

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 
 namespace GpuHbm.Compute;
@@ -24,9 +25,6 @@ internal sealed class DeviceModelData : IDisposable
 {
     public const int TermFields = 13;
     public const int PriorFields = 6;
-
-    /// <summary>Family codes of glmm.cl.</summary>
-    public const int Gaussian = 0, GaussianSe = 1, Bernoulli = 2, Binomial = 3, Poisson = 4;
 
     public int N { get; }
     public int P { get; }
@@ -77,31 +75,16 @@ internal sealed class DeviceModelData : IDisposable
         var priorSet = model.PriorSet;
         SigmaOffset = layout.Find("sigma")?.Offset ?? -1;
         HasOffset = !model.Offset.IsEmpty;
-        Family = model.FamilyKind switch
-        {
-            FamilyKind.Gaussian => model.Se.IsEmpty ? Gaussian : GaussianSe,
-            FamilyKind.Bernoulli => Bernoulli,
-            FamilyKind.Binomial => Binomial,
-            _ => Poisson,
-        };
+        Family = (int)model.Spec.Family.Likelihood(!model.Se.IsEmpty);
         Constant = model.DensityConstant;
 
         // Prior slots.
         var slots = new List<double>();
         void Slot(PriorDistribution? d, double? lkjConstant = null)
         {
-            if (d is null) { slots.AddRange([5, 0, 0, 0, 0, 0]); return; }   // flat placeholder
+            if (d is null) { slots.AddRange([(int)PriorDistributionKind.Flat, 0, 0, 0, 0, 0]); return; }   // flat placeholder
             var a = d.Arguments;
-            int kind = d.Kind switch
-            {
-                PriorDistributionKind.Normal => 0,
-                PriorDistributionKind.StudentT => 1,
-                PriorDistributionKind.Cauchy => 2,
-                PriorDistributionKind.Exponential => 3,
-                PriorDistributionKind.Lkj => 4,
-                _ => 5,
-            };
-            slots.Add(kind);
+            slots.Add((int)d.Kind);
             for (int i = 0; i < 3; i++) slots.Add(i < a.Count ? a[i] : 0);
             slots.Add(lkjConstant ?? d.LogNormalizingConstant);
             slots.Add(d.LogHalfNormalizer);
@@ -117,7 +100,7 @@ internal sealed class DeviceModelData : IDisposable
             lkjSlot[t] = -1;
             if (!terms[t].Correlated) continue;
             lkjSlot[t] = slots.Count / PriorFields;
-            slots.AddRange([4, priorSet.CorEta[t], 0, 0, priorSet.CorLogConstant[t], 0]);
+            slots.AddRange([(int)PriorDistributionKind.Lkj, priorSet.CorEta[t], 0, 0, priorSet.CorLogConstant[t], 0]);
         }
 
         // Term table, level maps, group index, Z, CSR.

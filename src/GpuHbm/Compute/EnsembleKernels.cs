@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Sampling;
 
 namespace GpuHbm.Compute;

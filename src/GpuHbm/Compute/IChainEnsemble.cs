@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Sampling;
 
 namespace GpuHbm.Compute;
@@ -14,7 +15,7 @@ public enum DotWeight
     /// <summary>Σᵢ aᵢ bᵢ.</summary>
     None = 0,
 
-    /// <summary>Σᵢ aᵢ M⁻¹ᵢ bᵢ with the chain's diagonal inverse metric: a·b♯ where b♯ = M⁻¹b (Betancourt 2017, §4.2).</summary>
+    /// <summary>a·M⁻¹b with the chain's inverse metric (Σᵢ aᵢ M⁻¹ᵢ bᵢ when it is diagonal): a·b♯ where b♯ = M⁻¹b (Betancourt 2017, §4.2).</summary>
     InverseMetric = 1,
 }
 
@@ -33,9 +34,13 @@ public readonly record struct SlotPair(EnsembleSlot A, EnsembleSlot B, DotWeight
 /// Interface notes (what a CUDA/OpenCL backend must reproduce):
 /// <list type="bullet">
 /// <item>Storage: <see cref="SlotCount"/> slots, each a Chains × Dimension row-major array
-/// (chain c's row at [c·D, (c+1)·D)), plus one diagonal inverse metric M⁻¹ per chain (a row of
-/// length D, initially all ones). Slots are scratch registers: the sampler gives them meaning
-/// (see <c>NutsLayout</c>); their initial contents are zero.</item>
+/// (chain c's row at [c·D, (c+1)·D)), plus one inverse metric M⁻¹ per chain, initially the identity:
+/// a diagonal d (a row of length D) and, where <see cref="MaxMetricRank"/> &gt; 0, a low-rank part
+/// (k orthonormal eigenvectors U and eigenvalues λ) with M⁻¹ = S(I + U(Λ − I)Uᵀ)S, S = diag(√d)
+/// (<c>Sampling.Metrics.InverseMetric</c> holds the per-row arithmetic: M⁻¹p, a·M⁻¹b, the momentum draw).
+/// Every operation that involves M⁻¹ (Leapfrog, DrawMomentum, weighted Dots) uses the whole metric.
+/// Slots are scratch registers: the sampler gives them meaning (see <c>NutsLayout</c>); their initial
+/// contents are zero.</item>
 /// <item>Masks: every operation takes <c>active</c> (length Chains). For a chain whose flag is
 /// false the operation reads nothing, writes nothing (neither slots nor outputs) and counts no
 /// gradient evaluation. Chains are independent: no operation mixes rows of different chains.</item>
@@ -71,6 +76,17 @@ public interface IChainEnsemble : IDisposable
     /// <summary>Sets chain <paramref name="chain"/>'s diagonal inverse metric M⁻¹ (length D, all entries &gt; 0).</summary>
     void SetInverseMetric(int chain, ReadOnlySpan<double> inverseMetricDiagonal);
 
+    /// <summary>The largest rank k the low-rank part of <see cref="SetInverseMetric(int, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double})"/> accepts; 0 when the ensemble has diagonal metrics only.</summary>
+    int MaxMetricRank { get; }
+
+    /// <summary>
+    /// Sets chain <paramref name="chain"/>'s inverse metric to M⁻¹ = S(I + U(Λ − I)Uᵀ)S with S = diag(√d):
+    /// <paramref name="diagonal"/> is d (length D, entries &gt; 0), <paramref name="eigenvectors"/> holds the k orthonormal
+    /// columns of U as k rows of length D and <paramref name="eigenvalues"/> the k values λ &gt; 0 (k = 0: the diagonal
+    /// metric d). Throws <see cref="NotSupportedException"/> when k exceeds <see cref="MaxMetricRank"/>.
+    /// </summary>
+    void SetInverseMetric(int chain, ReadOnlySpan<double> diagonal, ReadOnlySpan<double> eigenvectors, ReadOnlySpan<double> eigenvalues);
+
     /// <summary>Host → ensemble: writes one chain's row of a slot.</summary>
     void WriteRow(EnsembleSlot slot, int chain, ReadOnlySpan<double> values);
 
@@ -85,7 +101,7 @@ public interface IChainEnsemble : IDisposable
 
     /// <summary>
     /// For each active chain, <paramref name="steps"/> leapfrog steps of signed size ε = stepSize[c] in place
-    /// (Stan's expl_leapfrog with a diagonal metric; <see cref="LeapfrogIntegrator"/>):
+    /// (Stan's expl_leapfrog; <see cref="LeapfrogIntegrator"/>):
     /// p ← p + (ε/2)·g; q ← q + ε·M⁻¹p; g ← ∇log π(q); p ← p + (ε/2)·g,
     /// where g on entry must hold ∇log π(q). On return logDensity[c] = log π(q) and
     /// kineticEnergy[c] = ½ pᵀM⁻¹p at the final point. A chain whose log density becomes −∞
@@ -96,9 +112,9 @@ public interface IChainEnsemble : IDisposable
         int steps, ReadOnlySpan<bool> active, Span<double> logDensity, Span<double> kineticEnergy);
 
     /// <summary>
-    /// For each active chain draws p ~ N(0, M), M = diag(1/M⁻¹): pᵢ = zᵢ / √M⁻¹ᵢ with z the standard normals
-    /// <c>Philox.Normals(Seed, ChainId(c), counter, purpose, z)</c> (element 2i and 2i+1 from block index i),
-    /// and returns kineticEnergy[c] = ½ pᵀM⁻¹p.
+    /// For each active chain draws p ~ N(0, M): pᵢ = zᵢ / √dᵢ for a diagonal metric, p = S⁻¹(z + U(Λ^−½ − I)Uᵀz) with a
+    /// low-rank part, where z are the standard normals <c>Philox.Normals(Seed, ChainId(c), counter, purpose, z)</c>
+    /// (element 2i and 2i+1 from block index i), and returns kineticEnergy[c] = ½ pᵀM⁻¹p.
     /// </summary>
     void DrawMomentum(EnsembleSlot momentum, RandomPurpose purpose, uint counter, ReadOnlySpan<bool> active,
         Span<double> kineticEnergy);
@@ -139,7 +155,7 @@ public interface IChainEnsemble : IDisposable
 
     /// <summary>
     /// Several per-chain dot products in one pass: for pair k and active chain c,
-    /// results[k·Chains + c] = Σᵢ a_c,i · w_c,i · b_c,i with w = M⁻¹ or 1 as the pair asks.
+    /// results[k·Chains + c] = a_c · W b_c with W = M⁻¹ (Σᵢ a_c,i · M⁻¹_c,i · b_c,i when diagonal) or I as the pair asks.
     /// The summation order is fixed by the implementation (never by scheduling), so values are reproducible.
     /// </summary>
     void Dots(ReadOnlySpan<SlotPair> pairs, ReadOnlySpan<bool> active, Span<double> results);

@@ -22,7 +22,7 @@ public static class SamplerDispatch
         bool chees = string.Equals(sampler, "chees", StringComparison.OrdinalIgnoreCase);
         if (!backend.IsDevice)
             return chees
-                ? new CheesSampler().Run(model, options, progress, cancellationToken)
+                ? new CheesSampler(options.Chees).Run(model, options, progress, cancellationToken)
                 : new NutsSampler().Run(model, options, progress, cancellationToken);
 
         var compiled = BackendSelection.DeviceModel(model)
@@ -43,7 +43,7 @@ public static class SamplerDispatch
         {
             ChainEnsembleFactory factory = (_, ids, slots, seed) => new DeviceChainEnsemble(density, ids, slots, seed);
             return chees
-                ? new CheesSampler(null, factory).Run(model, options, progress, cancellationToken)
+                ? new CheesSampler(options.Chees, factory).Run(model, options, progress, cancellationToken)
                 : new NutsSampler(factory, chainsPerEnsemble: chains).Run(model, options, progress, cancellationToken);
         }
     }

@@ -37,7 +37,9 @@ internal sealed class CsvTableReader
             throw new GpuHbmDataException($"data file '{path}' does not exist");
         // A large buffer matters for million-row files; the StreamReader drops a UTF-8 BOM.
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        return Read(reader, path);
+        var table = Read(reader, path);
+        table.FilePath = Path.GetFullPath(path);
+        return table;
     }
 
     public static DataTable Read(TextReader reader, string source)

@@ -17,6 +17,9 @@ public sealed class DataTable
     /// <summary>Where the data came from (a path, or a description), for messages.</summary>
     public string Source { get; }
 
+    /// <summary>The full path of the file the table was read from (<see cref="ReadCsv(string)"/>), or null for a table built in memory.</summary>
+    public string? FilePath { get; internal set; }
+
     public DataTable(IReadOnlyList<DataColumn> columns, string source = "data")
     {
         ArgumentNullException.ThrowIfNull(columns);
@@ -62,7 +65,7 @@ public sealed class DataTable
 
     /// <summary>A new table with only the rows whose index is in <paramref name="keep"/> (ascending).</summary>
     public DataTable SelectRows(IReadOnlyList<int> keep) =>
-        new(Columns.Select(c => new DataColumn(c.Name, keep.Select(i => c.Raw[i]).ToArray())).ToList(), Source);
+        new(Columns.Select(c => new DataColumn(c.Name, keep.Select(i => c.Raw[i]).ToArray())).ToList(), Source) { FilePath = FilePath };
 }
 
 /// <summary>One column: the raw text of each row (null when missing: empty or NA).</summary>
@@ -124,6 +127,39 @@ public sealed class DataColumn
         for (int i = 0; i < distinct.Count; i++) index[distinct[i]] = i;
         var codes = Raw.Select(v => index[v!]).ToArray();
         return new Factor(Name, distinct.ToArray(), codes);
+    }
+
+    /// <summary>
+    /// Factor coding with given levels (those of a fitted model), for new data: each value is matched to
+    /// a level by its text, or by its number when every level and the value are numbers (so "2.0" is
+    /// level "2"). A value that is no level is an error naming the column, the row and the known levels.
+    /// </summary>
+    public Factor ToFactorWithLevels(IReadOnlyList<string> levels)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        int missing = FirstMissingRow();
+        if (missing >= 0)
+            throw new GpuHbmDataException($"column '{Name}' has a missing value at row {missing + 1}");
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int l = 0; l < levels.Count; l++) index[levels[l]] = l;
+        var byNumber = new Dictionary<double, int>();
+        bool numericLevels = levels.All(l => TryParse(l, out _));
+        if (numericLevels)
+            for (int l = 0; l < levels.Count; l++) { TryParse(levels[l], out double x); byNumber.TryAdd(x, l); }
+        var codes = new int[Raw.Length];
+        for (int i = 0; i < Raw.Length; i++)
+        {
+            string v = Raw[i]!;
+            if (index.TryGetValue(v, out int code) || (numericLevels && TryParse(v, out double x) && byNumber.TryGetValue(x, out code)))
+            {
+                codes[i] = code;
+                continue;
+            }
+            const int shown = 20;
+            string known = string.Join(", ", levels.Take(shown)) + (levels.Count > shown ? $", ... ({levels.Count} in all)" : "");
+            throw new GpuHbmDataException($"column '{Name}' holds '{v}' at row {i + 1}, which is not one of the levels the model was fitted with ({known})");
+        }
+        return new Factor(Name, levels.ToArray(), codes);
     }
 
     internal static bool TryParse(string s, out double value) =>

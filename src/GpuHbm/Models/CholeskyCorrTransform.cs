@@ -1,46 +1,24 @@
+using GpuHbm.Kernels;
+
 namespace GpuHbm.Models;
 
 /// <summary>
 /// The map from K(K−1)/2 unconstrained reals to the Cholesky factor L of a K×K correlation
-/// matrix Ω = L·Lᵀ, as Stan's <c>cholesky_factor_corr</c> type (Stan Reference Manual,
-/// "Cholesky factors of correlation matrices", built on the canonical partial correlations of
-/// "Correlation matrices").
+/// matrix Ω = L·Lᵀ (Stan's <c>cholesky_factor_corr</c>), on managed spans: pins them and calls the
+/// shared <see cref="CholeskyCorr"/>, the code the device kernels run too. L is K×K row-major with
+/// zeros above the diagonal.
 /// </summary>
-/// <remarks>
-/// With y ordered row by row over the strict lower triangle (i = 1..K−1, j = 0..i−1) and
-/// z = tanh(y) the canonical partial correlations (CPCs):
-/// L[0,0] = 1; L[i,0] = z[i,0]; L[i,j] = z[i,j]·sqrt(1 − Σ_{k&lt;j} L[i,k]²); L[i,i] = sqrt(1 − Σ_{k&lt;i} L[i,k]²).
-/// The free elements of L depend triangularly on z, so the log absolute Jacobian of y ↦ L (strict
-/// lower triangle) is Σ_{i&gt;j} [ log(1 − z[i,j]²) + ½ log(1 − Σ_{k&lt;j} L[i,k]²) ].
-/// L is stored K×K row-major with zeros above the diagonal.
-/// </remarks>
 public static class CholeskyCorrTransform
 {
     /// <summary>Number of unconstrained values for a K×K correlation matrix: K(K−1)/2.</summary>
-    public static int FreeCount(int k) => k * (k - 1) / 2;
+    public static int FreeCount(int k) => CholeskyCorr.FreeCount(k);
 
     /// <summary>Fills <paramref name="l"/> (K×K) from <paramref name="y"/> and returns log |J(y ↦ L)|.</summary>
-    public static double Constrain(ReadOnlySpan<double> y, int k, Span<double> l)
+    public static unsafe double Constrain(ReadOnlySpan<double> y, int k, Span<double> l)
     {
-        l[..(k * k)].Clear();
-        l[0] = 1;
-        double logJ = 0;
-        int n = 0;
-        for (int i = 1; i < k; i++)
-        {
-            double sumSq = 0;
-            for (int j = 0; j < i; j++)
-            {
-                double yy = y[n++];
-                double z = Math.Tanh(yy);
-                logJ += LogOneMinusTanhSquared(yy) + 0.5 * Math.Log(1 - sumSq);
-                double lij = z * Math.Sqrt(1 - sumSq);
-                l[i * k + j] = lij;
-                sumSq += lij * lij;
-            }
-            l[i * k + i] = Math.Sqrt(1 - sumSq);
-        }
-        return logJ;
+        Check(y, k, l.Length);
+        fixed (double* py = y, pl = l)
+            return CholeskyCorr.Constrain(new PointerVector(py), k, new PointerVector(pl));
     }
 
     /// <summary>
@@ -48,35 +26,17 @@ public static class CholeskyCorrTransform
     /// writes to <paramref name="gy"/> the gradient with respect to y of F(L(y)) + log |J(y ↦ L)|.
     /// <paramref name="l"/> must be the factor <see cref="Constrain"/> produced from the same y.
     /// </summary>
-    public static void Gradient(ReadOnlySpan<double> y, int k, ReadOnlySpan<double> l, Span<double> gL, Span<double> gy)
+    public static unsafe void Gradient(ReadOnlySpan<double> y, int k, ReadOnlySpan<double> l, Span<double> gL, Span<double> gy)
     {
-        for (int i = k - 1; i >= 1; i--)
-        {
-            int rowStart = i * (i - 1) / 2;   // index of y[i,0]
-            double sumSq = 0;
-            for (int j = 0; j < i; j++) sumSq += l[i * k + j] * l[i * k + j];
-            // s = Σ_{k<i} L[i,k]² ; L[i,i] = sqrt(1 - s)
-            double gs = gL[i * k + i] * (-0.5 / l[i * k + i]);
-            for (int j = i - 1; j >= 0; j--)
-            {
-                double lij = l[i * k + j];
-                sumSq -= lij * lij;                      // now s_j = Σ_{m<j} L[i,m]²
-                double g = gL[i * k + j] + 2 * lij * gs; // s_{j+1} = s_j + L[i,j]²
-                double w = Math.Sqrt(1 - sumSq);
-                double yy = y[rowStart + j];
-                double z = Math.Tanh(yy);
-                double gz = g * w;                       // L[i,j] = z·w
-                gs += g * z * (-0.5 / w)                 // w = sqrt(1 - s_j)
-                      - 0.5 / (1 - sumSq);               // Jacobian term ½ log(1 - s_j)
-                gy[rowStart + j] = gz * (1 - z * z) - 2 * z;   // z = tanh y; d log(1 - tanh²y)/dy = -2 tanh y
-            }
-        }
+        Check(y, k, l.Length);
+        if (gL.Length < k * k || gy.Length < FreeCount(k)) throw new ArgumentException($"gL needs {k * k} values and gy {FreeCount(k)}");
+        fixed (double* py = y, pl = l, pgL = gL, pgy = gy)
+            CholeskyCorr.Gradient(new PointerVector(py), k, new PointerVector(pl), new PointerVector(pgL), new PointerVector(pgy));
     }
 
-    /// <summary>log(1 − tanh²y) = 2·(log 2 − |y| − log1p(e^{−2|y|})), stable for large |y|.</summary>
-    internal static double LogOneMinusTanhSquared(double y)
+    private static void Check(ReadOnlySpan<double> y, int k, int lLength)
     {
-        double a = Math.Abs(y);
-        return 2 * (Math.Log(2) - a - Math.Log(1 + Math.Exp(-2 * a)));
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (y.Length < FreeCount(k) || lLength < k * k) throw new ArgumentException($"y needs {FreeCount(k)} values and L {k * k}");
     }
 }

@@ -32,9 +32,10 @@ public sealed class CompiledModel : IPosteriorModel
     private readonly GlmmDensity _density;
     private readonly string[] _outputNames;
 
-    private CompiledModel(ModelSpec spec, DesignColumns x, ResponseData response, RandomEffectsTerm[] terms,
+    private CompiledModel(Parts parts, ModelSpec spec, DesignColumns x, ResponseData response, RandomEffectsTerm[] terms,
         ParameterLayout layout, PriorSet priors, string[] outputNames)
     {
+        Data = parts;
         Spec = spec;
         _x = x;
         _response = response;
@@ -91,12 +92,15 @@ public sealed class CompiledModel : IPosteriorModel
             Add($"z_{rt.GroupName}{suffix}", rt.LevelCount * rt.K, ParameterTransform.NonCentered, t);
         }
         var layout = new ParameterLayout(blocks);
-        return new CompiledModel(spec, x, response, terms, layout, parts.Priors, parts.OutputNames(includeGroupEffects: true));
+        return new CompiledModel(parts, spec, x, response, terms, layout, parts.Priors, parts.OutputNames(includeGroupEffects: true));
     }
 
     /// <summary>What both the general density and the FaST-LMM fast path are built from.</summary>
     internal sealed record Parts(ModelSpec Spec, DesignColumns X, ResponseData Response, RandomEffectsTerm[] Terms, bool HasSigma, PriorSet Priors)
     {
+        /// <summary>How the data were coded: what new data must follow (<see cref="DesignCoding"/>).</summary>
+        public DesignCoding Coding { get; init; } = DesignCoding.Empty;
+
         /// <summary>The reported names (see the class remarks); the r_ rows only when asked.</summary>
         public string[] OutputNames(bool includeGroupEffects)
         {
@@ -145,7 +149,7 @@ public sealed class CompiledModel : IPosteriorModel
         bool hasSigma = spec.Family.Kind == FamilyKind.Gaussian && response.Se is null;
         var defaults = DefaultPriors.For(spec.Family, response.Y);
         var priors = PriorSet.Resolve(spec.Priors, defaults, x, hasSigma, terms);
-        var parts = new Parts(spec, x, response, terms, hasSigma, priors);
+        var parts = new Parts(spec, x, response, terms, hasSigma, priors) { Coding = DesignCoding.From(formula, builder) };
         _ = parts.OutputNames(includeGroupEffects: true);   // duplicate names: an error now
         return parts;
     }
@@ -157,6 +161,9 @@ public sealed class CompiledModel : IPosteriorModel
             .ToArray();
 
     public ModelSpec Spec { get; }
+
+    /// <summary>The design, response, terms and coding the model was compiled from (for predictions and pointwise log likelihoods).</summary>
+    internal Parts Data { get; }
 
     /// <inheritdoc/>
     public IReadOnlyList<string> Notes => ExtraNotes ?? _notes;

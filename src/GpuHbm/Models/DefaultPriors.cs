@@ -1,4 +1,5 @@
 using System.Globalization;
+using GpuHbm.Kernels;
 
 namespace GpuHbm.Models;
 

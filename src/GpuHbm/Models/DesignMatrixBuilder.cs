@@ -27,20 +27,32 @@ internal sealed class DesignMatrixBuilder
     private readonly Func<string, bool> _isCategorical;
     private readonly Dictionary<string, Factor> _factors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double[]> _numeric = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, string[]>? _knownLevels;
 
-    public DesignMatrixBuilder(DataTable data, Func<string, bool> isCategorical)
+    /// <param name="data">The rows to code.</param>
+    /// <param name="isCategorical">Which variables are factors.</param>
+    /// <param name="knownLevels">For new data: the levels each factor had in the fit, so that the new rows get the
+    /// fit's coding (a value that is not one of them is an error naming column, row and the known levels).
+    /// Null: levels come from <paramref name="data"/>.</param>
+    public DesignMatrixBuilder(DataTable data, Func<string, bool> isCategorical, IReadOnlyDictionary<string, string[]>? knownLevels = null)
     {
         _data = data;
         _isCategorical = isCategorical;
+        _knownLevels = knownLevels;
     }
 
     public bool IsCategorical(string variable) => _isCategorical(variable);
+
+    /// <summary>The factors coded so far, by variable: the fit's coding that new data must follow.</summary>
+    public IReadOnlyDictionary<string, Factor> Factors => _factors;
 
     /// <summary>The factor coding of a column (cached).</summary>
     public Factor FactorOf(string variable)
     {
         if (!_factors.TryGetValue(variable, out var f))
-            _factors[variable] = f = _data[variable].ToFactor();
+            _factors[variable] = f = _knownLevels is not null && _knownLevels.TryGetValue(variable, out var levels)
+                ? _data[variable].ToFactorWithLevels(levels)
+                : _data[variable].ToFactor();
         return f;
     }
 

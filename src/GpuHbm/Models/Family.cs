@@ -1,3 +1,5 @@
+using GpuHbm.Kernels;
+
 namespace GpuHbm.Models;
 
 /// <summary>The response distributions GpuHbm fits, each with its canonical link (as brms).</summary>
@@ -37,6 +39,15 @@ public sealed class Family
 
     internal FamilyKind Kind { get; }
 
+    /// <summary>The per-row likelihood code the shared family terms and the kernels take (gaussian splits by known se).</summary>
+    internal LikelihoodKind Likelihood(bool knownStandardErrors) => Kind switch
+    {
+        FamilyKind.Gaussian => knownStandardErrors ? LikelihoodKind.GaussianKnownSe : LikelihoodKind.Gaussian,
+        FamilyKind.Bernoulli => LikelihoodKind.Bernoulli,
+        FamilyKind.Binomial => LikelihoodKind.Binomial,
+        _ => LikelihoodKind.Poisson,
+    };
+
     /// <summary>
     /// The family by name (case-insensitive; "normal" is accepted for gaussian). An unknown
     /// name is an error listing the supported ones.
@@ -51,6 +62,24 @@ public sealed class Family
         throw new GpuHbmModelException(
             $"unknown family '{name}'; supported families are: {string.Join(", ", All.Select(f => f.Name))}");
     }
+
+    /// <summary>
+    /// The inverse link: the mean of the response (per trial for binomial) at linear predictor
+    /// <paramref name="eta"/> (<see cref="ResponseDistribution.Mean"/> with one trial).
+    /// </summary>
+    public double InverseLink(double eta) => ResponseDistribution.Mean(Kind, eta, 1);
+
+    /// <summary>
+    /// The Fisher information of the linear predictor carried by one observation with mean
+    /// <paramref name="mean"/> (the GLM working weight): 1/sigma² (gaussian; pass <paramref name="sigma"/>),
+    /// trials·μ(1 − μ) (bernoulli, binomial), μ (poisson).
+    /// </summary>
+    public double WorkingWeight(double mean, double trials = 1, double sigma = double.NaN) => Kind switch
+    {
+        FamilyKind.Gaussian => 1 / (sigma * sigma),
+        FamilyKind.Poisson => mean,
+        _ => trials * mean * (1 - mean),
+    };
 
     public override string ToString() => $"{Name}({Link})";
 }

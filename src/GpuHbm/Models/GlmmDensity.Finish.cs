@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using GpuHbm.Kernels;
 
 namespace GpuHbm.Models;
 
@@ -32,18 +33,15 @@ internal sealed partial class GlmmDensity
         var bPriors = _priors.B;
         for (int q = 0; q < p; q++)
         {
-            lp += bPriors[q].LogDensity(theta[q], out double dq);
+            lp += PriorDensity.LogDensity(bPriors[q].Slot, theta[q], out double dq);
             gb[q] += dq;
         }
 
         // sigma: ll had −½Σu²; add −N log σ, the prior (half), and the Jacobian log σ.
         if (_sigmaOffset >= 0)
         {
-            double logSigma = theta[_sigmaOffset];
-            double sigma = Math.Exp(logSigma);
-            var prior = _priors.Sigma!;
-            lp += -_n * logSigma + prior.LogDensity(sigma, out double dp) + prior.LogHalfNormalizer + logSigma;
-            grad[_sigmaOffset] = extra - _n + sigma * dp + 1;
+            lp += FamilyTerms.GaussianSigma(_priors.Sigma!.Slot, theta[_sigmaOffset], _n, extra, out double gSigma);
+            grad[_sigmaOffset] = gSigma;
         }
 
         ReadOnlySpan<double> d = sc.Slice(_etaOffset, _n);
@@ -59,7 +57,7 @@ internal sealed partial class GlmmDensity
             var gz = grad.Slice(t.ZOffset, jn * k);
             var gsd = grad.Slice(t.SdOffset, k);   // accumulates ∂/∂sd first
             double zz = 0;
-            if (t.Chol is not null)
+            if (t.Kind == RandomTermKind.Relationship)
             {
                 // r = sd·w, w = L z: ∂/∂z = Lᵀ(sd·∂/∂r) − z, ∂/∂sd = Σ_j ∂/∂r_j·w_j.
                 ReadOnlySpan<double> w = sc.Slice(t.W, jn);
@@ -72,10 +70,10 @@ internal sealed partial class GlmmDensity
                     zz += z[j] * z[j];
                 }
                 gsd[0] += a0;
-                t.Chol.MultiplyTransposed(tmp, gz, 1);
+                t.Chol!.MultiplyTransposed(tmp, gz, 1);
                 for (int j = 0; j < jn; j++) gz[j] -= z[j];
             }
-            else if (!t.Correlated)
+            else if (t.Kind == RandomTermKind.Independent)
             {
                 for (int j = 0; j < jn; j++)
                     for (int m = 0; m < k; m++)
@@ -126,10 +124,8 @@ internal sealed partial class GlmmDensity
             var sdPriors = _priors.Sd[ti];
             for (int m = 0; m < k; m++)
             {
-                var prior = sdPriors[m];
-                double logSd = theta[t.SdOffset + m];
-                lp += prior.LogDensity(sd[m], out double dp) + prior.LogHalfNormalizer + logSd;
-                gsd[m] = sd[m] * (gsd[m] + dp) + 1;
+                lp += PriorDensity.OnLogScale(sdPriors[m].Slot, theta[t.SdOffset + m], sd[m], gsd[m], out double g);
+                gsd[m] = g;
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using GpuHbm.Kernels;
 
 namespace GpuHbm.Models;
 
@@ -14,18 +15,18 @@ internal sealed partial class GlmmDensity
     /// </summary>
     private void Block(ReadOnlySpan<double> theta, Span<double> sc, int block)
     {
-        switch (_family)
+        switch (_likelihood)
         {
-            case FamilyKind.Gaussian when _invSe is null:
+            case LikelihoodKind.Gaussian:
                 BlockCore(theta, sc, block, new GaussianRows(Math.Exp(-theta[_sigmaOffset]), _y));
                 break;
-            case FamilyKind.Gaussian:
-                BlockCore(theta, sc, block, new GaussianSeRows(_invSe, _y));
+            case LikelihoodKind.GaussianKnownSe:
+                BlockCore(theta, sc, block, new GaussianSeRows(_invSe!, _y));
                 break;
-            case FamilyKind.Bernoulli:
+            case LikelihoodKind.Bernoulli:
                 BlockCore(theta, sc, block, new BinomialRows(null, _y));
                 break;
-            case FamilyKind.Binomial:
+            case LikelihoodKind.Binomial:
                 BlockCore(theta, sc, block, new BinomialRows(_trials, _y));
                 break;
             default:
@@ -143,32 +144,31 @@ internal sealed partial class GlmmDensity
         (double D, double LogLik, double Extra) Step(double eta, int i);
     }
 
-    /// <summary>normal_lpdf(y | η, σ) without −½log 2π − log σ (added once in Finish).</summary>
+    /// <summary>normal_lpdf(y | η, σ) without −½log 2π − log σ (added once in Finish): <see cref="FamilyTerms.Normal"/>.</summary>
     private readonly struct GaussianRows(double invSigma, double[] y) : IRowLikelihood
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public (double D, double LogLik, double Extra) Step(double eta, int i)
         {
-            double u = (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i) - eta) * invSigma;
-            double uu = u * u;
-            return (u * invSigma, -0.5 * uu, uu);
+            double ll = FamilyTerms.Normal(Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i), eta, invSigma, out double d, out double uu);
+            return (d, ll, uu);
         }
     }
 
-    /// <summary>normal_lpdf(y | η, se_i) without its constant.</summary>
+    /// <summary>normal_lpdf(y | η, se_i) without its constant: <see cref="FamilyTerms.Normal"/> with 1/se_i.</summary>
     private readonly struct GaussianSeRows(double[] invSe, double[] y) : IRowLikelihood
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public (double D, double LogLik, double Extra) Step(double eta, int i)
         {
-            double inv = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(invSe), i);
-            double u = (Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i) - eta) * inv;
-            return (u * inv, -0.5 * (u * u), 0);
+            double ll = FamilyTerms.Normal(Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i), eta,
+                Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(invSe), i), out double d, out _);
+            return (d, ll, 0);
         }
     }
 
     /// <summary>
-    /// binomial_logit_lpmf(y | n, η) without log C(n, y): y·η − n·log(1 + e^η), d = y − n·logistic(η);
+    /// binomial_logit_lpmf(y | n, η) without log C(n, y): <see cref="FamilyTerms.BinomialLogit"/>;
     /// bernoulli when <c>trials</c> is null (n = 1).
     /// </summary>
     private readonly struct BinomialRows(double[]? trials, double[] y) : IRowLikelihood
@@ -178,21 +178,19 @@ internal sealed partial class GlmmDensity
         {
             double yi = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i);
             double n = trials is null ? 1 : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(trials), i);
-            double ex = Math.Exp(-Math.Abs(eta));
-            double sig = eta >= 0 ? 1 / (1 + ex) : ex / (1 + ex);
-            return (yi - n * sig, yi * eta - n * (Math.Max(eta, 0) + Math.Log(1 + ex)), 0);
+            double ll = FamilyTerms.BinomialLogit(yi, n, eta, out double d);
+            return (d, ll, 0);
         }
     }
 
-    /// <summary>poisson_log_lpmf(y | η) without −log y!: y·η − e^η, d = y − e^η.</summary>
+    /// <summary>poisson_log_lpmf(y | η) without −log y!: <see cref="FamilyTerms.PoissonLog"/>.</summary>
     private readonly struct PoissonRows(double[] y) : IRowLikelihood
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public (double D, double LogLik, double Extra) Step(double eta, int i)
         {
-            double yi = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i);
-            double mu = Math.Exp(eta);
-            return (yi - mu, yi * eta - mu, 0);
+            double ll = FamilyTerms.PoissonLog(Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i), eta, out double d);
+            return (d, ll, 0);
         }
     }
 }

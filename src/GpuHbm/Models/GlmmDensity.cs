@@ -1,5 +1,5 @@
 using System.Buffers;
-using MathNet.Numerics;
+using GpuHbm.Kernels;
 
 namespace GpuHbm.Models;
 
@@ -11,7 +11,9 @@ namespace GpuHbm.Models;
 /// η = X·b + Σ_t Z_t[i,:]·r_t[g_t[i],:] + offset and r_t[j,:] = diag(sd_t)·L_t·z_t[j,:] (non-centered),
 /// z ~ normal(0, 1). Every normalizing constant is included (likelihoods as in the Stan Functions
 /// Reference: normal_lpdf, bernoulli_logit_lpmf, binomial_logit_lpmf, poisson_log_lpmf; priors with
-/// their half-distribution factor; the LKJ constant).
+/// their half-distribution factor; the LKJ constant). The scalar math (family terms, priors, the CPC
+/// transform, LKJ) is the shared code of the kernels project (<see cref="FamilyTerms"/>,
+/// <see cref="PriorDensity"/>, <see cref="CholeskyCorr"/>, <see cref="LkjCholesky"/>) that the device kernels run too.
 /// <para>
 /// Rows are processed in fixed blocks of <see cref="BlockRows"/> (a function of N only); block partial
 /// sums are added in block order, so the result is bit-identical whether blocks run sequentially or in
@@ -24,6 +26,7 @@ internal sealed partial class GlmmDensity
     private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
 
     private readonly FamilyKind _family;
+    private readonly LikelihoodKind _likelihood;
     private readonly int _n, _p, _dim;
     private readonly double[] _x, _y;
     private readonly double[]? _trials, _se, _offset, _invSe;
@@ -41,7 +44,8 @@ internal sealed partial class GlmmDensity
         public required int K, J;
         public required int[] G;
         public required double[] Z;
-        public required bool Correlated, UnitZ;
+        public required RandomTermKind Kind;
+        public required bool UnitZ;
         public required int SdOffset, LOffset, ZOffset;            // in θ (LOffset −1 when uncorrelated)
         public required int R, Gr, L, GL, Sd, LogJ;                // in scratch
         /// <summary>gr(id, cov = K): L = chol(K + εI); r = sd·(L z). Null for an ordinary term.</summary>
@@ -65,6 +69,7 @@ internal sealed partial class GlmmDensity
         ParameterLayout layout, PriorSet priors)
     {
         _family = family.Kind;
+        _likelihood = family.Likelihood(response.Se is not null);
         _n = x.Rows;
         _p = x.Count;
         _x = x.Values;
@@ -87,7 +92,7 @@ internal sealed partial class GlmmDensity
             var z = rt.ZArray;
             var td = new TermData
             {
-                K = k, J = j, G = rt.GroupIndexArray, Z = z, Correlated = rt.Correlated,
+                K = k, J = j, G = rt.GroupIndexArray, Z = z, Kind = rt.Kind,
                 UnitZ = k == 1 && z.All(v => v == 1),
                 SdOffset = blocks.Single(b => b.Transform == ParameterTransform.Log).Offset,
                 LOffset = blocks.SingleOrDefault(b => b.Transform == ParameterTransform.CholeskyCorr)?.Offset ?? -1,
@@ -117,14 +122,12 @@ internal sealed partial class GlmmDensity
         switch (_family)
         {
             case FamilyKind.Gaussian:
-                if (_se is null) c -= _n * HalfLog2Pi;
-                else foreach (var v in _se) c -= HalfLog2Pi + Math.Log(v);
+                if (_se is null) c += _n * RowConstant(_family, 0, 0, null);
+                else foreach (var v in _se) c += RowConstant(_family, 0, 0, v);
                 break;
             case FamilyKind.Binomial:
-                for (int i = 0; i < _n; i++) c += SpecialFunctions.BinomialLn((int)_trials![i], (int)_y[i]);
-                break;
             case FamilyKind.Poisson:
-                for (int i = 0; i < _n; i++) c -= SpecialFunctions.FactorialLn((int)_y[i]);
+                for (int i = 0; i < _n; i++) c += RowConstant(_family, _y[i], _trials?[i] ?? 1, null);
                 break;
         }
         foreach (var t in _terms) c -= t.J * t.K * HalfLog2Pi;
@@ -201,16 +204,16 @@ internal sealed partial class GlmmDensity
             for (int m = 0; m < k; m++) sd[m] = Math.Exp(theta[t.SdOffset + m]);
             var z = theta.Slice(t.ZOffset, t.J * k);
             var r = sc.Slice(t.R, t.J * k);
-            if (t.Chol is not null)
+            if (t.Kind == RandomTermKind.Relationship)
             {
                 // r = sd·(L z): the non-centred form of r ~ N(0, sd²(K + εI)).
                 var w = sc.Slice(t.W, t.J);
-                t.Chol.Multiply(z, w, 1);
+                t.Chol!.Multiply(z, w, 1);
                 double s0 = sd[0];
                 for (int j = 0; j < t.J; j++) r[j] = s0 * w[j];
                 continue;
             }
-            if (!t.Correlated)
+            if (t.Kind == RandomTermKind.Independent)
             {
                 if (k == 1)
                 {

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using MathNet.Numerics;
 
 namespace GpuHbm.Models;
@@ -31,18 +32,12 @@ public static class LkjCorrCholesky
 
     /// <summary>
     /// log p(L | η) including the constant <paramref name="logConstant"/>; adds ∂/∂L_kk to the diagonal of
-    /// <paramref name="gL"/> (K×K row-major).
+    /// <paramref name="gL"/> (K×K row-major). The shared <see cref="LkjCholesky"/> computes it.
     /// </summary>
-    public static double LogDensity(ReadOnlySpan<double> l, int k, double eta, double logConstant, Span<double> gL)
+    public static unsafe double LogDensity(ReadOnlySpan<double> l, int k, double eta, double logConstant, Span<double> gL)
     {
-        double lp = logConstant;
-        for (int i = 1; i < k; i++)
-        {
-            double c = k - i - 3 + 2 * eta;   // 1-based row i+1: K − (i+1) + 2η − 2
-            double d = l[i * k + i];
-            lp += c * Math.Log(d);
-            gL[i * k + i] += c / d;
-        }
-        return lp;
+        if (l.Length < k * k || gL.Length < k * k) throw new ArgumentException($"L and gL need {k * k} values");
+        fixed (double* pl = l, pg = gL)
+            return LkjCholesky.LogDensity(new PointerVector(pl), k, eta, logConstant, new PointerVector(pg));
     }
 }

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 namespace GpuHbm.Models;
 
 /// <summary>

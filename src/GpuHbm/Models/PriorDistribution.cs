@@ -1,11 +1,9 @@
 using System.Globalization;
+using GpuHbm.Kernels;
 using MathNet.Numerics;
 using MathNet.Numerics.Distributions;
 
 namespace GpuHbm.Models;
-
-/// <summary>The prior distributions GpuHbm understands (brms/Stan names).</summary>
-public enum PriorDistributionKind { Normal, StudentT, Cauchy, Exponential, Lkj, Flat }
 
 /// <summary>
 /// A prior distribution with its arguments: <c>normal(mu, sigma)</c>, <c>student_t(nu, mu, sigma)</c>,
@@ -13,7 +11,8 @@ public enum PriorDistributionKind { Normal, StudentT, Cauchy, Exponential, Lkj, 
 /// </summary>
 /// <remarks>
 /// Densities are those of the Stan Functions Reference (normal_lpdf, student_t_lpdf, cauchy_lpdf,
-/// exponential_lpdf) with all normalizing constants. On a positive parameter (sd, sigma) the
+/// exponential_lpdf) with all normalizing constants, evaluated by the shared <see cref="PriorDensity"/>
+/// (the same code the device kernels run) from the <see cref="Slot"/> computed here. On a positive parameter (sd, sigma) the
 /// distribution is truncated to [0, ∞): <see cref="LogHalfNormalizer"/> is −log(1 − F(0)), which is
 /// log 2 for a location-0 symmetric distribution and 0 for the exponential.
 /// </remarks>
@@ -74,7 +73,11 @@ public sealed class PriorDistribution
             PriorDistributionKind.Cauchy => -Math.Log(0.5 + Math.Atan(_a / _b) / Math.PI),
             _ => 0,
         };
+        Slot = new PriorSlot(kind, _a, _b, _c, _logConst, LogHalfNormalizer);
     }
+
+    /// <summary>The distribution as the shared math (<see cref="PriorDensity"/>) and the device kernels take it.</summary>
+    internal PriorSlot Slot { get; }
 
     /// <summary>The LKJ shape eta (only for <see cref="PriorDistributionKind.Lkj"/>).</summary>
     public double LkjEta => Kind == PriorDistributionKind.Lkj ? _a : throw new InvalidOperationException("not an lkj prior");
@@ -95,37 +98,8 @@ public sealed class PriorDistribution
     /// </summary>
     public double LogDensity(double x, out double derivative)
     {
-        switch (Kind)
-        {
-            case PriorDistributionKind.Normal:
-            {
-                double u = (x - _a) / _b;
-                derivative = -u / _b;
-                return _logConst - 0.5 * u * u;
-            }
-            case PriorDistributionKind.StudentT:
-            {
-                double u = (x - _b) / _c;
-                double q = 1 + u * u / _a;
-                derivative = -(_a + 1) * u / (_a * _c * q);
-                return _logConst - 0.5 * (_a + 1) * Math.Log(q);
-            }
-            case PriorDistributionKind.Cauchy:
-            {
-                double u = (x - _a) / _b;
-                double q = 1 + u * u;
-                derivative = -2 * u / (_b * q);
-                return _logConst - Math.Log(q);
-            }
-            case PriorDistributionKind.Exponential:
-                derivative = -_a;
-                return x < 0 ? double.NegativeInfinity : _logConst - _a * x;
-            case PriorDistributionKind.Flat:
-                derivative = 0;
-                return 0;
-            default:
-                throw new InvalidOperationException($"{Name(Kind)} is not a scalar density");
-        }
+        if (Kind == PriorDistributionKind.Lkj) throw new InvalidOperationException($"{Name(Kind)} is not a scalar density");
+        return PriorDensity.LogDensity(Slot, x, out derivative);
     }
 
     /// <summary>brms's name of a distribution kind.</summary>

@@ -1,4 +1,5 @@
 using GpuHbm.Formulas;
+using GpuHbm.Kernels;
 using GpuHbm.Models.Kinship;
 
 namespace GpuHbm.Models;
@@ -55,6 +56,10 @@ public sealed class RandomEffectsTerm
 
     /// <summary>True when the K effects have a correlation matrix (not <c>||</c>, and K &gt; 1).</summary>
     public bool Correlated { get; }
+
+    /// <summary>How the term's effects come from its standardized values (the code the density and the kernels switch on).</summary>
+    internal RandomTermKind Kind => Relationship is not null ? RandomTermKind.Relationship
+        : Correlated ? RandomTermKind.Correlated : RandomTermKind.Independent;
 
     /// <summary>
     /// For <c>(1 | gr(id, cov = K))</c>: K restricted to the levels of the grouping column and in level

@@ -46,6 +46,9 @@ public sealed class DrawSet
         }
     }
 
+    /// <summary>The array holding chain <paramref name="chain"/>'s draws (draws × parameters, row-major), for readers that keep a reference.</summary>
+    internal double[] ChainValues(int chain) => _values[chain];
+
     /// <summary>One draw of one chain (all parameters).</summary>
     public ReadOnlySpan<double> Draw(int chain, int draw) => _values[chain].AsSpan(draw * ParameterCount, ParameterCount);
 

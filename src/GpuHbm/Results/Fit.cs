@@ -25,11 +25,17 @@ public sealed class Fit
     /// <summary>Gradient evaluations over all chains, warm-up and initialisation included.</summary>
     public long GradientEvaluations { get; }
 
+    /// <summary>Gradient evaluations over all chains before sampling (initialisation and warm-up).</summary>
+    public long WarmupGradientEvaluations { get; internal init; }
+
     /// <summary>True when the run was cancelled or failed; the draws made until then are kept.</summary>
     public bool StoppedEarly { get; }
 
     /// <summary>Why sampling stopped early when it was not a cancellation (a device failure), else null.</summary>
-    public string? Failure { get; private init; }
+    public string? Failure { get; internal init; }
+
+    /// <summary>The folder this fit was loaded from (<see cref="Load"/>), or null for a fit made in this process.</summary>
+    public string? Directory { get; internal init; }
 
     /// <summary>ChEES: how the ensemble was started, warmed up (convergence checks) and stopped; null for NUTS.</summary>
     public Sampling.Chees.EnsembleRunReport? Ensemble { get; private init; }
@@ -63,6 +69,15 @@ public sealed class Fit
     /// <returns>The names of the files written (summary.csv is left out when there are too few draws).</returns>
     public IReadOnlyList<string> Save(string directory) => FitWriter.Write(this, directory);
 
+    /// <summary>
+    /// Reads a saved fit folder back: the model is rebuilt from fit.json and the data file it records
+    /// (whose SHA-256 must equal the one recorded at save time: a changed or missing file is an error
+    /// that says so; relationship matrix files likewise), the draws from draws.csv and the sampler
+    /// statistics from sampler.csv. <paramref name="options"/> says where moved files are now, or gives
+    /// the table when the fit was made from data built in memory.
+    /// </summary>
+    public static Fit Load(string directory, FitLoadOptions? options = null) => FitReader.Load(directory, options);
+
     internal static Fit FromSampler(IPosteriorModel model, SamplerResult result, FitSettings settings)
     {
         int outputs = model.OutputNames.Count, dim = model.Dimension;
@@ -84,6 +99,9 @@ public sealed class Fit
         return new Fit(model, new DrawSet(model.OutputNames, values),
             result.Chains.Select(c => c.Statistics).ToArray(), result.Chains.Select(c => c.Adaptation).ToArray(),
             settings, times, result.Chains.Sum(c => c.GradientEvaluations) + (result.Ensemble?.Initialization.GradientEvaluations ?? 0), result.Cancelled)
-        { Failure = result.Failure?.Message, Ensemble = result.Ensemble };
+        {
+            Failure = result.Failure?.Message, Ensemble = result.Ensemble,
+            WarmupGradientEvaluations = result.Chains.Sum(c => c.WarmupGradientEvaluations) + (result.Ensemble?.Initialization.GradientEvaluations ?? 0),
+        };
     }
 }

@@ -12,4 +12,7 @@ public sealed record FitSettings(
 {
     /// <summary>The backend and device the chains ran on (null when not recorded).</summary>
     public Compute.BackendChoice? Backend { get; init; }
+
+    /// <summary>The data file's path and checksum and the relationship matrices' (null when not recorded).</summary>
+    public FitProvenance? Provenance { get; init; }
 }

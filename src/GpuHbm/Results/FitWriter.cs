@@ -46,8 +46,21 @@ public static class FitWriter
             Os = RuntimeInformation.OSDescription,
             Machine = new { Cores = Environment.ProcessorCount },
             CreatedUtc = DateTime.UtcNow.ToString("O"),
-            Data = new { Source = s.DataSource, RowsUsed = s.RowsUsed, RowsDropped = s.RowsDropped },
+            FormatVersion = FitReader.FormatVersion,
+            Data = new
+            {
+                Source = s.DataSource, RowsUsed = s.RowsUsed, RowsDropped = s.RowsDropped,
+                Path = s.Provenance?.DataPath, Sha256 = s.Provenance?.DataSha256, ContentSha256 = s.Provenance?.DataContentSha256,
+            },
             Formula = s.Formula,
+            FitOptions = new
+            {
+                o.Family, o.Priors, o.Factors, o.DropMissing, o.KinshipFastPath, o.DrawGeneticEffects,
+                RelationshipMatrices = s.Provenance?.RelationshipMatrices.Select(m => new
+                {
+                    m.Name, m.Path, Files = m.Files.Select(f => new { f.Path, f.Sha256 }).ToArray(), m.ContentSha256,
+                }).ToArray() ?? [],
+            },
             Family = fit.Model.Spec.Family.Name,
             Priors = fit.Model.Priors.Select(p => p.ToString()).ToArray(),
             Parameters = fit.Draws.Names,
@@ -76,8 +89,8 @@ public static class FitWriter
                     MemoryBytes = b.Device.GlobalMemoryBytes, b.Device.SupportsFp64,
                 } : null,
                 BackendReason = s.Backend?.Reason,
-                o.Chains, Warmup = fit.Ensemble?.AutoWarmup == true ? "auto" : o.ResolvedWarmup.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                MaxWarmup = o.AutoWarmup ? o.MaxWarmup : (int?)null, o.Draws, o.TargetEss, Seed = o.Seed, o.AdaptDelta, o.MaxDepth,
+                o.Chains, Warmup = o.ResolvedWarmup, WarmupMode = o.AutoWarmup ? "auto" : "fixed", MaxWarmup = o.AutoWarmup ? o.MaxWarmup : (int?)null,
+                o.Draws, o.TargetEss, Seed = o.Seed, o.AdaptDelta, o.MaxDepth, Metric = o.Metric,
                 Init = fit.Ensemble?.Initialization.Method,
                 NestedRhatSuperchains = o.NestedRhatSuperchains(),
             },
@@ -87,7 +100,7 @@ public static class FitWriter
             DrawsPerChain = Enumerable.Range(0, fit.Draws.ChainCount).Select(fit.Draws.DrawCount).ToArray(),
             StoppedEarly = fit.StoppedEarly,
             Failure = fit.Failure,
-            Adaptation = fit.Adaptation.Select((a, c) => new { Chain = c + 1, a.StepSize, a.InverseMetric }).ToArray(),
+            Adaptation = fit.Adaptation.Select((a, c) => new { Chain = c + 1, a.StepSize, a.InverseMetric, a.MetricRank }).ToArray(),
             Timings = new
             {
                 CompileSeconds = s.CompileTime.TotalSeconds,
@@ -97,6 +110,7 @@ public static class FitWriter
                 TotalSeconds = s.TotalTime.TotalSeconds,
                 Chains = fit.ChainTimes.Select((t, c) => new { Chain = c + 1, WarmupSeconds = t.Warmup.TotalSeconds, SamplingSeconds = t.Sampling.TotalSeconds }).ToArray(),
                 GradientEvaluations = fit.GradientEvaluations,
+                WarmupGradientEvaluations = fit.WarmupGradientEvaluations,
             },
             Diagnostics = new
             {

@@ -1,4 +1,5 @@
 using GpuHbm.Compute;
+using GpuHbm.Kernels;
 
 namespace GpuHbm.Sampling;
 

@@ -1,3 +1,5 @@
+using GpuHbm.Kernels;
+
 namespace GpuHbm.Sampling;
 
 /// <summary>
@@ -11,7 +13,7 @@ public static class DiagonalMetric
     public static double KineticEnergy(ReadOnlySpan<double> momentum, ReadOnlySpan<double> inverseMetric)
     {
         double s = 0;
-        for (int i = 0; i < momentum.Length; i++) s += momentum[i] * inverseMetric[i] * momentum[i];
+        for (int i = 0; i < momentum.Length; i++) s += LeapfrogStep.KineticTerm(momentum[i], inverseMetric[i]);
         return 0.5 * s;
     }
 

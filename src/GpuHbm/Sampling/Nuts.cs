@@ -1,4 +1,5 @@
 using GpuHbm.Compute;
+using GpuHbm.Kernels;
 
 namespace GpuHbm.Sampling;
 
@@ -46,7 +47,7 @@ public sealed class Nuts
     private readonly double[] _h0, _logSumWeight, _subtreeLogSumWeight, _sumMetropolis, _signedStep;
     private readonly double[] _logDensity, _kinetic, _sampleLogDensity, _sampleEnergy, _proposalLogDensity, _proposalEnergy;
     private readonly int[] _leapfrogs, _depth;
-    private readonly bool[] _running, _inSubtree, _divergent, _forward, _mask, _maskB;
+    private readonly bool[] _running, _inSubtree, _divergent, _forward, _mask, _maskB, _moved;
     private readonly double[] _dots;
 
     public Nuts(IChainEnsemble ensemble, NutsLayout layout, int maxDepth = 10)
@@ -68,7 +69,7 @@ public sealed class Nuts
         _proposalLogDensity = new double[c]; _proposalEnergy = new double[c];
         _leapfrogs = new int[c]; _depth = new int[c];
         _running = new bool[c]; _inSubtree = new bool[c]; _divergent = new bool[c]; _forward = new bool[c];
-        _mask = new bool[c]; _maskB = new bool[c];
+        _mask = new bool[c]; _maskB = new bool[c]; _moved = new bool[c];
         _dots = new double[6 * c];
     }
 
@@ -112,6 +113,7 @@ public sealed class Nuts
             _leapfrogs[c] = 0;
             _depth[c] = 0;
             _divergent[c] = false;
+            _moved[c] = false;
         }
         CopyPoint(s.ForwardQ, s.ForwardP, s.ForwardG, s.Q, s.P, s.G, active);
         CopyPoint(s.BackwardQ, s.BackwardP, s.BackwardG, s.Q, s.P, s.G, active);
@@ -150,6 +152,7 @@ public sealed class Nuts
                 if (take)
                 {
                     _mask[c] = true;
+                    _moved[c] = true;
                     _sampleLogDensity[c] = _proposalLogDensity[c];
                     _sampleEnergy[c] = _proposalEnergy[c];
                 }
@@ -202,7 +205,8 @@ public sealed class Nuts
                 LeapfrogSteps: _leapfrogs[c],
                 Divergent: _divergent[c],
                 Energy: _sampleEnergy[c],
-                LogDensity: _sampleLogDensity[c]);
+                LogDensity: _sampleLogDensity[c],
+                Moved: _moved[c]);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GpuHbm.Compute;
 using GpuHbm.Compute.Cpu;
 using GpuHbm.Models;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Sampling;
 
@@ -13,7 +14,7 @@ namespace GpuHbm.Sampling;
 public delegate IChainEnsemble ChainEnsembleFactory(IBatchedDensity density, IReadOnlyList<uint> chainIds, int slotCount, ulong seed);
 
 /// <summary>
-/// Runs NUTS with Stan's windowed warm-up on several chains. The chains are split into ensembles of
+/// Runs NUTS with step-size and metric warm-up (<see cref="SamplerOptions.Metric"/>) on several chains. The chains are split into ensembles of
 /// <see cref="ChainsPerEnsemble"/> chains (by default one chain each on the CPU, so no chain waits on
 /// another's tree) and the ensembles run in parallel, at most <see cref="SamplerOptions.MaxParallelism"/> at once.
 /// </summary>
@@ -79,7 +80,9 @@ public sealed class NutsSampler
 }
 
 /// <summary>
-/// Warm-up (Stan's windowed adaptation, stan/mcmc/hmc/nuts/adapt_diag_e_nuts.hpp) and sampling for the chains of one ensemble.
+/// Warm-up and sampling for the chains of one ensemble: dual averaging of the step size (Stan's
+/// stan/mcmc/hmc/nuts/adapt_diag_e_nuts.hpp) with the metric adapted per chain by a <see cref="MetricWarmup"/>
+/// (Stan's windows or nutpie's, <see cref="SamplerOptions.Metric"/>).
 /// </summary>
 internal sealed class NutsEnsembleRun
 {
@@ -108,6 +111,8 @@ internal sealed class NutsEnsembleRun
         _cancellation = cancellation;
         _layout = new NutsLayout(options.MaxDepth);
         _nuts = new Nuts(ensemble, _layout, options.MaxDepth);
+        if (options.Metric == MetricKind.LowRank && options.Warmup > 0 && ensemble.MaxMetricRank == 0)
+            throw new GpuHbmSamplingException($"The metric '{options.Metric.Name()}' needs a chain ensemble with low-rank metrics, and this backend's ensemble supports diagonal metrics only; use --metric diag or --metric stan-diag.");
         _state = new NutsState(_chains);
         _all = Enumerable.Repeat(true, _chains).ToArray();
     }
@@ -123,59 +128,61 @@ internal sealed class NutsEnsembleRun
 
         var stepSize = new double[chains];
         Array.Fill(stepSize, o.InitialStepSize);
-        var inverseMetric = new double[chains][];
-        for (int c = 0; c < chains; c++) inverseMetric[c] = Enumerable.Repeat(1.0, d).ToArray();
+        var metrics = new InverseMetric[chains];
         var dualAveraging = new DualAveraging[chains];
-        var variance = new WelfordVariance[chains];
-        var schedule = new WindowedAdaptationSchedule(o.Warmup);
+        var warmups = new MetricWarmup[chains];
         var reports = new NutsTransition[chains];
         var divergences = new int[chains];
+        var restart = new bool[chains];
         var row = new double[d];
+        var gradientRow = new double[d];
         int warmupDone = 0;
+        for (int c = 0; c < chains; c++) metrics[c] = InverseMetric.Unit(d);
 
         if (o.Warmup > 0)
         {
+            for (int c = 0; c < chains; c++)
+            {
+                warmups[c] = MetricWarmup.Create(o.Metric, d, o.Warmup);
+                if (!warmups[c].UsesGradients) continue;
+                _ensemble.ReadRow(_layout.Position, c, row);
+                _ensemble.ReadRow(_layout.Gradient, c, gradientRow);
+                SetMetric(c, warmups[c].Initialize(row, gradientRow), metrics, -1);
+            }
             StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, _all, 0);
             for (int c = 0; c < chains; c++)
             {
                 // Stan sets μ from the user's step size before init_stepsize runs (services/sample/hmc_nuts_diag_e_adapt.hpp).
                 dualAveraging[c] = new DualAveraging(o.AdaptDelta) { Mu = Math.Log(10 * o.InitialStepSize) };
-                variance[c] = new WelfordVariance(d);
             }
         }
 
         for (int t = 0; t < o.Warmup && !_cancellation.IsCancellationRequested; t++)
         {
             _nuts.Transition((uint)t, stepSize, _all, _state, reports);
-            bool windowEnd = schedule.IsWindowEnd(t);
+            bool anyRestart = false;
             for (int c = 0; c < chains; c++)
             {
                 if (reports[c].Divergent) divergences[c]++;
                 stepSize[c] = dualAveraging[c].Learn(reports[c].AcceptStat);
-                if (schedule.InSlowWindow(t))
+                bool gradients = warmups[c].UsesGradients;
+                if (warmups[c].Collects(t))
                 {
                     _ensemble.ReadRow(_layout.Position, c, row);
-                    variance[c].Add(row);
+                    if (gradients) _ensemble.ReadRow(_layout.Gradient, c, gradientRow);
                 }
-                if (windowEnd && variance[c].Count >= 2)
-                {
-                    // var_adaptation::learn_variance: regularized sample variance becomes the inverse metric.
-                    var v = inverseMetric[c];
-                    variance[c].SampleVariance(v);
-                    DiagonalMetric.Regularize(v, variance[c].Count);
-                    foreach (double x in v)
-                        if (!double.IsFinite(x) || !(x > 0))
-                            throw new GpuHbmSamplingException($"Chain {_firstChain + c}: the estimated inverse metric is not finite after warm-up iteration {t + 1}.");
-                    _ensemble.SetInverseMetric(c, v);
-                }
-                if (windowEnd) variance[c].Restart();
+                var step = warmups[c].Update(t, row, gradients ? gradientRow : default, reports[c].Moved);
+                if (step.Metric is { } metric) SetMetric(c, metric, metrics, t);
+                restart[c] = step.RestartStepSize;
+                anyRestart |= step.RestartStepSize;
             }
-            if (windowEnd)
+            if (anyRestart)
             {
                 // adapt_diag_e_nuts::transition: new step-size search and dual-averaging restart after a metric update.
-                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, _all, (uint)t + 1);
+                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, restart, (uint)t + 1);
                 for (int c = 0; c < chains; c++)
                 {
+                    if (!restart[c]) continue;
                     dualAveraging[c].Mu = Math.Log(10 * stepSize[c]);
                     dualAveraging[c].Restart();
                 }
@@ -222,10 +229,21 @@ internal sealed class NutsEnsembleRun
         {
             var (chainDraws, chainStats) = recorder.Take(c);
             results[c] = new ChainResult(_firstChain + c, d, chainDraws, recorder.Kept, chainStats,
-                new AdaptationResult(stepSize[c], (double[])inverseMetric[c].Clone()), warmupTime, samplingTime,
+                new AdaptationResult(stepSize[c], metrics[c].MatrixDiagonal(), MetricRank: metrics[c].Rank), warmupTime, samplingTime,
                 warmupEvaluations[c], _ensemble.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c]);
         }
         return results;
+    }
+
+    /// <summary>Hands chain <paramref name="chain"/>'s new metric to the ensemble (after warm-up iteration <paramref name="iteration"/>; −1 at the start).</summary>
+    private void SetMetric(int chain, InverseMetric metric, InverseMetric[] metrics, int iteration)
+    {
+        foreach (double x in metric.Diagonal)
+            if (!double.IsFinite(x) || !(x > 0))
+                throw new GpuHbmSamplingException($"Chain {_firstChain + chain}: the estimated inverse metric is not finite after warm-up iteration {iteration + 1}.");
+        if (metric.Rank == 0) _ensemble.SetInverseMetric(chain, metric.Diagonal);
+        else _ensemble.SetInverseMetric(chain, metric.Diagonal, metric.Vectors, metric.Values);
+        metrics[chain] = metric;
     }
 
     private void Report(int iteration, int total, SamplerPhase phase, int[] divergences, NutsTransition[] reports)

@@ -11,6 +11,8 @@ namespace GpuHbm.Sampling;
 /// <param name="Divergent">True when some leapfrog step's energy error H − H0 exceeded <see cref="Nuts.MaxEnergyError"/>.</param>
 /// <param name="Energy">The Hamiltonian of the selected phase-space point, as Stan's energy__ (base_nuts sets energy_ = H(z_sample)).</param>
 /// <param name="LogDensity">log π of the new draw (Stan's lp__ on the unconstrained scale).</param>
+/// <param name="Moved">False when the transition kept its starting point (no new state was selected); metric warm-up
+/// skips such draws (nuts-rs's DrawGradCollector).</param>
 public readonly record struct NutsTransition(
     double AcceptStat,
     double StepSize,
@@ -18,7 +20,8 @@ public readonly record struct NutsTransition(
     int LeapfrogSteps,
     bool Divergent,
     double Energy,
-    double LogDensity);
+    double LogDensity,
+    bool Moved = true);
 
 /// <summary>
 /// The host-side part of an ensemble's NUTS state; the vectors (each chain's current position and the

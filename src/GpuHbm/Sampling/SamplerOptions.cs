@@ -1,3 +1,5 @@
+using GpuHbm.Sampling.Metrics;
+
 namespace GpuHbm.Sampling;
 
 /// <summary>Settings of a NUTS run; the defaults are Stan's.</summary>
@@ -17,6 +19,9 @@ public sealed record SamplerOptions
 
     /// <summary>Target mean accept_stat δ of step-size adaptation (Stan's adapt_delta).</summary>
     public double AdaptDelta { get; init; } = 0.8;
+
+    /// <summary>How NUTS warm-up adapts the metric (<see cref="MetricKind"/>); ChEES ignores it.</summary>
+    public MetricKind Metric { get; init; } = MetricKind.StanDiagonal;
 
     /// <summary>Maximum tree depth (1 … 30).</summary>
     public int MaxDepth { get; init; } = 10;
@@ -63,6 +68,9 @@ public sealed record SamplerOptions
     /// </summary>
     public Initialization.InitializationMethod Initialization { get; init; } = Sampling.Initialization.InitializationMethod.Laplace;
 
+    /// <summary>ChEES settings beyond these (rounds, thresholds, step-size and trajectory adaptation); null: the defaults.</summary>
+    public Chees.CheesOptions? Chees { get; init; }
+
     /// <summary>Checks the options against a dimension; throws <see cref="ArgumentException"/> naming the bad setting.</summary>
     public void Validate(int dimension)
     {
@@ -73,6 +81,7 @@ public sealed record SamplerOptions
         if ((long)Warmup + Draws > int.MaxValue) throw new ArgumentException("Warmup + Draws is too large.");
         if (!(AdaptDelta > 0 && AdaptDelta < 1)) throw new ArgumentException("AdaptDelta must lie strictly between 0 and 1.");
         if (MaxDepth < 1 || MaxDepth > Nuts.DepthLimit) throw new ArgumentException($"MaxDepth must lie between 1 and {Nuts.DepthLimit}.");
+        if (!Enum.IsDefined(Metric)) throw new ArgumentException($"Metric {(int)Metric} is not a metric adaptation.");
         if (ProgressInterval < 0) throw new ArgumentException("ProgressInterval must not be negative.");
         if (Thin < 1) throw new ArgumentException("Thin must be at least 1.");
         if (MaxParallelism < 1) throw new ArgumentException("MaxParallelism must be at least 1.");

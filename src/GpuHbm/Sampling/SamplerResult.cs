@@ -58,9 +58,10 @@ public sealed class SamplerStatistics
 
 /// <summary>What warm-up produced for one chain.</summary>
 /// <param name="StepSize">The adapted step size used for sampling.</param>
-/// <param name="InverseMetric">The diagonal inverse metric (≈ posterior variances), length D.</param>
+/// <param name="InverseMetric">The diagonal of the inverse metric (≈ posterior variances), length D.</param>
 /// <param name="TrajectoryLength">For ChEES-HMC, the adapted (maximum) trajectory length T; null for NUTS.</param>
-public sealed record AdaptationResult(double StepSize, double[] InverseMetric, double? TrajectoryLength = null);
+/// <param name="MetricRank">Rank of the metric's low-rank part (0: a diagonal metric).</param>
+public sealed record AdaptationResult(double StepSize, double[] InverseMetric, double? TrajectoryLength = null, int MetricRank = 0);
 
 /// <summary>One chain's output.</summary>
 public sealed class ChainResult

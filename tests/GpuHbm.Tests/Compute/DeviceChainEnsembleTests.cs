@@ -1,5 +1,6 @@
 using GpuHbm.Compute;
 using GpuHbm.Compute.Cpu;
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Sampling;
 using GpuHbm.Sampling.Chees;
@@ -143,6 +144,9 @@ internal sealed class CountingEnsemble(IChainEnsemble inner) : IChainEnsemble
     public uint ChainId(int chain) => inner.ChainId(chain);
     public long GradientEvaluations(int chain) { BoundBytes += 8L * C; return inner.GradientEvaluations(chain); }
     public void SetInverseMetric(int chain, ReadOnlySpan<double> m) { Op(8L * D); inner.SetInverseMetric(chain, m); }
+    public int MaxMetricRank => inner.MaxMetricRank;
+    public void SetInverseMetric(int chain, ReadOnlySpan<double> m, ReadOnlySpan<double> u, ReadOnlySpan<double> l)
+    { Op(8L * (D + u.Length + l.Length)); inner.SetInverseMetric(chain, m, u, l); }
     public void WriteRow(EnsembleSlot slot, int chain, ReadOnlySpan<double> values) { Op(8L * D); inner.WriteRow(slot, chain, values); }
 
     public void ReadRow(EnsembleSlot slot, int chain, Span<double> values)

@@ -1,4 +1,5 @@
 using GpuHbm.Compute;
+using GpuHbm.Kernels;
 using Xunit;
 
 namespace GpuHbm.Tests.Compute;

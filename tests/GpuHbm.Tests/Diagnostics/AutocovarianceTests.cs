@@ -1,4 +1,5 @@
 using GpuHbm.Diagnostics;
+using GpuHbm.Kernels;
 using GpuHbm.Sampling;
 using Xunit;
 

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using MathNet.Numerics;
 using MathNet.Numerics.Distributions;

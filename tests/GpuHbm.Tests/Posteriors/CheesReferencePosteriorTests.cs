@@ -25,14 +25,11 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
             Family = family, Priors = priors, Factors = factors ?? [], Chains = chains, MaxWarmup = MaxWarmup, Draws = Draws, Seed = 20261122,
             Sampler = "chees", Backend = "cpu",
         });
-        var a = fit.Adaptation[0];
         var e = fit.Ensemble!;
-        var accept = fit.Statistics.SelectMany(s => s.AcceptStat).ToArray();
-        double harmonic = accept.Length / accept.Sum(x => 1 / Math.Max(x, 1e-300));
         output.WriteLine(e.Describe());
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ε = {a.StepSize:G4}, T = {a.TrajectoryLength:G4}, mean leapfrog steps {fit.Statistics.Average(s => s.LeapfrogSteps.Average()):F1}, " +
-            $"harmonic-mean acceptance {harmonic:F3}, divergences {fit.Report.Divergences}, min E-BFMI {fit.Report.EbfmiPerChain.Min():F3}, " +
+            $"mean leapfrog steps {fit.Statistics.Average(s => s.LeapfrogSteps.Average()):F1}, " +
+            $"divergences {fit.Report.Divergences}, pooled E-BFMI {fit.Report.EbfmiPooled:F3}, " +
             $"max R-hat {fit.Summary.Rows.Max(r => r.Rhat):F4}, max nested R-hat {fit.Summary.Rows.Max(r => r.NestedRhat):F4}, gradients {fit.GradientEvaluations}"));
         foreach (var w in fit.Report.Warnings) output.WriteLine("warning: " + w);
         return fit;
@@ -45,6 +42,8 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
 
         var e = fit.Ensemble!;
         Assert.True(e.AutoWarmup);
+        Assert.InRange(e.SamplingHarmonicMeanAcceptance, 0.5, 0.9);
+        Assert.True(fit.Report.EbfmiPooled > 0.3, $"pooled E-BFMI {fit.Report.EbfmiPooled}");
         Assert.True(e.WarmupConverged, $"warm-up not converged: {e.NotConvergedReason}");
         Assert.InRange(e.WarmupIterations, 1, MaxWarmup);
         Assert.Equal(chains / FitOptions.DefaultSuperchainSize(chains), e.Superchains);
@@ -82,6 +81,81 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
     {
         var fit = FitExample("cbpp.csv", ReferenceCases.CbppFormula, "binomial", ReferenceCases.CbppPriors, ReferenceCases.CbppFactors);
         AssertAll(ReferencePosterior.Load("cbpp.csv"), ReferenceCases.Cbpp(fit), fit);
+    }
+
+    /// <summary>
+    /// Starting points 100 prior sd away in every coefficient (b and the standardized effects z; e^±5 times the prior
+    /// scale for the standard deviation), one per superchain, in random directions.
+    /// </summary>
+    private static List<double[]> FarStarts(GpuHbm.Models.IPosteriorModel model, int chains, int superchains)
+    {
+        var layout = ((GpuHbm.Models.CompiledModel)model).Layout;
+        var scale = model.UnconstrainedScale;
+        var rng = new Random(1);
+        var starts = new List<double[]>();
+        for (int k = 0; k < superchains; k++)
+        {
+            var x = new double[model.Dimension];
+            foreach (var block in layout.Blocks)
+                for (int i = block.Offset; i < block.Offset + block.Length; i++)
+                    x[i] = scale.Location[i] + (block.Transform == GpuHbm.Models.ParameterTransform.Log ? 5 : 100) * scale.Scale[i] * (rng.Next(2) * 2 - 1);
+            for (int m = 0; m < chains / superchains; m++) starts.Add(x);
+        }
+        return starts;
+    }
+
+    private (Fit Fit, string Json) FitFromFarStarts(string init, int maxWarmup)
+    {
+        const int chains = 64;
+        var data = DataTable.ReadCsv(TestPaths.ExampleData("eight_schools.csv"));
+        var options = new FitOptions
+        {
+            Family = "gaussian", Priors = ReferenceCases.EightSchoolsPriors, Chains = chains, MaxWarmup = maxWarmup, Draws = Draws, Seed = 20261122,
+            Sampler = "chees", Backend = "cpu", Init = init,
+        };
+        var plan = Glmm.Plan(ReferenceCases.EightSchoolsFormula, data, options);
+        var fit = Glmm.Fit(ReferenceCases.EightSchoolsFormula, data, options with { InitialValues = FarStarts(plan.Model, chains, 4) });
+        output.WriteLine(fit.Ensemble!.Describe());
+        foreach (var w in fit.Report.Warnings) output.WriteLine("warning: " + w);
+        string dir = Path.Combine(Path.GetTempPath(), "gpuhbm-far-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            fit.Save(dir);
+            return (fit, File.ReadAllText(Path.Combine(dir, "fit.json")));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_start_100_prior_sd_away_converges_through_the_optimiser()
+    {
+        var (fit, json) = FitFromFarStarts("laplace", 300);
+        Assert.Equal("laplace from the given values", fit.Ensemble!.Initialization.Method);
+        AssertAll(ReferencePosterior.Load("eight_schools_noncentered.csv"), ReferenceCases.EightSchools(fit), fit, chains: 64);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.True(doc.RootElement.GetProperty("converged").GetBoolean());
+        Assert.True(doc.RootElement.GetProperty("ensemble").GetProperty("warmup").GetProperty("converged").GetBoolean());
+    }
+
+    [Fact]
+    public void Chains_started_100_prior_sd_away_are_reported_as_not_converged()
+    {
+        // No optimiser: the chains start exactly there. The ensemble cannot recover within the cap (one chain deep in
+        // the funnel pins the shared step size), and the fit must say so everywhere: the warm-up report, the summary's
+        // nested R-hat, the warnings and fit.json.
+        var (fit, json) = FitFromFarStarts("auto", 150);
+        var e = fit.Ensemble!;
+        Assert.Equal("given", e.Initialization.Method);
+        Assert.False(e.WarmupConverged);
+        Assert.Equal(150, e.WarmupIterations);
+        Assert.False(fit.Converged);
+        Assert.Contains(fit.Report.Warnings, w => w.Contains("the warm-up did not converge within its cap of 150 iterations", StringComparison.Ordinal));
+        Assert.Contains(fit.Report.Warnings, w => w.Contains("nested R-hat above 1.01", StringComparison.Ordinal));
+        Assert.True(fit.Summary.Rows.Max(r => r.NestedRhat) > 1.01);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.False(doc.RootElement.GetProperty("converged").GetBoolean());
+        Assert.True(doc.RootElement.GetProperty("convergence_problems").GetArrayLength() >= 2);
+        Assert.False(doc.RootElement.GetProperty("ensemble").GetProperty("warmup").GetProperty("converged").GetBoolean());
     }
 
     [Fact]

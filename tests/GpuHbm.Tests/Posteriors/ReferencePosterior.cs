@@ -10,10 +10,11 @@ internal sealed class ReferencePosterior
 {
     private readonly Dictionary<string, (double Mean, double Sd)> _rows = new(StringComparer.Ordinal);
 
-    public static ReferencePosterior Load(string file)
+    /// <summary>Reads fixtures/<paramref name="folder"/>/<paramref name="file"/> (first column: the quantity; then mean, sd, ...).</summary>
+    public static ReferencePosterior Load(string file, string folder = "posteriors")
     {
         var r = new ReferencePosterior();
-        var lines = File.ReadAllLines(TestPaths.Fixture("posteriors/" + file));
+        var lines = File.ReadAllLines(TestPaths.Fixture(folder + "/" + file));
         foreach (var line in lines.Skip(1))
         {
             // The variable may be quoted and contain a comma (u[1,2]).

@@ -25,6 +25,31 @@ public class ReferencePosteriorTests
         Assert.True(fit.Report.Divergences <= maxDivergences, $"{fit.Report.Divergences} divergent transitions");
     }
 
+    /// <summary>
+    /// ICC and VPC (VarianceDecomposition) against the same shares computed from rstan draws of the
+    /// variance parameters (fixtures/variance/variance_shares.R): the first value is the ICC, the rest VPCs.
+    /// </summary>
+    private static void AssertVarianceShares(Fit fit, string model, string group, string slope, double[] at)
+    {
+        var reference = ReferencePosterior.Load("variance_shares.csv", "variance");
+        var v = GpuHbm.Estimands.VarianceDecomposition.Compute(fit, new GpuHbm.Estimands.VarianceDecompositionOptions
+        {
+            SlopeValues = new Dictionary<string, double[]> { [slope] = at },
+        });
+        var failures = new List<string>();
+        foreach (double x in at)
+        {
+            string name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{model}_{(x == 0 ? "icc" : "vpc")}_{group}_at_{slope}_{x}");
+            var q = v.Correlations.Single(c => c.Column == slope && c.At == x).Value;
+            var (refMean, refSd) = reference[name];
+            if (Math.Abs(q.Mean - refMean) > 0.1 * refSd || Math.Abs(q.Sd / refSd - 1) > 0.1)
+                failures.Add($"{name}: mean {q.Mean:G5} vs {refMean:G5}, sd {q.Sd:G5} vs {refSd:G5}");
+        }
+        var icc = v.Correlations.Single(c => c.Column is null).Value;
+        Assert.Equal(v.Correlations.Single(c => c.Column == slope && c.At == 0).Value.Mean, icc.Mean, 12);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     [Fact]
     public void Eight_schools_noncentered_matches_posteriordb()
     {
@@ -39,6 +64,7 @@ public class ReferencePosteriorTests
     {
         var fit = FitExample("sleepstudy.csv", ReferenceCases.SleepstudyFormula, "gaussian", ReferenceCases.SleepstudyPriors);
         AssertAll(ReferencePosterior.Load("sleepstudy.csv"), ReferenceCases.Sleepstudy(fit), fit);
+        AssertVarianceShares(fit, "sleepstudy", "Subject", "Days", [0, 4.5, 9]);
     }
 
     [Fact]
@@ -46,6 +72,7 @@ public class ReferencePosteriorTests
     {
         var fit = FitExample("radon_mn.csv", ReferenceCases.RadonFormula, "gaussian", ReferenceCases.RadonPriors);
         AssertAll(ReferencePosterior.Load("radon_mn.csv"), ReferenceCases.Radon(fit), fit);
+        AssertVarianceShares(fit, "radon", "county", "floor", [0, 1]);
     }
 
     [Fact]

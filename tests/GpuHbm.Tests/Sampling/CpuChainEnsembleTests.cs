@@ -1,5 +1,6 @@
 using GpuHbm.Compute;
 using GpuHbm.Compute.Cpu;
+using GpuHbm.Kernels;
 using GpuHbm.Sampling;
 using Xunit;
 
@@ -85,6 +86,47 @@ public class CpuChainEnsembleTests
         Assert.Equal(p[0] * 4 * 1 + p[1] * 2 + p[2] * 0.25 * 3, dots[1], 1e-14);
         Assert.Equal(p[0] + p[1] * 2 + p[2] * 3, dots[3], 1e-14);
         Assert.Equal(0, dots[0]);
+    }
+
+    [Fact]
+    public void Low_rank_metric_drives_momentum_dots_and_leapfrog()
+    {
+        // Chain 1 gets M⁻¹ = S(I + u(λ − 1)uᵀ)S; every metric operation must agree with InverseMetric's kernels, and a
+        // leapfrog step must move q by ε·M⁻¹p (the standard-normal density's gradient is −q).
+        using var e = Make(chains: 2, d: 3);
+        double r = 1 / Math.Sqrt(2);
+        var metric = new GpuHbm.Sampling.Metrics.InverseMetric([2.0, 0.5, 1.0], [r, r, 0], [9.0]);
+        e.SetInverseMetric(1, metric.Diagonal, metric.Vectors, metric.Values);
+        Assert.Equal(3, e.MaxMetricRank);
+        var kinetic = new double[2];
+        e.DrawMomentum(A, RandomPurpose.Momentum, 5, [true, true], kinetic);
+        var p = new double[3];
+        Philox.Normals(77, 11, 5, RandomPurpose.Momentum, p);
+        metric.MomentumFromNormals(p);
+        var row = new double[3];
+        e.ReadRow(A, 1, row);
+        Assert.Equal(p, row);
+        var scratch = new double[3];
+        Assert.Equal(metric.KineticEnergy(p, scratch), kinetic[1], 1e-14);
+
+        e.WriteRow(B, 1, [1, 2, 3]);
+        var dots = new double[2];
+        e.Dots([new SlotPair(A, B)], [true, true], dots);
+        Assert.Equal(metric.WeightedDot(p, [1, 2, 3], scratch), dots[1], 1e-14);
+
+        // q = (1, 2, 3), g = −q; after one step of ε = 0.1: p½ = p − 0.05·q, q′ = q + 0.1·M⁻¹p½.
+        e.Copy(C, B, [false, true]);
+        var lp = new double[2];
+        e.Evaluate(B, C, [false, true], lp);
+        var half = p.Select((v, i) => v - 0.05 * (i + 1)).ToArray();
+        var velocity = new double[3];
+        metric.Multiply(half, velocity);
+        e.Leapfrog(B, A, C, [0.1, 0.1], 1, [false, true], lp, kinetic);
+        e.ReadRow(B, 1, row);
+        for (int i = 0; i < 3; i++) Assert.Equal(i + 1 + 0.1 * velocity[i], row[i], 1e-14);
+        e.ReadRow(A, 1, row);
+        for (int i = 0; i < 3; i++) Assert.Equal(half[i] - 0.05 * (i + 1 + 0.1 * velocity[i]), row[i], 1e-14);
+        Assert.Equal(metric.KineticEnergy(row, scratch), kinetic[1], 1e-14);
     }
 
     [Fact]

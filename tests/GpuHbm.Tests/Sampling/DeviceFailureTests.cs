@@ -1,5 +1,6 @@
 using GpuHbm.Compute;
 using GpuHbm.Compute.Cpu;
+using GpuHbm.Kernels;
 using GpuHbm.Sampling;
 using Xunit;
 
@@ -55,6 +56,9 @@ public class DeviceFailureTests
         public uint ChainId(int chain) => inner.ChainId(chain);
         public long GradientEvaluations(int chain) => inner.GradientEvaluations(chain);
         public void SetInverseMetric(int chain, ReadOnlySpan<double> m) => inner.SetInverseMetric(chain, m);
+        public int MaxMetricRank => inner.MaxMetricRank;
+        public void SetInverseMetric(int chain, ReadOnlySpan<double> m, ReadOnlySpan<double> u, ReadOnlySpan<double> l) =>
+            inner.SetInverseMetric(chain, m, u, l);
         public void WriteRow(EnsembleSlot slot, int chain, ReadOnlySpan<double> values) => inner.WriteRow(slot, chain, values);
         public void ReadRow(EnsembleSlot slot, int chain, Span<double> values) => inner.ReadRow(slot, chain, values);
         public void Evaluate(EnsembleSlot q, EnsembleSlot g, ReadOnlySpan<bool> active, Span<double> lp) => inner.Evaluate(q, g, active, lp);

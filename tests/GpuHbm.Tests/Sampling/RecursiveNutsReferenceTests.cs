@@ -1,4 +1,5 @@
 using GpuHbm.Compute.Cpu;
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Sampling;
 using Xunit;

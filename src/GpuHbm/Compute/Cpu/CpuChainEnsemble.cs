@@ -1,5 +1,7 @@
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Sampling;
+using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Compute.Cpu;
 
@@ -14,6 +16,8 @@ public sealed class CpuChainEnsemble : IChainEnsemble
     private readonly IBatchedDensity _density;
     private readonly double[][] _slots;
     private readonly double[] _inverseMetric;
+    private readonly InverseMetric?[] _lowRank;
+    private readonly double[] _scratch;
     private readonly uint[] _chainIds;
     private readonly long[] _evaluations;
     private readonly int[] _activeIndex;
@@ -43,6 +47,8 @@ public sealed class CpuChainEnsemble : IChainEnsemble
         for (int s = 0; s < slotCount; s++) _slots[s] = new double[Chains * Dimension];
         _inverseMetric = new double[Chains * Dimension];
         Array.Fill(_inverseMetric, 1.0);
+        _lowRank = new InverseMetric?[Chains];
+        _scratch = new double[Dimension];
         _evaluations = new long[Chains];
         _activeIndex = new int[Chains];
         _logDensity = new double[Chains];
@@ -58,13 +64,19 @@ public sealed class CpuChainEnsemble : IChainEnsemble
 
     public long GradientEvaluations(int chain) => _evaluations[chain];
 
-    public void SetInverseMetric(int chain, ReadOnlySpan<double> inverseMetricDiagonal)
+    public void SetInverseMetric(int chain, ReadOnlySpan<double> inverseMetricDiagonal) =>
+        SetInverseMetric(chain, inverseMetricDiagonal, default, default);
+
+    /// <summary>Any rank up to D.</summary>
+    public int MaxMetricRank => Dimension;
+
+    public void SetInverseMetric(int chain, ReadOnlySpan<double> diagonal, ReadOnlySpan<double> eigenvectors, ReadOnlySpan<double> eigenvalues)
     {
-        if (inverseMetricDiagonal.Length != Dimension) throw new ArgumentException("Inverse metric length must equal the dimension.");
-        for (int i = 0; i < Dimension; i++)
-            if (!(inverseMetricDiagonal[i] > 0) || !double.IsFinite(inverseMetricDiagonal[i]))
-                throw new ArgumentException("Inverse metric entries must be finite and positive.");
-        inverseMetricDiagonal.CopyTo(Row(_inverseMetric, chain));
+        if (diagonal.Length != Dimension) throw new ArgumentException("Inverse metric length must equal the dimension.");
+        InverseMetric.Validate(diagonal, eigenvectors, eigenvalues);
+        if (eigenvalues.Length > MaxMetricRank) throw new NotSupportedException($"A metric of rank {eigenvalues.Length} exceeds the dimension {Dimension}.");
+        diagonal.CopyTo(Row(_inverseMetric, chain));
+        _lowRank[chain] = eigenvalues.Length == 0 ? null : new InverseMetric(diagonal, eigenvectors, eigenvalues);
     }
 
     public void WriteRow(EnsembleSlot slot, int chain, ReadOnlySpan<double> values) => values.CopyTo(Row(slot, chain));
@@ -94,13 +106,18 @@ public sealed class CpuChainEnsemble : IChainEnsemble
             for (int k = 0; k < n; k++)
             {
                 int c = _activeIndex[k];
-                LeapfrogIntegrator.BeginStep(Row(q, c), Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
+                if (_lowRank[c] is { } metric)
+                    LeapfrogIntegrator.BeginStep(Row(q, c), Row(p, c), Row(g, c), metric, stepSize[c], _scratch);
+                else
+                    LeapfrogIntegrator.BeginStep(Row(q, c), Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
             }
             EvaluateActive(q, g, n);
             for (int k = 0; k < n; k++)
             {
                 int c = _activeIndex[k];
-                kineticEnergy[c] = LeapfrogIntegrator.EndStep(Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
+                kineticEnergy[c] = _lowRank[c] is { } metric
+                    ? LeapfrogIntegrator.EndStep(Row(p, c), Row(g, c), metric, stepSize[c], _scratch)
+                    : LeapfrogIntegrator.EndStep(Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
                 logDensity[c] = _logDensity[c];
                 if (double.IsNegativeInfinity(_logDensity[c])) running[c] = false;
             }
@@ -118,7 +135,13 @@ public sealed class CpuChainEnsemble : IChainEnsemble
             Span<double> row = Row(p, c);
             ReadOnlySpan<double> inverseMetric = Row(_inverseMetric, c);
             Philox.Normals(Seed, _chainIds[c], counter, purpose, row);
-            for (int i = 0; i < row.Length; i++) row[i] /= Math.Sqrt(inverseMetric[i]);
+            if (_lowRank[c] is { } metric)
+            {
+                metric.MomentumFromNormals(row);
+                kineticEnergy[c] = metric.KineticEnergy(row, _scratch);
+                continue;
+            }
+            for (int i = 0; i < row.Length; i++) row[i] = LeapfrogStep.Momentum(row[i], inverseMetric[i]);
             kineticEnergy[c] = DiagonalMetric.KineticEnergy(row, inverseMetric);
         }
     }
@@ -251,7 +274,9 @@ public sealed class CpuChainEnsemble : IChainEnsemble
             {
                 ReadOnlySpan<double> x = Row(pairs[k].A, c), y = Row(pairs[k].B, c);
                 double s = 0;
-                if (pairs[k].Weight == DotWeight.InverseMetric)
+                if (pairs[k].Weight == DotWeight.InverseMetric && _lowRank[c] is { } metric)
+                    s = metric.WeightedDot(x, y, _scratch);
+                else if (pairs[k].Weight == DotWeight.InverseMetric)
                     for (int i = 0; i < x.Length; i++) s += x[i] * w[i] * y[i];
                 else
                     for (int i = 0; i < x.Length; i++) s += x[i] * y[i];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using GpuHbm.Kernels;
 using GpuHbm.Sampling;
 
 namespace GpuHbm.Data.Simulation;

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 namespace GpuHbm.Models.Kinship;
 
 /// <summary>
@@ -142,7 +143,7 @@ public sealed class FastLmmDensity : IBatchedDensity
     /// conditional given y and θ. In the eigenbasis it is diagonal:
     /// ũ_i ~ N(σg²s_i/(σg²s_i + σe²)·(ỹ_i − x̃_iᵀβ), σg²s_i·σe²/(σg²s_i + σe²)), and u = Uũ.
     /// <paramref name="standardNormals"/> (length N) supplies the randomness, e.g. from
-    /// <see cref="GpuHbm.Sampling.Philox.Normals"/>; passing zeros gives the conditional mean (BLUP).
+    /// <see cref="GpuHbm.Kernels.Philox.Normals"/>; passing zeros gives the conditional mean (BLUP).
     /// </summary>
     public void DrawGeneticEffects(ReadOnlySpan<double> theta, ReadOnlySpan<double> standardNormals, Span<double> u)
     {

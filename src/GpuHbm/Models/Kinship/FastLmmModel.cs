@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GpuHbm.Data;
+using GpuHbm.Kernels;
 using GpuHbm.Sampling;
 
 namespace GpuHbm.Models.Kinship;
@@ -52,6 +53,9 @@ public sealed class FastLmmModel : IPosteriorModel
     /// <inheritdoc/>
     public ParameterScale UnconstrainedScale { get; }
 
+    /// <summary>The design, response, terms and coding the model was compiled from.</summary>
+    internal CompiledModel.Parts Data => _parts;
+
     /// <summary>The density on the rotated data.</summary>
     public FastLmmDensity Density => _density;
 
@@ -97,12 +101,21 @@ public sealed class FastLmmModel : IPosteriorModel
         output[o++] = se;
         output[o++] = FastLmmDensity.Heritability(sg, se);
         if (!DrawsGeneticEffects) return;
+        GeneticEffects(theta, key, output.Slice(o, _rowLevel.Length));
+    }
+
+    /// <summary>
+    /// The genetic effects r_&lt;id&gt;[level,Intercept] for θ, by level: drawn from their conditional given θ and y
+    /// with standard normals keyed by (seed, chain, draw) — the values a fit with <see cref="DrawsGeneticEffects"/>
+    /// reports for that draw — or the conditional means when <paramref name="key"/> is null.
+    /// </summary>
+    internal void GeneticEffects(ReadOnlySpan<double> theta, (ulong Seed, int Chain, int Draw)? key, Span<double> r)
+    {
         int n = _rowLevel.Length;
         var z = new double[n];
         if (key is { } k) Philox.Normals(k.Seed, (uint)k.Chain, (uint)k.Draw, RandomPurpose.Simulation, z);
         var u = new double[n];
         _density.DrawGeneticEffects(theta, z, u);
-        var r = output.Slice(o, n);
         for (int i = 0; i < n; i++) r[_rowLevel[i]] = u[i];
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GpuHbm.Kernels;
 using GpuHbm.Sampling;
 
 namespace GpuHbm.Models.Kinship;

@@ -34,6 +34,13 @@ public sealed class RelationshipMatrix
     /// <summary>Where the matrix came from (a path or a description), for messages.</summary>
     public string Source { get; }
 
+    /// <summary>
+    /// The full path given to <see cref="RelationshipMatrixReader.Read"/> (a .csv file, a GCTA or PLINK
+    /// prefix), or null for a matrix built in memory. A saved fit records it with the checksums of
+    /// <see cref="RelationshipMatrixReader.SourceFiles"/> so that the fit can be rebuilt.
+    /// </summary>
+    public string? ReadFrom { get; internal set; }
+
     /// <summary>The N×N values, row-major (a view; do not modify).</summary>
     public ReadOnlySpan<double> Values => _values;
 

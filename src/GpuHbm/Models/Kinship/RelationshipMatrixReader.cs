@@ -21,6 +21,30 @@ public static class RelationshipMatrixReader
     /// (<see cref="GeneticRelationshipMatrix.Compute(PlinkGenotypes, double?, int, GpuHbm.Compute.Accelerator?)"/>); other formats ignore it.</param>
     public static RelationshipMatrix Read(string path, double? psdTolerance = null, GpuHbm.Compute.Accelerator? accelerator = null)
     {
+        var matrix = ReadCore(path, psdTolerance, accelerator);
+        matrix.ReadFrom = Path.GetFullPath(path);
+        return matrix;
+    }
+
+    /// <summary>
+    /// The files <see cref="Read"/> takes the matrix from: the .csv file; PREFIX.grm.id and PREFIX.grm.bin;
+    /// or PREFIX.bed, PREFIX.bim and PREFIX.fam. Those that do not exist are listed too (callers check).
+    /// </summary>
+    public static IReadOnlyList<string> SourceFiles(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return [path];
+        if (!IsGenotypes(path))
+        {
+            string prefix = GrmPaths.Prefix(path);
+            return [prefix + ".grm.id", prefix + ".grm.bin"];
+        }
+        string p = PlinkBedReader.Prefix(path);
+        return [p + ".bed", p + ".bim", p + ".fam"];
+    }
+
+    private static RelationshipMatrix ReadCore(string path, double? psdTolerance, GpuHbm.Compute.Accelerator? accelerator)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return RelationshipCsvReader.Read(path, psdTolerance ?? RelationshipMatrix.DefaultPsdTolerance);
         if (path.EndsWith(".grm.bin", StringComparison.Ordinal) || path.EndsWith(".grm.id", StringComparison.Ordinal)

@@ -14,7 +14,8 @@ namespace GpuHbm.Sampling.Chees;
 /// gradient is Σ a_c g_c / Σ (a_c + 1e-20) over non-divergent chains, chains with a_c ≤ 1e-4 or a non-finite g_c
 /// contributing 0 to the numerator.</item>
 /// </list>
-/// The cross-chain moments of the starting points are returned as well (the metric adaptation uses them).
+/// The cross-chain moments of the starting points and of the gradients there are returned as well (the metric
+/// adaptation uses them).
 /// </summary>
 internal sealed class CheesCriterion(IChainEnsemble ensemble, HmcSlots hmc, EnsembleSlot proposalMean, EnsembleSlot initialMean,
     EnsembleSlot centeredProposal, EnsembleSlot centeredInitial)
@@ -32,6 +33,10 @@ internal sealed class CheesCriterion(IChainEnsemble ensemble, HmcSlots hmc, Ense
     /// <summary>Cross-chain mean of the squared starting points of the latest <see cref="Compute"/>.</summary>
     public double[] InitialMeanOfSquares { get; } = new double[ensemble.Dimension];
 
+    /// <summary>Cross-chain mean and mean of squares of ∇log π at the starting points of the latest <see cref="Compute"/>.</summary>
+    public double[] GradientMean { get; } = new double[ensemble.Dimension];
+    public double[] GradientMeanOfSquares { get; } = new double[ensemble.Dimension];
+
     /// <summary>Harmonic-mean acceptance and the ChEES gradient for a transition proposed with jitter <paramref name="jitter"/>.</summary>
     public (double HarmonicMeanAcceptance, double Gradient) Compute(JitteredHmcTransition transition, double jitter)
     {
@@ -45,6 +50,7 @@ internal sealed class CheesCriterion(IChainEnsemble ensemble, HmcSlots hmc, Ense
         double harmonicMean = _chains / harmonicDenominator;
 
         ensemble.CrossChainMoments(hmc.Position, _ones, _all, InitialMean, InitialMeanOfSquares);
+        ensemble.CrossChainMoments(hmc.Gradient, _ones, _all, GradientMean, GradientMeanOfSquares);
         double gradient = double.NaN;
         if (ensemble.CrossChainMoments(hmc.Q, _weights, _all, _proposalMean, _proposalMeanOfSquares) > 0)
         {

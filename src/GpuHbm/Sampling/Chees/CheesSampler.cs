@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GpuHbm.Compute;
 using GpuHbm.Compute.Cpu;
+using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Sampling.Initialization;
 
@@ -31,6 +32,14 @@ public sealed record CheesOptions
     /// E_u[E(‖q(uT)‖² − ‖q(0)‖²)²] of a standard normal target when M⁻¹ is its covariance (see <see cref="CheesAdaptation"/>).
     /// </summary>
     public double InitialTrajectoryLength { get; init; } = CheesAdaptation.StandardNormalOptimum;
+
+    /// <summary>
+    /// The metric from nutpie's √(var x / var ∇log π) over chains (<see cref="CrossChainVariance"/>) instead of the
+    /// cross-chain variance of the positions (TFP's SNAPER-HMC, the default). Measured on the four reference posteriors
+    /// (256 chains, 2 seeds, benchmarks/results/chees-*.md): the variance is as good or better for ChEES — eight schools
+    /// 104–123k gradients before sampling vs 203–215k, radon's slow sd_county__floor ESS 1135–1300 vs 783–817.
+    /// </summary>
+    public bool MetricFromGradients { get; init; }
 
     /// <summary>Iterations between metric updates from the moving averages (1: every iteration, as TFP's SNAPER-HMC).</summary>
     public int MetricInterval { get; init; } = 1;
@@ -183,12 +192,12 @@ public sealed class CheesSampler
                 double u = HaltonSequence.At(t);
                 transition.Propose((uint)t, adaptation.StepSize, Steps(u, adaptation.TrajectoryLength, adaptation.StepSize), lp);
                 var (harmonicMean, gradient) = criterion.Compute(transition, u);
-                ema.Add(criterion.InitialMean, criterion.InitialMeanOfSquares, t);
+                ema.Add(criterion.InitialMean, criterion.InitialMeanOfSquares, criterion.GradientMean, criterion.GradientMeanOfSquares, t);
                 transition.Accept((uint)t, lp);
                 adaptation.Update(harmonicMean, gradient);
                 if (t + 1 < freezeMetricAt && (t + 1) % _chees.MetricInterval == 0)
                 {
-                    inverseMetric = ema.Variance((long)chains * ema.Points);
+                    inverseMetric = ema.Estimate((long)chains * ema.Points, inverseMetric, _chees.MetricFromGradients);
                     for (int c = 0; c < chains; c++) e.SetInverseMetric(c, inverseMetric);
                 }
                 monitors[0].Add(lp, harmonicMean);
@@ -203,7 +212,7 @@ public sealed class CheesSampler
             // The round's check: superchains agree, the metric estimate has settled since the last check, ε hits its target.
             var monitor = r == 0 ? monitors[0] : monitors[(r - 1) % 2];
             var (nestedRhat, worst) = monitor.Check();
-            var estimate = ema.Variance((long)chains * ema.Points);
+            var estimate = ema.Estimate((long)chains * ema.Points, inverseMetric, _chees.MetricFromGradients);
             double metricChange = 0;
             for (int i = 0; i < d; i++) metricChange = Math.Max(metricChange, Math.Abs(Math.Log(estimate[i] / previousEstimate[i])));
             previousEstimate = estimate;
@@ -314,26 +323,26 @@ public sealed class CheesSampler
     }
 
     /// <summary>
-    /// The metric the warm-up starts with: the cross-chain variance of the starts (regularised as Stan's with n = the number
-    /// of distinct starts) when there are at least 8 distinct starts, else the prior scales squared.
+    /// The metric the warm-up starts with: from the cross-chain moments of the starts (their variance, or nutpie's
+    /// √(var x / var ∇log π) with <see cref="CheesOptions.MetricFromGradients"/>; Stan's regularisation
+    /// with n = the number of distinct starts) when there are at least 8 distinct starts, else the prior scales squared.
+    /// (Starting with nutpie's estimate and continuing with the variance was measured too and was not better.)
     /// </summary>
-    private static double[] InitialMetric(IChainEnsemble e, ParameterScale scale, int superchains, bool given)
+    private double[] InitialMetric(IChainEnsemble e, ParameterScale scale, int superchains, bool given)
     {
         int d = e.Dimension;
         var metric = new double[d];
         for (int i = 0; i < d; i++) metric[i] = scale.Scale[i] * scale.Scale[i];
         int distinct = given ? e.Chains : superchains;
         if (distinct < 8) return metric;
-        var mean = new double[d];
-        var meanOfSquares = new double[d];
-        e.CrossChainMoments(Hmc.Position, Enumerable.Repeat(1.0, e.Chains).ToArray(), Enumerable.Repeat(true, e.Chains).ToArray(), mean, meanOfSquares);
-        for (int i = 0; i < d; i++)
-        {
-            double v = Math.Max(0, meanOfSquares[i] - mean[i] * mean[i]) * distinct / (distinct - 1.0);
-            if (v > 0 && double.IsFinite(v)) metric[i] = v;
-        }
-        DiagonalMetric.Regularize(metric, distinct);
-        return metric;
+        var ones = Enumerable.Repeat(1.0, e.Chains).ToArray();
+        var all = Enumerable.Repeat(true, e.Chains).ToArray();
+        double[] mean = new double[d], meanOfSquares = new double[d], gradientMean = new double[d], gradientMeanOfSquares = new double[d];
+        e.CrossChainMoments(Hmc.Position, ones, all, mean, meanOfSquares);
+        e.CrossChainMoments(Hmc.Gradient, ones, all, gradientMean, gradientMeanOfSquares);
+        var moments = new CrossChainVariance(d);
+        moments.Add(mean, meanOfSquares, gradientMean, gradientMeanOfSquares, 0);
+        return moments.Estimate(distinct, metric, _chees.MetricFromGradients);
     }
 
     private static void Report(IProgress<ChainProgress>? progress, int chains, int iteration, int total, SamplerPhase phase, int[] divergences,

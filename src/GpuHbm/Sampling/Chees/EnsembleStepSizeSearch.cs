@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Compute;
 
 namespace GpuHbm.Sampling.Chees;

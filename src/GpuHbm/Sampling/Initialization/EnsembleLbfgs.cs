@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Compute;
 
 namespace GpuHbm.Sampling.Initialization;
@@ -202,6 +203,30 @@ public sealed class EnsembleLbfgs
         }
         var spreadCoefficient = Enumerable.Repeat(spread, _chains).ToArray();
         _e.Combine(destination, Position, ones, _work, spreadCoefficient, mask);
+    }
+
+    /// <summary>Pathfinder's diagonal α of one chain (for tests).</summary>
+    internal double[] PathfinderDiagonal(int chain)
+    {
+        var row = new double[_e.Dimension];
+        _e.ReadRow(_alpha, chain, row);
+        return row;
+    }
+
+    /// <summary>One chain's stored (s, y, ρ) pairs, oldest first (for tests).</summary>
+    internal List<(double[] S, double[] Y, double Rho)> StoredPairs(int chain)
+    {
+        var mask = new bool[_chains];
+        mask[chain] = true;
+        var pairs = new List<(double[], double[], double)>();
+        foreach (var (j, _) in History(mask, newestFirst: false))
+        {
+            double[] sRow = new double[_e.Dimension], yRow = new double[_e.Dimension];
+            _e.ReadRow(_s[j], chain, sRow);
+            _e.ReadRow(_y[j], chain, yRow);
+            pairs.Add((sRow, yRow, _rho[j][chain]));
+        }
+        return pairs;
     }
 
     private double PairNormal(int chain, uint counter, int pair)

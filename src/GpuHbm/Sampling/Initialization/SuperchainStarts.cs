@@ -68,10 +68,10 @@ public sealed record InitializationOptions
     public int History { get; init; } = 8;
 
     /// <summary>L-BFGS iteration limit per start.</summary>
-    public int MaxIterations { get; init; } = 500;
+    public int MaxIterations { get; init; } = 1000;
 
     /// <summary>L-BFGS relative tolerance on the change of log π.</summary>
-    public double RelativeTolerance { get; init; } = 1e-10;
+    public double RelativeTolerance { get; init; } = 1e-8;
 
     /// <summary>Multiplies the draw around each optimum (1: the Laplace approximation's own spread).</summary>
     public double Spread { get; init; } = 1.0;

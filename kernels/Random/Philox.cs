@@ -1,33 +1,17 @@
 using System.Runtime.CompilerServices;
 
-namespace GpuHbm.Sampling;
-
-/// <summary>What a random number is for: part of the counter, so that streams never overlap.</summary>
-public enum RandomPurpose : uint
-{
-    Initialization = 1,
-    Momentum = 2,
-    TreeDirection = 3,
-    MultinomialSelection = 4,
-    StepJitter = 5,
-    Simulation = 6,
-    /// <summary>Momenta drawn by the initial step-size search (Stan's init_stepsize).</summary>
-    StepSizeSearch = 7,
-    /// <summary>Metropolis accept/reject uniforms (ChEES-HMC).</summary>
-    MetropolisAcceptance = 8,
-    /// <summary>Normals of the draws around each optimum that start the chains (<see cref="Initialization.EnsembleLbfgs.DrawAroundOptimum"/>).</summary>
-    InitialDraw = 9,
-}
+namespace GpuHbm.Kernels;
 
 /// <summary>
 /// Philox4x32-10 (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3"), the
-/// counter-based generator of the Random123 library. The same function is written in
-/// kernels/philox.h so that C# and device kernels produce the same bits.
+/// counter-based generator of the Random123 library: one C# function that the managed samplers call
+/// and the device kernels inline, so that both draw the same bits.
 /// </summary>
 /// <remarks>
 /// Counter layout used throughout GpuHbm: c0 = index within the draw, c1 = iteration,
-/// c2 = chain, c3 = <see cref="RandomPurpose"/>; key = the user's 64-bit seed.
-/// Known-answer vectors from Random123's kat_vectors are pinned in the tests.
+/// c2 = chain, c3 = <see cref="RandomPurpose"/>; key = the user's 64-bit seed (k0 low word, k1 high word).
+/// Known-answer vectors from Random123's kat_vectors are pinned in the tests. Normals come by Box–Muller
+/// from block index i: element 2i takes the cosine branch, 2i+1 the sine branch.
 /// </remarks>
 public static class Philox
 {
@@ -55,29 +39,42 @@ public static class Philox
         ((a >> 5) * 67108864.0 + (b >> 6) + 0.5) * (1.0 / 9007199254740992.0);
 
     /// <summary>Two uniforms on (0,1) for (seed, chain, iteration, purpose, index).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (double U0, double U1) Uniforms(ulong seed, uint chain, uint iteration, RandomPurpose purpose, uint index)
     {
         var (x0, x1, x2, x3) = Block(index, iteration, chain, (uint)purpose, (uint)seed, (uint)(seed >> 32));
         return (ToOpenUnit(x0, x1), ToOpenUnit(x2, x3));
     }
 
-    /// <summary>One uniform on (0,1) (the first of the block at index 0).</summary>
+    /// <summary>One uniform on (0,1) (the first of the block at <paramref name="index"/>).</summary>
     public static double Uniform(ulong seed, uint chain, uint iteration, RandomPurpose purpose, uint index = 0) =>
         Uniforms(seed, chain, iteration, purpose, index).U0;
 
     /// <summary>
+    /// The standard normals 2·<paramref name="index"/> (cosine branch) and 2·<paramref name="index"/> + 1
+    /// (sine branch) of a Box–Muller stream: r = √(−2 log u0), t = 2π u1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void NormalPair(ulong seed, uint chain, uint iteration, RandomPurpose purpose, uint index, out double z0, out double z1)
+    {
+        var (u0, u1) = Uniforms(seed, chain, iteration, purpose, index);
+        double r = Math.Sqrt(-2.0 * Math.Log(u0));
+        double t = 2.0 * Math.PI * u1;
+        z0 = r * Math.Cos(t);
+        z1 = r * Math.Sin(t);
+    }
+
+    /// <summary>
     /// Fills <paramref name="output"/> with standard normals by Box–Muller: element 2i and 2i+1 come
-    /// from block index i (cos and sin branches).
+    /// from block index i (<see cref="NormalPair"/>).
     /// </summary>
     public static void Normals(ulong seed, uint chain, uint iteration, RandomPurpose purpose, Span<double> output)
     {
         for (int i = 0; i < output.Length; i += 2)
         {
-            var (u0, u1) = Uniforms(seed, chain, iteration, purpose, (uint)(i / 2));
-            double r = Math.Sqrt(-2.0 * Math.Log(u0));
-            double t = 2.0 * Math.PI * u1;
-            output[i] = r * Math.Cos(t);
-            if (i + 1 < output.Length) output[i + 1] = r * Math.Sin(t);
+            NormalPair(seed, chain, iteration, purpose, (uint)(i / 2), out double z0, out double z1);
+            output[i] = z0;
+            if (i + 1 < output.Length) output[i + 1] = z1;
         }
     }
 }

@@ -1,0 +1,84 @@
+using System.Runtime.CompilerServices;
+
+namespace GpuHbm.Kernels;
+
+/// <summary>
+/// The log likelihood of one row and its derivative d = ∂ log p(y | η)/∂η for each family, written once:
+/// the managed density's row loops and the device row kernel both call these. Each omits the data-only
+/// normalizing constant (log C(n, y), −log y!, −½ log 2π − log se), which the density adds once.
+/// </summary>
+/// <remarks>Stan Functions Reference: normal_lpdf, bernoulli_logit_lpmf, binomial_logit_lpmf, poisson_log_lpmf.</remarks>
+public static class FamilyTerms
+{
+    /// <summary>
+    /// normal_lpdf(y | η, s) without −½ log 2π − log s, with <paramref name="inverseScale"/> = 1/s:
+    /// returns −½u², u = (y − η)/s; d = u/s; <paramref name="squared"/> = u² (for ∂/∂ log σ).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Normal(double y, double eta, double inverseScale, out double d, out double squared)
+    {
+        double u = (y - eta) * inverseScale;
+        squared = u * u;
+        d = u * inverseScale;
+        return -0.5 * squared;
+    }
+
+    /// <summary>
+    /// binomial_logit_lpmf(y | n, η) without log C(n, y): y·η − n·log(1 + e^η), d = y − n·logistic(η)
+    /// (bernoulli: n = 1). Stable for large |η|: log(1 + e^η) = max(η, 0) + log(1 + e^−|η|).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double BinomialLogit(double y, double n, double eta, out double d)
+    {
+        double ex = Math.Exp(-Math.Abs(eta));
+        double sig = eta >= 0 ? 1 / (1 + ex) : ex / (1 + ex);
+        d = y - n * sig;
+        return y * eta - n * (Math.Max(eta, 0) + Math.Log(1 + ex));
+    }
+
+    /// <summary>poisson_log_lpmf(y | η) without −log y!: y·η − e^η, d = y − e^η.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double PoissonLog(double y, double eta, out double d)
+    {
+        double mu = Math.Exp(eta);
+        d = y - mu;
+        return y * eta - mu;
+    }
+
+    /// <summary>
+    /// One row of any family: the log likelihood without its constant, d, and u² for <see cref="LikelihoodKind.Gaussian"/>
+    /// (0 otherwise). <paramref name="trials"/> is n for the binomial; <paramref name="inverseScale"/> is 1/σ or 1/se_i.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Row(LikelihoodKind kind, double y, double trials, double inverseScale, double eta, out double d, out double squared)
+    {
+        squared = 0;
+        switch (kind)
+        {
+            case LikelihoodKind.Gaussian:
+                return Normal(y, eta, inverseScale, out d, out squared);
+            case LikelihoodKind.GaussianKnownSe:
+                return Normal(y, eta, inverseScale, out d, out _);
+            case LikelihoodKind.Bernoulli:
+                return BinomialLogit(y, 1, eta, out d);
+            case LikelihoodKind.Binomial:
+                return BinomialLogit(y, trials, eta, out d);
+            default:
+                return PoissonLog(y, eta, out d);
+        }
+    }
+
+    /// <summary>
+    /// The log σ terms of a gaussian model whose rows gave −½Σu² (<paramref name="sumOfSquares"/> = Σu², u = (y − η)/σ):
+    /// −N log σ, the (half) prior on σ, and the Jacobian log σ of σ = e^{log σ}. <paramref name="gradient"/> is
+    /// ∂/∂ log σ of the whole log density: Σu² − N + σ·∂prior/∂σ + 1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double GaussianSigma(in PriorSlot prior, double logSigma, int rows, double sumOfSquares, out double gradient)
+    {
+        double sigma = Math.Exp(logSigma);
+        double lp = -rows * logSigma + PriorDensity.LogDensity(prior, sigma, out double dp) + prior.LogHalfNormalizer + logSigma;
+        gradient = sumOfSquares - rows + sigma * dp + 1;
+        return lp;
+    }
+}

@@ -1,0 +1,84 @@
+using GpuHbm.Cli;
+using Xunit;
+
+namespace GpuHbm.Tests.Cli;
+
+/// <summary>The commands that read a saved fit folder: variance, shrinkage, hte, profile, report.</summary>
+public class EstimandCommandsTests
+{
+    private static readonly Lazy<string> SleepstudyFit = new(() =>
+    {
+        var dir = Path.Combine(Directory.CreateTempSubdirectory("gpuhbm-estim-cli-").FullName, "fit");
+        var (code, o, e) = Run("fit", "--data", TestPaths.ExampleData("sleepstudy.csv"), "--formula", "Reaction ~ 1 + Days + (1 + Days | Subject)",
+            "--chains", "2", "--warmup", "200", "--draws", "150", "--seed", "3", "--quiet", "--output", dir, "--backend", "cpu");
+        Assert.True(code == 0, e + o);
+        return dir;
+    });
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Program.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void Variance_prints_the_scale_the_icc_and_the_vpc_at_given_values()
+    {
+        var (code, o, e) = Run("variance", "--fit", SleepstudyFit.Value, "--at", "Days=0,9");
+        Assert.True(code == 0, e);
+        Assert.Contains("data scale (gaussian)", o);
+        Assert.Contains("ICC Subject", o);
+        Assert.Contains("VPC Subject at Days = 9", o);
+    }
+
+    [Fact]
+    public void Shrinkage_and_hte_write_csv_and_svg()
+    {
+        string dir = Path.Combine(Path.GetDirectoryName(SleepstudyFit.Value)!, "out");
+        var (code, o, e) = Run("shrinkage", "--fit", SleepstudyFit.Value, "--output", dir);
+        Assert.True(code == 0, e);
+        Assert.Equal(1 + 2 * 18, File.ReadAllLines(Path.Combine(dir, "shrinkage.csv")).Length);
+        Assert.StartsWith("<?xml", File.ReadAllText(Path.Combine(dir, "shrinkage-Subject-Days.svg")));
+        Assert.Contains("<svg", File.ReadAllText(Path.Combine(dir, "caterpillar-Subject-Intercept.svg")));
+
+        (code, o, e) = Run("hte", "--fit", SleepstudyFit.Value, "--treatment", "Days", "--benefit", "higher", "--mid", "5", "--output", dir);
+        Assert.True(code == 0, e);
+        Assert.Contains("proportion benefiting (population)", o);
+        Assert.Equal(1 + 18 + 1, File.ReadAllLines(Path.Combine(dir, "treatment_effects.csv")).Length);
+    }
+
+    [Fact]
+    public void Report_writes_one_html_file()
+    {
+        string path = Path.Combine(Path.GetDirectoryName(SleepstudyFit.Value)!, "report.html");
+        var (code, o, e) = Run("report", "--fit", SleepstudyFit.Value, "--output", path, "--treatment", "Days", "--benefit", "higher");
+        Assert.True(code == 0, e);
+        string html = File.ReadAllText(path);
+        Assert.Contains("<section id=\"treatment\">", html);
+        Assert.Contains("<section id=\"shrinkage\">", html);
+    }
+
+    [Theory]
+    [InlineData("profile", "--group", "Subject", "gaussian")]
+    [InlineData("profile", "--group", "county", "gaussian")]
+    [InlineData("hte", "--treatment", "dose", "not a population-level column")]
+    [InlineData("shrinkage", "--group", "county", "no group-level term groups by 'county'")]
+    public void Errors_name_the_option_and_the_reason(string command, string option, string value, string expected)
+    {
+        var args = new List<string> { command, "--fit", SleepstudyFit.Value, option, value };
+        if (command == "hte") args.AddRange(["--benefit", "lower"]);
+        var (code, _, e) = Run([.. args]);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, e);
+    }
+
+    [Fact]
+    public void A_missing_fit_folder_is_a_one_line_error()
+    {
+        var (code, _, e) = Run("variance", "--fit", "/nonexistent/fit");
+        Assert.Equal(1, code);
+        Assert.StartsWith("error:", e);
+    }
+}
