@@ -42,7 +42,7 @@ public class KernelSourceTests
         var source = KernelSource.FromResource(EnsembleKernels.SourceFile, KernelDialect.OpenCl);
         Assert.Equal(
             new[] { "momentum_draw", "position_step", "momentum_step", "chain_dot", "masked_select", "chain_uniforms", "philox_blocks",
-                "ens_copy", "ens_add", "ens_combine", "ens_broadcast", "ens_momentum", "ens_dot", "ens_leapfrog_begin", "ens_leapfrog_end",
+                "ens_copy", "ens_add", "ens_combine", "ens_combine_chains", "ens_multiply", "ens_divide", "ens_broadcast", "ens_momentum", "ens_dot", "ens_leapfrog_begin", "ens_leapfrog_end",
                 "ens_check_finite", "ens_row_weights", "ens_moments" }.Order(),
             source.Signatures.Keys.Order());
 
