@@ -123,17 +123,38 @@ internal static class EstimandCommands
         var mid = new Option<double?>("--mid") { Description = "Minimal important difference on the link scale (log odds, log rate, data units)." };
         var midResponse = new Option<double?>("--mid-response") { Description = "Minimal important difference on the response scale (risk, rate or mean difference)." };
         var at = new Option<string[]>("--at") { Description = "Moderator values for treatment interactions, e.g. age=1; repeatable." };
+        var moderator = new Option<string?>("--moderator") { Description = "Also the effect at values of this covariate, which interacts with the treatment (treat:age): heterogeneity by covariate." };
+        var moderatorValues = new Option<string?>("--moderator-values") { Description = "Values of --moderator, e.g. 30,50,70 (default: its distinct values up to five, else its 5/50/95 % quantiles)." };
         var dir = new Option<string?>("--output") { Description = "Folder for treatment_effects.csv and treatment_effects.svg." };
-        var cmd = new Command("hte", "Heterogeneity of a treatment effect across groups: per-group effects, P(benefit), P(beyond a minimal important difference), the effect in a new group, the proportion benefiting.")
-        { fit, treatment, benefit, group, mid, midResponse, at, level, dir };
+        var cmd = new Command("hte", "Heterogeneity of a treatment effect across groups (a varying slope) or by a covariate (an interaction): per-group effects, P(benefit), P(beyond a minimal important difference), the effect in a new group, the proportion benefiting.")
+        { fit, treatment, benefit, group, mid, midResponse, at, moderator, moderatorValues, level, dir };
         cmd.SetAction(p => Guard(error, () =>
         {
             var moderators = (p.GetValue(at) ?? []).Select(ParseAt).ToDictionary(x => x.Name, x => x.Values[0]);
-            var h = TreatmentHeterogeneity.Compute(Load(p.GetRequiredValue(fit)), new TreatmentHeterogeneityOptions
+            var f = Load(p.GetRequiredValue(fit));
+            var options = new TreatmentHeterogeneityOptions
             {
                 Treatment = p.GetRequiredValue(treatment), Benefit = TreatmentHeterogeneity.ParseDirection(p.GetRequiredValue(benefit)), Group = p.GetValue(group),
                 MinimalImportantDifference = p.GetValue(mid), MinimalImportantDifferenceResponse = p.GetValue(midResponse), At = moderators, Level = p.GetValue(level),
-            });
+            };
+            if (p.GetValue(moderator) is { } m)
+            {
+                var values = p.GetValue(moderatorValues) is { } mv ? ParseAt(m + "=" + mv).Values : null;
+                var sub = SubgroupEffects.Compute(f, options, m, values);
+                output.WriteLine($"Effect of {options.Treatment} by {m} (population level: group effects at 0)");
+                output.WriteLine($"  {"subgroup",-20}{"link",11}  interval{"",14}{"response",10}  P(benefit)  P(beyond MID)");
+                foreach (var g in sub)
+                    output.WriteLine($"  {g.Level,-20}{I(g.Link)}{F(g.Response.Mean),10}  {F(g.ProbabilityOfBenefit),10}  {F(g.ProbabilityBeyondMid)}");
+                if (p.GetValue(dir) is { } sd)
+                {
+                    Dir(sd);
+                    CsvTables.Save(Path.Combine(sd, "subgroup_effects.csv"), w => CsvTables.Write(sub, options.Level, w));
+                    output.WriteLine($"wrote {Path.Combine(sd, "subgroup_effects.csv")}");
+                }
+                if (!f.Model.RandomTerms.Any(t => t.ColumnNames.Contains(options.Treatment))) return 0;
+                output.WriteLine();
+            }
+            var h = TreatmentHeterogeneity.Compute(f, options);
             output.WriteLine($"Effect of {h.Treatment} across {h.Groups.Count} levels of {h.Group} ({h.FamilyName}; benefit = {(h.Benefit == BenefitDirection.Lower ? "lower" : "higher")})");
             output.WriteLine($"  average effect (link)              {I(h.Average)}");
             output.WriteLine($"  between-{h.Group} sd               {I(h.BetweenGroupSd)}");
@@ -205,17 +226,18 @@ internal static class EstimandCommands
         var treatment = new Option<string?>("--treatment") { Description = "Add a treatment-heterogeneity section for this treatment column." };
         var benefit = new Option<string>("--benefit") { Description = "With --treatment: lower or higher is a benefit.", DefaultValueFactory = _ => "lower" };
         var mid = new Option<double?>("--mid") { Description = "With --treatment: minimal important difference (link scale)." };
+        var moderator = new Option<string?>("--moderator") { Description = "With --treatment: also the effect at values of this interacting covariate." };
         var profile = new Option<string?>("--profile") { Description = "Add a profiling section for this grouping (e.g. hospital)." };
         var (margin, flag, maxDraws) = ProfileOptions();
         var cmd = new Command("report", "An HTML report of a saved fit: model, priors, sampler diagnostics with trace and rank plots, summary, variance decomposition, shrinkage, and optional treatment-heterogeneity and profiling sections.")
-        { fit, file, treatment, benefit, mid, profile, margin, flag, maxDraws, level };
+        { fit, file, treatment, benefit, mid, moderator, profile, margin, flag, maxDraws, level };
         cmd.SetAction(p => Guard(error, () =>
         {
             var f = Load(p.GetRequiredValue(fit));
             var options = new ReportOptions
             {
                 Level = p.GetValue(level), Treatment = p.GetValue(treatment), Benefit = TreatmentHeterogeneity.ParseDirection(p.GetValue(benefit) ?? "lower"),
-                MinimalImportantDifference = p.GetValue(mid),
+                MinimalImportantDifference = p.GetValue(mid), Moderator = p.GetValue(moderator),
             };
             HospitalProfile? prof = p.GetValue(profile) is { } g
                 ? HospitalProfile.Compute(f, new HospitalProfileOptions { Group = g, Margin = p.GetValue(margin), FlagProbability = p.GetValue(flag), Level = p.GetValue(level), MaxDraws = p.GetValue(maxDraws) })

@@ -19,6 +19,10 @@ internal sealed class KinshipOptions
         Description = "on: FaST-LMM for a gaussian y ~ X + (1 | gr(id, cov = K)) with one row per individual; off: always the general path.",
         DefaultValueFactory = _ => "on",
     };
+    private readonly Option<double?> _psdTolerance = new("--relmat-psd-tolerance")
+    {
+        Description = "Relative tolerance of the positive semi-definiteness check of --relmat matrices (smallest eigenvalue >= -tolerance x largest |eigenvalue|; default 1e-6, more for GRMs).",
+    };
     private readonly Option<bool> _drawGenetic = new("--draw-genetic-effects")
     {
         Description = "On the fast path, also draw and report the genetic effects r_<id>[level,Intercept].",
@@ -29,6 +33,7 @@ internal sealed class KinshipOptions
         var k = new KinshipOptions();
         command.Add(k._relmat);
         command.Add(k._fastPath);
+        command.Add(k._psdTolerance);
         command.Add(k._drawGenetic);
         return k;
     }
@@ -39,6 +44,10 @@ internal sealed class KinshipOptions
         if (fast is not ("on" or "off"))
             throw new GpuHbmException($"--fast-path must be 'on' or 'off', not '{parse.GetValue(_fastPath)}'");
         var matrices = new Dictionary<string, RelationshipMatrix>(StringComparer.Ordinal);
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        double? psdTolerance = parse.GetValue(_psdTolerance);
+        if (psdTolerance is { } tol && !(tol >= 0))
+            throw new GpuHbmOptionException("--relmat-psd-tolerance", "psdTolerance", $"must be 0 or more (got {tol})");
         // A GRM computed from PLINK genotypes runs its Gram product on the device --backend resolves to, if any.
         Accelerator? accelerator = null;
         bool deviceResolved = false;
@@ -69,15 +78,16 @@ internal sealed class KinshipOptions
                     throw new GpuHbmException($"--relmat '{spec}': expected NAME=PATH, e.g. --relmat K=grm.csv");
                 string name = spec[..eq].Trim(), path = spec[(eq + 1)..].Trim();
                 if (matrices.ContainsKey(name)) throw new GpuHbmException($"--relmat {name} is given twice");
-                var matrix = RelationshipMatrixReader.Read(path, accelerator: RelationshipMatrixReader.IsGenotypes(path) ? GramDevice() : null);
+                var matrix = RelationshipMatrixReader.Read(path, psdTolerance, RelationshipMatrixReader.IsGenotypes(path) ? GramDevice() : null);
                 output.WriteLine($"relationship matrix {name}: {matrix.Count} individuals from {path}");
                 matrices[name] = matrix;
+                files[name] = path;
             }
         }
         finally
         {
             accelerator?.Dispose();
         }
-        return options with { RelationshipMatrices = matrices, KinshipFastPath = fast == "on", DrawGeneticEffects = parse.GetValue(_drawGenetic) };
+        return options with { RelationshipMatrices = matrices, RelationshipMatrixFiles = files, RelationshipMatrixPsdTolerance = psdTolerance, KinshipFastPath = fast == "on", DrawGeneticEffects = parse.GetValue(_drawGenetic) };
     }
 }

@@ -14,10 +14,19 @@ public static class Program
         root.Add(FitCommand.Create(output, error));
         root.Add(SimulateCommand.Create(output, error));
         root.Add(DevicesCommand.Create(output, error));
+        root.Add(SummarizeCommand.Create(output, error));
         foreach (var c in EstimandCommands.Create(output, error)) root.Add(c);
         try
         {
             var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One line per problem, in the user's terms; the full option list is one --help away.
+                foreach (var problem in parse.Errors) error.WriteLine("error: " + problem.Message);
+                string command = parse.CommandResult.Command is { } c && c != root ? $"gpuhbm {c.Name} --help" : "gpuhbm --help";
+                error.WriteLine($"({command} lists the options)");
+                return CliErrors.UserError;
+            }
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (Exception e)
@@ -37,6 +46,9 @@ internal static class CliErrors
         while (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerException!;
         switch (e)
         {
+            case GpuHbmOptionException o:
+                error.WriteLine($"error: {o.Option} {o.Problem}");
+                return UserError;
             case GpuHbmException g:
                 error.WriteLine("error: " + g.Message);
                 return UserError;

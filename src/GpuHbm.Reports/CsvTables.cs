@@ -50,6 +50,15 @@ public static class CsvTables
         w.WriteLine(string.Join(",", Q($"(new {h.Group})"), "", Summary(h.NewGroup), ",,,,", F(h.NewGroupProbabilityOfBenefit), F(h.NewGroupProbabilityBeyondMid), ""));
     }
 
+    /// <summary>subgroup_effects.csv: the effect at each moderator value (<see cref="SubgroupEffects"/>).</summary>
+    public static void Write(IReadOnlyList<GroupTreatmentEffect> subgroups, double level, TextWriter w)
+    {
+        w.WriteLine("subgroup,rows," + SummaryHeader("link_", level) + "," + SummaryHeader("response_", level) + ",p_benefit,p_beyond_mid,p_beyond_mid_response");
+        foreach (var g in subgroups)
+            w.WriteLine(string.Join(",", Q(g.Level), g.Size.ToString(CultureInfo.InvariantCulture), Summary(g.Link), Summary(g.Response),
+                F(g.ProbabilityOfBenefit), F(g.ProbabilityBeyondMid), F(g.ProbabilityBeyondMidResponse)));
+    }
+
     /// <summary>profile.csv: one row per hospital.</summary>
     public static void Write(HospitalProfile p, TextWriter w)
     {

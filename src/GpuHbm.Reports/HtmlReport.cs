@@ -188,11 +188,21 @@ public static class HtmlReport
 
     private static void TreatmentSection(HtmlWriter h, Fit fit, ReportOptions options)
     {
-        var hte = TreatmentHeterogeneity.Compute(fit, new TreatmentHeterogeneityOptions
+        var hteOptions = new TreatmentHeterogeneityOptions
         {
             Treatment = options.Treatment!, Benefit = options.Benefit, MinimalImportantDifference = options.MinimalImportantDifference, Level = options.Level,
-        });
+        };
         string pct = EstimandPlots.Percent(options.Level);
+        if (options.Moderator is { } m)
+        {
+            var sub = SubgroupEffects.Compute(fit, hteOptions, m);
+            h.Table(["subgroup", "effect (link)", pct, "response scale", pct, "P(benefit)", "P(beyond MID)"],
+                sub.Select(g => (IReadOnlyList<string>)[g.Level, HtmlWriter.Num(g.Link.Mean), Interval(g.Link), HtmlWriter.Num(g.Response.Mean), Interval(g.Response),
+                    HtmlWriter.Prob(g.ProbabilityOfBenefit), HtmlWriter.Prob(g.ProbabilityBeyondMid)]),
+                $"effect of {options.Treatment} by {m} (population level: group effects at 0)");
+            if (!fit.Model.RandomTerms.Any(t => t.ColumnNames.Contains(options.Treatment!))) return;
+        }
+        var hte = TreatmentHeterogeneity.Compute(fit, hteOptions);
         h.Table(["quantity", "mean", pct],
         [
             ["average effect (link scale)", HtmlWriter.Num(hte.Average.Mean), Interval(hte.Average)],

@@ -14,6 +14,9 @@ public sealed record ReportOptions
     /// <summary>Which sign of the treatment effect is a benefit.</summary>
     public BenefitDirection Benefit { get; init; } = BenefitDirection.Lower;
 
+    /// <summary>A covariate that interacts with the treatment: the treatment section adds the effect at its values (<see cref="SubgroupEffects"/>).</summary>
+    public string? Moderator { get; init; }
+
     /// <summary>Minimal important difference on the link scale for the treatment section.</summary>
     public double? MinimalImportantDifference { get; init; }
 

@@ -57,13 +57,29 @@ public static class SvgPlot
 
     /// <summary>Adds a legend inside the plot area.</summary>
     public static void AddLegend(PlotModel model, LegendPosition position = LegendPosition.TopRight) =>
-        model.Legends.Add(new Legend { LegendPosition = position, LegendPlacement = LegendPlacement.Inside, LegendBackground = OxyColor.FromAColor(220, OxyColors.White), LegendFontSize = 10 });
+        model.Legends.Add(new Legend { LegendPosition = position, LegendPlacement = LegendPlacement.Inside, LegendPadding = 18, LegendBackground = OxyColor.FromAColor(220, OxyColors.White), LegendFontSize = 10 });
 
     /// <summary>The plot as an &lt;svg&gt; element (no XML prolog), to inline in HTML.</summary>
     public static string ToSvg(PlotModel model, double width = DefaultWidth, double height = DefaultHeight)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return SvgExporter.ExportToString(model, width, height, false);
+        return SvgExporter.ExportToString(model, width, height, false, Measurer);
+    }
+
+    private static WideTextMeasurer Measurer => new();   // one per export: the PDF context is not meant to be shared across threads
+
+    /// <summary>
+    /// OxyPlot sizes legends and axis margins with Helvetica metrics (its PDF context); browsers without
+    /// Arial/Helvetica draw the text in a wider face (DejaVu Sans is about 12 % wider), which then
+    /// overflows the clip of legends and labels (measured here: about a third wider in headless Chromium). Measuring 35 % wide leaves room for either.
+    /// </summary>
+    private sealed class WideTextMeasurer() : PdfRenderContext(100, 100, OxyColors.White)
+    {
+        public override OxySize MeasureText(string text, string fontFamily, double fontSize, double fontWeight)
+        {
+            var size = base.MeasureText(text, fontFamily, fontSize, fontWeight);
+            return new OxySize(size.Width * 1.35, size.Height);
+        }
     }
 
     /// <summary>Writes the plot as a standalone SVG file; an unwritable path is a <see cref="GpuHbmException"/>.</summary>
@@ -72,7 +88,7 @@ public static class SvgPlot
         ArgumentNullException.ThrowIfNull(model);
         try
         {
-            File.WriteAllText(path, SvgExporter.ExportToString(model, width, height, true), new UTF8Encoding(false));
+            File.WriteAllText(path, SvgExporter.ExportToString(model, width, height, true, Measurer), new UTF8Encoding(false));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -151,33 +151,65 @@ public sealed record FitOptions
     /// <summary>On the fast path, also draw and report the genetic effects r_&lt;id&gt;[level,Intercept] (CLI: <c>--draw-genetic-effects</c>).</summary>
     public bool DrawGeneticEffects { get; init; }
 
+    /// <summary>
+    /// Relationship-matrix files by name (CLI: <c>--relmat K=PATH</c>), recorded in the fit folder's manifest so that a
+    /// resumed run (<see cref="Glmm.Resume"/>) can read the matrices again. Optional for library use.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> RelationshipMatrixFiles { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The PSD tolerance those files were read with (CLI: <c>--relmat-psd-tolerance</c>); null for each format's default.</summary>
+    public double? RelationshipMatrixPsdTolerance { get; init; }
+
+    /// <summary>
+    /// A folder to stream the fit into (CLI: <c>--output</c>): it is created and checked before anything else, draws.csv
+    /// and sampler.csv grow during sampling, checkpoints allow <see cref="Glmm.Resume"/>, and summary.csv and fit.json
+    /// are written at the end (layout: <see cref="Results.FitFolder"/>). Null: nothing is written (use Fit.Save).
+    /// </summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>Replace a fit already in <see cref="OutputDirectory"/> (all of its files); otherwise such a folder is refused (CLI: <c>--overwrite</c>).</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>How often streamed draws are flushed to the disk and checkpoints taken (default 2 s).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Live progress of each chain, if wanted.</summary>
     public IProgress<ChainProgress>? Progress { get; init; }
 
-    internal void Validate()
+    /// <summary>Checks every option's range; a <see cref="GpuHbmOptionException"/> names the option (CLI and library spelling) and what it must be.</summary>
+    public void Validate()
     {
-        if (Chains < 1) throw new GpuHbmException($"chains must be at least 1 (got {Chains})");
-        if (Warmup < 0) throw new GpuHbmException($"warmup must be 0 or more (got {Warmup})");
-        if (MaxWarmup < 1) throw new GpuHbmException($"max-warmup must be at least 1 (got {MaxWarmup})");
+        static GpuHbmOptionException Bad(string option, string property, string problem) => new(option, property, problem);
+        if (Chains < 1) throw Bad("--chains", nameof(Chains), $"must be at least 1 (got {Chains})");
+        if (Warmup < 0) throw Bad("--warmup", nameof(Warmup), $"must be 0 or more, or auto (got {Warmup})");
+        if (Draws < 1) throw Bad("--draws", nameof(Draws), $"must be at least 1 (got {Draws})");
+        if (Warmup >= 1 << 20) throw Bad("--warmup", nameof(Warmup), $"must be below {1 << 20} (got {Warmup})");
+        if (MaxWarmup < 1) throw Bad("--max-warmup", nameof(MaxWarmup), $"must be at least 1 (got {MaxWarmup})");
+        if (MaxWarmup >= 1 << 20) throw Bad("--max-warmup", nameof(MaxWarmup), $"must be below {1 << 20} (got {MaxWarmup})");
+        if ((long)ResolvedWarmup + Draws > int.MaxValue / 2) throw Bad("--draws", nameof(Draws), $"with --warmup must total below {int.MaxValue / 2} iterations (got {Draws} + {ResolvedWarmup})");
         if (TargetEss is { } ess)
         {
-            if (ess < 1) throw new GpuHbmException($"target-ess must be at least 1 (got {ess})");
-            if (!IsChees) throw new GpuHbmException("--target-ess needs --sampler chees (NUTS runs the requested draws)");
+            if (ess < 1) throw Bad("--target-ess", nameof(TargetEss), $"must be at least 1 (got {ess})");
+            if (!IsChees) throw Bad("--target-ess", nameof(TargetEss), "needs --sampler chees (NUTS runs the requested draws)");
         }
         if (Init?.ToLowerInvariant() is not ("auto" or "laplace" or "prior" or "uniform"))
-            throw new GpuHbmException($"unknown init '{Init}' (use auto, laplace, prior or uniform)");
+            throw Bad("--init", nameof(Init), $"must be auto, laplace, prior or uniform (got '{Init}')");
         if (InitialValues is not null && Init.ToLowerInvariant() is "prior" or "uniform")
-            throw new GpuHbmException($"--init {Init} draws its own starting points; drop the initial values or use --init auto or laplace");
+            throw Bad("--init", nameof(Init), $"{Init} draws its own starting points; drop the initial values or use --init auto or laplace");
         if (!IsChees && Init.ToLowerInvariant() is not ("auto" or "uniform"))
-            throw new GpuHbmException($"--init {Init} needs --sampler chees (NUTS starts from Stan's uniform(-2, 2))");
-        if (Draws < 1) throw new GpuHbmException($"draws must be at least 1 (got {Draws})");
-        if (!(AdaptDelta > 0 && AdaptDelta < 1)) throw new GpuHbmException($"adapt-delta must be strictly between 0 and 1 (got {AdaptDelta})");
-        if (MaxDepth < 1 || MaxDepth > 30) throw new GpuHbmException($"max-depth must be between 1 and 30 (got {MaxDepth})");
+            throw Bad("--init", nameof(Init), $"{Init} needs --sampler chees (NUTS starts from Stan's uniform(-2, 2))");
+        if (!(AdaptDelta > 0 && AdaptDelta < 1)) throw Bad("--adapt-delta", nameof(AdaptDelta), $"must be strictly between 0 and 1, e.g. 0.95 (got {AdaptDelta})");
+        if (MaxDepth < 1 || MaxDepth > 30) throw Bad("--max-depth", nameof(MaxDepth), $"must be between 1 and 30 (got {MaxDepth})");
+        if (MaxParallelism is < 1)
+            throw Bad("--threads", nameof(MaxParallelism), $"must be at least 1: it is how many chains run at once (got {MaxParallelism}); leave it out for one per core");
         _ = MetricKind();
         Compute.BackendSelection.Normalize(Backend);
-        if (Device is < 0) throw new GpuHbmException($"device must be 0 or more (got {Device})");
-        if (Sampler?.ToLowerInvariant() is not ("nuts" or "chees")) throw new GpuHbmException($"unknown sampler '{Sampler}' (use nuts or chees)");
+        if (Device is < 0) throw Bad("--device", nameof(Device), $"must be 0 or more, as `gpuhbm devices` numbers them (got {Device})");
+        if (Sampler?.ToLowerInvariant() is not ("nuts" or "chees")) throw Bad("--sampler", nameof(Sampler), $"must be nuts or chees (got '{Sampler}')");
         if (Superchains is { } k && (k < 2 || Chains % k != 0))
-            throw new GpuHbmException($"superchains must be at least 2 and divide the number of chains ({Chains}); got {k}");
+            throw Bad("--superchains", nameof(Superchains), $"must be at least 2 and divide the number of chains ({Chains}); got {k}");
+        if (!(CheckpointInterval > TimeSpan.Zero)) throw Bad("--checkpoint-interval", nameof(CheckpointInterval), $"must be positive (got {CheckpointInterval})");
+        var duplicates = Factors.GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicates is not null) throw Bad("--factor", nameof(Factors), $"names '{duplicates.Key}' twice");
     }
 }

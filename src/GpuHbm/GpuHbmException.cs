@@ -35,3 +35,34 @@ public class GpuHbmModelException : GpuHbmException
 {
     public GpuHbmModelException(string message) : base(message) { }
 }
+
+/// <summary>
+/// An option out of range or inconsistent with others. <see cref="Option"/> is the CLI spelling
+/// (e.g. "--threads"), <see cref="Property"/> the <see cref="FitOptions"/> property (e.g. "MaxParallelism");
+/// the message names both so that either kind of user recognizes it.
+/// </summary>
+public class GpuHbmOptionException : GpuHbmException
+{
+    public string Option { get; }
+    public string Property { get; }
+
+    /// <summary>What is wrong, after the option's name.</summary>
+    public string Problem { get; }
+
+    /// <param name="option">CLI spelling, e.g. "--threads".</param>
+    /// <param name="property">Library spelling, e.g. "MaxParallelism".</param>
+    /// <param name="problem">What is wrong, in the user's terms, e.g. "must be at least 1 (it is the number of chains run at once); got 0".</param>
+    public GpuHbmOptionException(string option, string property, string problem)
+        : base($"{option} {problem}" + (string.Equals(option.TrimStart('-').Replace("-", ""), property, StringComparison.OrdinalIgnoreCase) ? "" : $" (FitOptions.{property})"))
+    {
+        Option = option;
+        Property = property;
+        Problem = problem;
+    }
+}
+
+/// <summary>The work asked for needs more memory or disk than there is: the message gives the figures and what to lower.</summary>
+public class GpuHbmResourceException : GpuHbmException
+{
+    public GpuHbmResourceException(string message) : base(message) { }
+}

@@ -25,8 +25,16 @@ public sealed class DeviceCatalog
         Backends = backends;
     }
 
-    /// <summary>Probes every backend.</summary>
+    /// <summary>Serializes the probes: the OpenCL ICD loader and drivers are not safe to enumerate from two threads at once.</summary>
+    private static readonly object ProbeLock = new();
+
+    /// <summary>Probes every backend (one probe at a time in the process).</summary>
     public static DeviceCatalog Enumerate()
+    {
+        lock (ProbeLock) return EnumerateUnlocked();
+    }
+
+    private static DeviceCatalog EnumerateUnlocked()
     {
         var devices = new List<DeviceInfo>();
         var statuses = new List<BackendStatus>();

@@ -177,10 +177,16 @@ public sealed class VarianceDecomposition
         var z = t.Term.Z.Span;
         var values = new double[t.Term.Rows];
         for (int i = 0; i < values.Length; i++) values[i] = z[i * k + a];
-        var distinct = values.Distinct().Order().ToArray();
+        return DefaultValues(values);
+    }
+
+    /// <summary>Covariate values to evaluate at: the distinct values when at most five, else the 5 %, 50 % and 95 % quantiles (4 decimals).</summary>
+    internal static double[] DefaultValues(IReadOnlyList<double> column)
+    {
+        var distinct = column.Distinct().Order().ToArray();
         if (distinct.Length <= 5) return distinct;
-        Array.Sort(values);
-        return [.. new[] { 0.05, 0.5, 0.95 }.Select(p => Math.Round(Diagnostics.SampleStatistics.QuantileOfSorted(values, p), 4)).Distinct()];
+        var sorted = column.Order().ToArray();
+        return [.. new[] { 0.05, 0.5, 0.95 }.Select(p => Math.Round(Diagnostics.SampleStatistics.QuantileOfSorted(sorted, p), 4)).Distinct()];
     }
 
     /// <summary>Per term and per draw z'Σz at the given design, and the residual variance per draw.</summary>

@@ -23,6 +23,13 @@ internal sealed record DesignColumns(string[] Names, double[] Values, int Rows)
 /// </remarks>
 internal sealed class DesignMatrixBuilder
 {
+    /// <summary>
+    /// Most levels a categorical variable may have in a term's design matrix (population- or group-level
+    /// slopes): beyond this it is almost always a grouping factor or an id, and its indicator columns alone
+    /// would be rows × levels numbers. A grouping term (1 | column) models it instead.
+    /// </summary>
+    public const int MaxFactorLevels = 2000;
+
     private readonly DataTable _data;
     private readonly Func<string, bool> _isCategorical;
     private readonly Dictionary<string, Factor> _factors = new(StringComparer.Ordinal);
@@ -98,6 +105,8 @@ internal sealed class DesignMatrixBuilder
                     continue;
                 }
                 var f = FactorOf(variable);
+                if (f.LevelCount > MaxFactorLevels)
+                    throw new GpuHbmModelException(TooManyLevels(variable, f.LevelCount, role));
                 bool full;
                 if (!fullAssigned) { full = true; fullAssigned = true; }
                 else full = !Marginal(term, variable, distinct, ti);
@@ -112,6 +121,8 @@ internal sealed class DesignMatrixBuilder
                     throw new GpuHbmModelException($"categorical column '{variable}' in {role} term '{term}' has a single level ('{f.Levels[0]}'), so it has no effect to estimate");
                 parts.Add(set);
             }
+            long termColumns = parts.Aggregate(1L, (a, part) => a * part.Count);
+            CheckSize(names.Count + termColumns, n, term, role);
             // Product: outer loop over this variable's columns, inner over the earlier ones, so the first variable varies fastest.
             var combos = new List<(string Name, double[] Values)> { ("", Enumerable.Repeat(1.0, n).ToArray()) };
             bool first = true;
@@ -136,6 +147,28 @@ internal sealed class DesignMatrixBuilder
         for (int j = 0; j < p; j++)
             for (int i = 0; i < n; i++) x[i * p + j] = columns[j][i];
         return new DesignColumns(names.ToArray(), x, n);
+    }
+
+    private string TooManyLevels(string variable, int levels, string role)
+    {
+        var column = _data[variable];
+        string numbers = column.IsNumeric
+            ? $"; it was made categorical by --factor {variable}"
+            : column.NumberCount.Numbers > 0 ? $" (only {column.NumberCount.Numbers} of its {column.NumberCount.Present} values are numbers, so it is categorical)" : "";
+        return $"categorical column '{variable}' has {levels} levels{numbers}: as a {role} effect it would need {levels - 1} coefficients and a " +
+               $"{_data.RowCount} × {levels - 1} indicator matrix. If it identifies groups (hospitals, patients, ...), model it with a grouping term " +
+               $"such as (1 | {variable}); the limit is {MaxFactorLevels} levels";
+    }
+
+    /// <summary>Refuses a dense design matrix that would take more than half of the memory this process may use.</summary>
+    private static void CheckSize(long columns, int rows, FixedTerm term, string role)
+    {
+        double bytes = (double)columns * rows * sizeof(double);
+        long available = MachineMemory.AvailableBytes;
+        if (bytes > available / 2.0)
+            throw new GpuHbmResourceException(
+                $"the {role} design matrix would have {columns} columns × {rows} rows ({MachineMemory.Format(bytes)}) once term '{term}' is added, " +
+                $"more than half of the {MachineMemory.Format(available)} this machine offers; model large categorical variables with a grouping term (1 | variable)");
     }
 
     /// <summary>R's TermCode: true (contrasts) when the term without the variable is empty or within an earlier term.</summary>

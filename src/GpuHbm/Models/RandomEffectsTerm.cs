@@ -118,6 +118,7 @@ public sealed class RandomEffectsTerm
             index = keys.Select(k => map[k]).ToArray();
         }
 
+        RequireLevels(term, levels);
         var design = builder.Build(term.HasIntercept, term.Terms, $"group-level ({term.GroupName})");
         if (design.Count == 0)
             throw new GpuHbmModelException($"group-level term for '{term.GroupName}' has no effects (it needs an intercept or a variable before '|')");
@@ -148,10 +149,23 @@ public sealed class RandomEffectsTerm
                 $"pass it with --relmat {name}=PATH (FitOptions.RelationshipMatrices[\"{name}\"])");
         }
         var f = builder.FactorOf(term.GroupFactors[0]);
+        RequireLevels(term, f.Levels);
         var alignment = k.Align(f.Levels, $"column '{term.GroupFactors[0]}'");
         // Levels are unique, so the alignment is one-to-one: K in level order.
         var inLevelOrder = alignment.InDataOrder();
         var ones = Enumerable.Repeat(1.0, rows).ToArray();
         return new RandomEffectsTerm(term, f.Levels, f.Codes, ["Intercept"], ones, rows, inLevelOrder, alignment);
+    }
+
+    /// <summary>
+    /// A grouping factor needs at least two levels: with one, the group-level standard deviation has nothing
+    /// to vary across (lme4 refuses: "grouping factors must have &gt; 1 sampled level").
+    /// </summary>
+    private static void RequireLevels(RandomTerm term, IReadOnlyList<string> levels)
+    {
+        if (levels.Count >= 2) return;
+        throw new GpuHbmModelException(
+            $"grouping factor '{term.GroupName}' of the term '{term}' has a single level ('{levels[0]}'), so there is no variation between groups to " +
+            "estimate (lme4 refuses this too: grouping factors must have > 1 sampled level); remove the term, or check that the column is the one you meant");
     }
 }

@@ -7,7 +7,9 @@ namespace GpuHbm.Results;
 /// Reads back the files <see cref="DrawsCsvWriter"/> writes: draws.csv into a <see cref="DrawSet"/> and
 /// sampler.csv into per-chain <see cref="SamplerStatistics"/>. Rows are grouped by <c>.chain</c> and must
 /// run through <c>.iteration</c> 1, 2, ... within each chain (rows of different chains may interleave,
-/// as a file written while chains run does). Errors name the file and line.
+/// as in a file streamed while chains run). The files of a run that is still going or was killed read too:
+/// only the bytes present when reading starts are read, and a last line without its line break (cut off
+/// by the kill) is left out. Values read back bit for bit. Errors name the file and line.
 /// </summary>
 public static class DrawsCsvReader
 {
@@ -17,6 +19,9 @@ public static class DrawsCsvReader
         var (names, rows) = Read(path, chains);
         return new DrawSet(names, rows.Select(r => r.SelectMany(v => v).ToArray()).ToArray());
     }
+
+    /// <summary>The draws of chains 1 … the highest .chain in the file (a fit folder without a manifest).</summary>
+    public static DrawSet ReadDraws(string path) => ReadDraws(path, ChainCount(path));
 
     /// <summary>The sampler statistics of <paramref name="chains"/> chains (Stan's column names).</summary>
     public static IReadOnlyList<SamplerStatistics> ReadSamplerStatistics(string path, int chains)
@@ -43,13 +48,24 @@ public static class DrawsCsvReader
         return result;
     }
 
+    /// <summary>The highest .chain number among the file's complete rows (0 when it has none).</summary>
+    private static int ChainCount(string path)
+    {
+        int max = 0;
+        foreach (var line in CompleteLines(path).Skip(1))
+        {
+            int comma = line.IndexOf(',');
+            if (comma > 0 && int.TryParse(line.AsSpan(0, comma), NumberStyles.Integer, CultureInfo.InvariantCulture, out int chain)) max = Math.Max(max, chain);
+        }
+        return max;
+    }
+
     /// <summary>Column names after .chain, .iteration, .draw; per chain, the rows' values in iteration order.</summary>
     private static (string[] Names, List<double[]>[] Rows) Read(string path, int chains)
     {
-        if (!File.Exists(path)) throw new GpuHbmDataException($"'{path}' does not exist");
-        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, true, 1 << 16);
-        string header = reader.ReadLine() ?? throw new GpuHbmDataException($"'{path}' is empty: it needs a header row");
-        var all = SplitHeader(header);
+        using var lines = CompleteLines(path).GetEnumerator();
+        if (!lines.MoveNext()) throw new GpuHbmDataException($"'{path}' is empty: it needs a header row");
+        var all = SplitHeader(lines.Current);
         if (all.Count < 3 || all[0] != ".chain" || all[1] != ".iteration" || all[2] != ".draw")
             throw new GpuHbmDataException($"'{path}' does not start with the columns .chain, .iteration, .draw");
         var names = all.Skip(3).ToArray();
@@ -58,9 +74,9 @@ public static class DrawsCsvReader
         for (int c = 0; c < chains; c++) rows[c] = new List<double[]>();
         var values = new double[width];
         int lineNumber = 1;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        while (lines.MoveNext())
         {
+            string line = lines.Current;
             lineNumber++;
             if (line.Length == 0) continue;
             var span = line.AsSpan();
@@ -76,11 +92,7 @@ public static class DrawsCsvReader
                 span = span[(comma + 1)..];
             }
             if (field != width)
-            {
-                // A file still being written (or cut short by a crash) may end in a partial line: keep what came before it.
-                if (reader.Peek() < 0) break;
                 throw new GpuHbmDataException($"line {lineNumber} of '{path}' has {field} fields but its header has {width}");
-            }
             int chain = (int)values[0] - 1, iteration = (int)values[1];
             if (chain < 0 || chain >= chains)
                 throw new GpuHbmDataException($"line {lineNumber} of '{path}' is for chain {chain + 1}, but the fit has {chains} chains");
@@ -89,6 +101,34 @@ public static class DrawsCsvReader
             rows[chain].Add(values[3..]);
         }
         return (names, rows);
+    }
+
+    /// <summary>
+    /// The file's lines as they are now: bytes appended while reading are not read, and a last line without its
+    /// line break is left out (a writer killed mid-line leaves one; its last number may be cut short).
+    /// </summary>
+    private static IEnumerable<string> CompleteLines(string path)
+    {
+        if (!File.Exists(path)) throw new GpuHbmDataException($"'{path}' does not exist");
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        long length = file.Length;
+        bool complete = length == 0 || EndsWithNewline(file, length);
+        file.Position = 0;
+        using var reader = new StreamReader(new PrefixStream(file, length), System.Text.Encoding.UTF8, true, 1 << 16);
+        string? line = reader.ReadLine();
+        while (line is not null)
+        {
+            string? next = reader.ReadLine();
+            if (next is null && !complete) yield break;
+            yield return line;
+            line = next;
+        }
+    }
+
+    private static bool EndsWithNewline(Stream stream, long length)
+    {
+        stream.Position = length - 1;
+        return stream.ReadByte() == '\n';
     }
 
     private static double ParseNumber(ReadOnlySpan<char> cell, string path, int line)
@@ -136,5 +176,26 @@ public static class DrawsCsvReader
             if (i >= line.Length) return fields;
             i++;
         }
+    }
+
+    /// <summary>The first <c>length</c> bytes of a stream that may still be growing.</summary>
+    private sealed class PrefixStream(Stream inner, long length) : Stream
+    {
+        private long _remaining = length;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = inner.Read(buffer, offset, (int)Math.Min(count, _remaining));
+            _remaining -= n;
+            return n;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -46,6 +46,12 @@ public sealed class Fit
     /// </summary>
     public bool Converged => Report.ConvergenceProblems.Count == 0;
 
+    /// <summary>The folder the fit was streamed and saved to (<see cref="FitOptions.OutputDirectory"/>), or null.</summary>
+    public string? SavedTo { get; internal set; }
+
+    /// <summary>The files written to <see cref="SavedTo"/> at the end of the run.</summary>
+    public IReadOnlyList<string> SavedFiles { get; internal set; } = [];
+
     /// <summary>The seed actually used.</summary>
     public ulong Seed => Settings.Options.Seed ?? 0;
 
@@ -60,7 +66,8 @@ public sealed class Fit
     public PosteriorSummary Summary => _summary ??= PosteriorSummary.Compute(Draws, Settings.Options.NestedRhatSuperchains());
 
     /// <summary>Divergences, tree depth, E-BFMI and convergence warnings.</summary>
-    public SamplerReport Report => _report ??= new SamplerReport(Statistics, Settings.Options.MaxDepth, Draws.CommonDrawCount >= 4 ? Summary : null, Ensemble);
+    public SamplerReport Report => _report ??= new SamplerReport(Statistics, Settings.Options.MaxDepth, Draws.CommonDrawCount >= 4 ? Summary : null,
+        Ensemble is null ? Settings.Options.ResolvedWarmup : null, Settings.Options.AdaptDelta, Ensemble);
 
     /// <summary>The draws of one parameter as [chain][iteration].</summary>
     public double[][] this[string parameter] => Draws.Chains(parameter);
@@ -78,7 +85,12 @@ public sealed class Fit
     /// </summary>
     public static Fit Load(string directory, FitLoadOptions? options = null) => FitReader.Load(directory, options);
 
-    internal static Fit FromSampler(IPosteriorModel model, SamplerResult result, FitSettings settings)
+    /// <param name="model">The model sampled.</param>
+    /// <param name="result">The sampler's output.</param>
+    /// <param name="settings">What was asked for.</param>
+    /// <param name="earlier">For a resumed run: per chain, the constrained draws and statistics kept before the checkpoint.</param>
+    internal static Fit FromSampler(IPosteriorModel model, SamplerResult result, FitSettings settings,
+        (double[][] Draws, SamplerStatistics[] Statistics)? earlier = null)
     {
         int outputs = model.OutputNames.Count, dim = model.Dimension;
         int chains = result.ChainCount;
@@ -90,14 +102,20 @@ public sealed class Fit
             var chain = result.Chains[c];
             int n = chain.DrawCount;
             var theta = chain.Draws;
-            var constrained = new double[n * outputs];
+            var before = earlier?.Draws[c] ?? [];
+            int first = chain.FirstKept;
+            if (before.Length != first * outputs)
+                throw new InvalidOperationException($"chain {c + 1}: {before.Length / Math.Max(1, outputs)} earlier draws for a result that starts at draw {first}");
+            var constrained = new double[(first + n) * outputs];
+            before.CopyTo(constrained, 0);
             for (int i = 0; i < n; i++)
-                model.Constrain(theta.AsSpan(i * dim, dim), constrained.AsSpan(i * outputs, outputs), seed, c, i);
+                model.Constrain(theta.AsSpan(i * dim, dim), constrained.AsSpan((first + i) * outputs, outputs), seed, c, first + i);
             values[c] = constrained;
             times[c] = (chain.WarmupTime, chain.SamplingTime);
         });
         return new Fit(model, new DrawSet(model.OutputNames, values),
-            result.Chains.Select(c => c.Statistics).ToArray(), result.Chains.Select(c => c.Adaptation).ToArray(),
+            result.Chains.Select(c => earlier is { } e ? SamplerStatistics.Concat(e.Statistics[c.Chain], c.Statistics) : c.Statistics).ToArray(),
+            result.Chains.Select(c => c.Adaptation).ToArray(),
             settings, times, result.Chains.Sum(c => c.GradientEvaluations) + (result.Ensemble?.Initialization.GradientEvaluations ?? 0), result.Cancelled)
         {
             Failure = result.Failure?.Message, Ensemble = result.Ensemble,

@@ -7,19 +7,27 @@ namespace GpuHbm.Results;
 /// <summary>
 /// Writes a fit to a folder: summary.csv, draws.csv, sampler.csv and fit.json (formula, family,
 /// priors, seed, versions, adaptation, timings, diagnostics). Files are written to a temporary
-/// name and moved into place, so an interrupted write never leaves a truncated file.
+/// name and moved into place, so an interrupted write never leaves a truncated file. The folder's
+/// layout is described at <see cref="FitFolder"/>.
 /// </summary>
 public static class FitWriter
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>Writes the fit, replacing any fit files already in the folder (none of an older fit is left beside it).</summary>
     /// <returns>The names of the files written.</returns>
-    public static IReadOnlyList<string> Write(Fit fit, string directory)
+    public static IReadOnlyList<string> Write(Fit fit, string directory) => Write(fit, directory, streamed: false);
+
+    /// <param name="fit">The fit.</param>
+    /// <param name="directory">The folder.</param>
+    /// <param name="streamed">True when the run streamed into the folder: its manifest and checkpoint stay.</param>
+    internal static IReadOnlyList<string> Write(Fit fit, string directory, bool streamed)
     {
         ArgumentNullException.ThrowIfNull(fit);
         try { Directory.CreateDirectory(directory); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         { throw new GpuHbmException($"cannot create the output folder '{directory}': {e.Message}"); }
+        if (!streamed) FitFolder.Clear(directory);
 
         WriteAtomically(Path.Combine(directory, "draws.csv"), w => DrawsCsvWriter.WriteDraws(fit.Draws, w));
         WriteAtomically(Path.Combine(directory, "sampler.csv"), w => DrawsCsvWriter.WriteSamplerStatistics(fit.Statistics, w));
@@ -167,17 +175,10 @@ public static class FitWriter
             .Select(r => (object)new { Parameter = r.Variable, r.Mean, Q5 = r.Q5, Q95 = r.Q95 }).ToArray();
     }
 
-    private static void WriteAtomically(string path, Action<TextWriter> write)
-    {
-        string temp = path + ".partial";
-        try
+    private static void WriteAtomically(string path, Action<TextWriter> write) =>
+        FitFolder.WriteAtomically(path, stream =>
         {
-            using (var w = new StreamWriter(temp, false, new System.Text.UTF8Encoding(false), 1 << 16)) write(w);
-            File.Move(temp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new GpuHbmException($"cannot write '{path}': {e.Message}");
-        }
-    }
+            using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            write(w);
+        }, flush: true);
 }

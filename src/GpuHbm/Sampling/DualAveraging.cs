@@ -62,6 +62,18 @@ public sealed class DualAveraging
         return Math.Exp(x);
     }
 
+    /// <summary>Writes μ, t, s̄ and x̄ (for a checkpoint).</summary>
+    public void Save(CheckpointWriter w)
+    {
+        w.Write(Mu); w.Write(Count); w.Write(GradientAverage); w.Write(LogStepSizeAverage);
+    }
+
+    /// <summary>Restores what <see cref="Save"/> wrote.</summary>
+    public void Restore(CheckpointReader r)
+    {
+        Mu = r.ReadDouble(); Count = r.ReadInt32(); GradientAverage = r.ReadDouble(); LogStepSizeAverage = r.ReadDouble();
+    }
+
     /// <summary>The adapted step size exp(x̄).</summary>
     public double FinalStepSize => Math.Exp(LogStepSizeAverage);
 }

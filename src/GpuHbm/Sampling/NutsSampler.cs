@@ -117,6 +117,16 @@ internal sealed class NutsEnsembleRun
         _all = Enumerable.Repeat(true, _chains).ToArray();
     }
 
+    // State carried from one iteration to the next: what a checkpoint saves (with the ensemble's Position and Gradient).
+    private double[] _stepSize = [];
+    private InverseMetric[] _metrics = [];
+    private DualAveraging[] _dualAveraging = [];
+    private MetricWarmup?[] _warmups = [];
+    private int[] _divergences = [], _warmupDivergences = [];
+    private long[] _warmupEvaluations = [], _evaluationOffset = [];
+    private int _warmupDone, _samplingDone, _kept;
+    private TimeSpan _warmupTimeBefore, _samplingTimeBefore;
+
     public ChainResult[] Run()
     {
         var o = _options;
@@ -124,89 +134,105 @@ internal sealed class NutsEnsembleRun
         int total = o.Warmup + o.Draws;
         int reportEvery = o.ProgressInterval > 0 ? o.ProgressInterval : Math.Max(1, total / 100);
         var warmupClock = Stopwatch.StartNew();
-        ChainInitializer.Initialize(_ensemble, _layout.Position, _layout.Gradient, _options.InitialPositions, _firstChain, _state.LogDensity);
-
-        var stepSize = new double[chains];
-        Array.Fill(stepSize, o.InitialStepSize);
-        var metrics = new InverseMetric[chains];
-        var dualAveraging = new DualAveraging[chains];
-        var warmups = new MetricWarmup[chains];
+        var observer = o.Observer;
+        _stepSize = new double[chains];
+        _metrics = new InverseMetric[chains];
+        _dualAveraging = new DualAveraging[chains];
+        _warmups = new MetricWarmup?[chains];
+        _divergences = new int[chains];
+        _warmupDivergences = new int[chains];
+        _warmupEvaluations = new long[chains];
+        _evaluationOffset = new long[chains];
         var reports = new NutsTransition[chains];
-        var divergences = new int[chains];
         var restart = new bool[chains];
         var row = new double[d];
         var gradientRow = new double[d];
-        int warmupDone = 0;
-        for (int c = 0; c < chains; c++) metrics[c] = InverseMetric.Unit(d);
-
-        if (o.Warmup > 0)
+        for (int c = 0; c < chains; c++)
         {
-            for (int c = 0; c < chains; c++)
+            _metrics[c] = InverseMetric.Unit(d);
+            // Stan sets μ from the user's step size before init_stepsize runs (services/sample/hmc_nuts_diag_e_adapt.hpp).
+            _dualAveraging[c] = new DualAveraging(o.AdaptDelta) { Mu = Math.Log(10 * o.InitialStepSize) };
+            if (o.Warmup > 0) _warmups[c] = MetricWarmup.Create(o.Metric, d, o.Warmup);
+        }
+
+        var resume = SamplerCheckpoint.Find(o.Resume, "nuts", _firstChain, chains, d);
+        if (resume is not null)
+        {
+            Restore(resume);
+        }
+        else
+        {
+            ChainInitializer.Initialize(_ensemble, _layout.Position, _layout.Gradient, _options.InitialPositions, _firstChain, _state.LogDensity);
+            Array.Fill(_stepSize, o.InitialStepSize);
+            if (o.Warmup > 0)
             {
-                warmups[c] = MetricWarmup.Create(o.Metric, d, o.Warmup);
-                if (!warmups[c].UsesGradients) continue;
-                _ensemble.ReadRow(_layout.Position, c, row);
-                _ensemble.ReadRow(_layout.Gradient, c, gradientRow);
-                SetMetric(c, warmups[c].Initialize(row, gradientRow), metrics, -1);
-            }
-            StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, _all, 0);
-            for (int c = 0; c < chains; c++)
-            {
-                // Stan sets μ from the user's step size before init_stepsize runs (services/sample/hmc_nuts_diag_e_adapt.hpp).
-                dualAveraging[c] = new DualAveraging(o.AdaptDelta) { Mu = Math.Log(10 * o.InitialStepSize) };
+                for (int c = 0; c < chains; c++)
+                {
+                    if (!_warmups[c]!.UsesGradients) continue;
+                    _ensemble.ReadRow(_layout.Position, c, row);
+                    _ensemble.ReadRow(_layout.Gradient, c, gradientRow);
+                    SetMetric(c, _warmups[c]!.Initialize(row, gradientRow), _metrics, -1);
+                }
+                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, _stepSize, _all, 0);
             }
         }
 
-        for (int t = 0; t < o.Warmup && !_cancellation.IsCancellationRequested; t++)
+        for (int t = _warmupDone; t < o.Warmup && !_cancellation.IsCancellationRequested; t++)
         {
-            _nuts.Transition((uint)t, stepSize, _all, _state, reports);
+            _nuts.Transition((uint)t, _stepSize, _all, _state, reports);
             bool anyRestart = false;
             for (int c = 0; c < chains; c++)
             {
-                if (reports[c].Divergent) divergences[c]++;
-                stepSize[c] = dualAveraging[c].Learn(reports[c].AcceptStat);
-                bool gradients = warmups[c].UsesGradients;
-                if (warmups[c].Collects(t))
+                var warmup = _warmups[c]!;
+                if (reports[c].Divergent) _divergences[c]++;
+                _stepSize[c] = _dualAveraging[c].Learn(reports[c].AcceptStat);
+                bool gradients = warmup.UsesGradients;
+                if (warmup.Collects(t))
                 {
                     _ensemble.ReadRow(_layout.Position, c, row);
                     if (gradients) _ensemble.ReadRow(_layout.Gradient, c, gradientRow);
                 }
-                var step = warmups[c].Update(t, row, gradients ? gradientRow : default, reports[c].Moved);
-                if (step.Metric is { } metric) SetMetric(c, metric, metrics, t);
+                var step = warmup.Update(t, row, gradients ? gradientRow : default, reports[c].Moved);
+                if (step.Metric is { } metric) SetMetric(c, metric, _metrics, t);
                 restart[c] = step.RestartStepSize;
                 anyRestart |= step.RestartStepSize;
             }
             if (anyRestart)
             {
                 // adapt_diag_e_nuts::transition: new step-size search and dual-averaging restart after a metric update.
-                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, stepSize, restart, (uint)t + 1);
+                StepSizeSearch.Run(_ensemble, _layout.Hmc, _state.LogDensity, _stepSize, restart, (uint)t + 1);
                 for (int c = 0; c < chains; c++)
                 {
                     if (!restart[c]) continue;
-                    dualAveraging[c].Mu = Math.Log(10 * stepSize[c]);
-                    dualAveraging[c].Restart();
+                    _dualAveraging[c].Mu = Math.Log(10 * _stepSize[c]);
+                    _dualAveraging[c].Restart();
                 }
             }
-            warmupDone = t + 1;
-            if (warmupDone % reportEvery == 0 || warmupDone == o.Warmup) Report(warmupDone, total, SamplerPhase.Warmup, divergences, reports);
+            _warmupDone = t + 1;
+            if (_warmupDone % reportEvery == 0 || _warmupDone == o.Warmup) Report(_warmupDone, total, SamplerPhase.Warmup, _divergences, reports);
+            if (observer is not null && _warmupDone < o.Warmup && observer.CheckpointDue(_firstChain))
+                Checkpoint(observer, _warmupTimeBefore + warmupClock.Elapsed, TimeSpan.Zero, 0);
         }
-        if (warmupDone == o.Warmup && o.Warmup > 0)
-            for (int c = 0; c < chains; c++) stepSize[c] = dualAveraging[c].FinalStepSize;
-        var warmupEvaluations = new long[chains];
-        for (int c = 0; c < chains; c++) warmupEvaluations[c] = _ensemble.GradientEvaluations(c);
-        var warmupTime = warmupClock.Elapsed;
-        var warmupDivergences = (int[])divergences.Clone();
+        // Entering sampling now (not resuming inside it): the final step size, warm-up evaluations and divergences.
+        bool samplingResumed = resume is { SamplingDone: > 0 };
+        if (_warmupDone == o.Warmup && !samplingResumed)
+        {
+            if (o.Warmup > 0)
+                for (int c = 0; c < chains; c++) _stepSize[c] = _dualAveraging[c].FinalStepSize;
+            for (int c = 0; c < chains; c++) _warmupEvaluations[c] = _evaluationOffset[c] + _ensemble.GradientEvaluations(c);
+            _warmupDivergences = (int[])_divergences.Clone();
+        }
+        var warmupTime = _warmupTimeBefore + (samplingResumed ? TimeSpan.Zero : warmupClock.Elapsed);
 
         var samplingClock = Stopwatch.StartNew();
-        var recorder = new DrawRecorder(_ensemble, _layout.Position, o.Draws, o.Thin);
-        int samplingDone = 0;
-        if (warmupDone == o.Warmup)
+        var recorder = new DrawRecorder(_ensemble, _layout.Position, o.Draws, o.Thin, _firstChain, _kept, observer);
+        if (_warmupDone == o.Warmup)
         {
-            for (int m = 0; m < o.Draws && !_cancellation.IsCancellationRequested; m++)
+            for (int m = _samplingDone; m < o.Draws && !_cancellation.IsCancellationRequested; m++)
             {
                 try
                 {
-                    _nuts.Transition((uint)(o.Warmup + m), stepSize, _all, _state, reports);
+                    _nuts.Transition((uint)(o.Warmup + m), _stepSize, _all, _state, reports);
                 }
                 catch (Compute.DeviceException e)
                 {
@@ -215,24 +241,83 @@ internal sealed class NutsEnsembleRun
                     break;
                 }
                 for (int c = 0; c < chains; c++)
-                    if (reports[c].Divergent) divergences[c]++;
+                    if (reports[c].Divergent) _divergences[c]++;
                 recorder.Record(m, reports);
-                samplingDone = m + 1;
-                int done = o.Warmup + samplingDone;
-                if (done % reportEvery == 0 || samplingDone == o.Draws) Report(done, total, SamplerPhase.Sampling, divergences, reports);
+                _samplingDone = m + 1;
+                int done = o.Warmup + _samplingDone;
+                if (done % reportEvery == 0 || _samplingDone == o.Draws) Report(done, total, SamplerPhase.Sampling, _divergences, reports);
+                if (observer is not null && _samplingDone < o.Draws && observer.CheckpointDue(_firstChain))
+                    Checkpoint(observer, warmupTime, _samplingTimeBefore + samplingClock.Elapsed, recorder.KeptTotal);
             }
         }
-        var samplingTime = samplingClock.Elapsed;
+        // A stopped run leaves a checkpoint where it stopped, so that it can be resumed from there.
+        if (observer is not null && Failure is null && (_warmupDone < o.Warmup || _samplingDone < o.Draws))
+            Checkpoint(observer, warmupTime, _samplingTimeBefore + samplingClock.Elapsed, recorder.KeptTotal);
+        var samplingTime = _samplingTimeBefore + samplingClock.Elapsed;
 
         var results = new ChainResult[chains];
         for (int c = 0; c < chains; c++)
         {
             var (chainDraws, chainStats) = recorder.Take(c);
             results[c] = new ChainResult(_firstChain + c, d, chainDraws, recorder.Kept, chainStats,
-                new AdaptationResult(stepSize[c], metrics[c].MatrixDiagonal(), MetricRank: metrics[c].Rank), warmupTime, samplingTime,
-                warmupEvaluations[c], _ensemble.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c]);
+                new AdaptationResult(_stepSize[c], _metrics[c].MatrixDiagonal(), MetricRank: _metrics[c].Rank), warmupTime, samplingTime,
+                _warmupEvaluations[c], _evaluationOffset[c] + _ensemble.GradientEvaluations(c), _warmupDone, _samplingDone, _warmupDivergences[c])
+            { FirstKept = recorder.FirstKept };
         }
         return results;
+    }
+
+    /// <summary>Hands the observer this ensemble's state after the latest completed iteration.</summary>
+    private void Checkpoint(ISamplingObserver observer, TimeSpan warmupTime, TimeSpan samplingTime, int keptTotal)
+    {
+        using var w = new CheckpointWriter();
+        w.WriteSlot(_ensemble, _layout.Position);
+        w.WriteSlot(_ensemble, _layout.Gradient);
+        w.Write(_state.LogDensity);
+        w.Write(_stepSize);
+        foreach (var m in _metrics) m.Save(w);
+        foreach (var a in _dualAveraging) a.Save(w);
+        foreach (var warmup in _warmups)
+        {
+            w.Write(warmup is not null);
+            warmup?.Save(w);
+        }
+        w.Write(_divergences);
+        w.Write(_warmupDivergences);
+        w.Write(_warmupEvaluations);
+        var evaluations = new long[_chains];
+        for (int c = 0; c < _chains; c++) evaluations[c] = _evaluationOffset[c] + _ensemble.GradientEvaluations(c);
+        w.Write(evaluations);
+        w.Write(warmupTime.Ticks);
+        w.Write(samplingTime.Ticks);
+        observer.OnCheckpoint(new SamplerCheckpoint("nuts", _firstChain, _chains, _dimension, _warmupDone, _samplingDone, keptTotal, w.ToArray()));
+    }
+
+    /// <summary>Continues from <paramref name="checkpoint"/>: the ensemble and every adaptation variable as they were.</summary>
+    private void Restore(SamplerCheckpoint checkpoint)
+    {
+        using var r = new CheckpointReader(checkpoint.State);
+        r.ReadSlot(_ensemble, _layout.Position);
+        r.ReadSlot(_ensemble, _layout.Gradient);
+        r.ReadDoubles(_state.LogDensity);
+        r.ReadDoubles(_stepSize);
+        for (int c = 0; c < _chains; c++) SetMetric(c, InverseMetric.Restore(r), _metrics, -1);
+        foreach (var a in _dualAveraging) a.Restore(r);
+        foreach (var warmup in _warmups)
+        {
+            if (r.ReadBoolean() != warmup is not null) throw new InvalidDataException("the checkpoint's metric warm-up does not match the run's warm-up");
+            warmup?.Restore(r);
+        }
+        r.ReadInt32s().CopyTo(_divergences, 0);
+        r.ReadInt32s().CopyTo(_warmupDivergences, 0);
+        r.ReadInt64s().CopyTo(_warmupEvaluations, 0);
+        r.ReadInt64s().CopyTo(_evaluationOffset, 0);
+        _warmupTimeBefore = TimeSpan.FromTicks(r.ReadInt64());
+        _samplingTimeBefore = TimeSpan.FromTicks(r.ReadInt64());
+        r.EnsureEnd();
+        _warmupDone = checkpoint.WarmupDone;
+        _samplingDone = checkpoint.SamplingDone;
+        _kept = checkpoint.Kept;
     }
 
     /// <summary>Hands chain <paramref name="chain"/>'s new metric to the ensemble (after warm-up iteration <paramref name="iteration"/>; −1 at the start).</summary>

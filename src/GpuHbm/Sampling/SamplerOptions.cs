@@ -71,6 +71,15 @@ public sealed record SamplerOptions
     /// <summary>ChEES settings beyond these (rounds, thresholds, step-size and trajectory adaptation); null: the defaults.</summary>
     public Chees.CheesOptions? Chees { get; init; }
 
+    /// <summary>Receives each kept draw as it is made, and checkpoints of the sampler's state; null for none.</summary>
+    public ISamplingObserver? Observer { get; init; }
+
+    /// <summary>
+    /// Checkpoints of an interrupted run with the same seed and settings: each ensemble continues from its
+    /// checkpoint (one that has none starts afresh) and produces the draws the uninterrupted run would have.
+    /// </summary>
+    public IReadOnlyList<SamplerCheckpoint>? Resume { get; init; }
+
     /// <summary>Checks the options against a dimension; throws <see cref="ArgumentException"/> naming the bad setting.</summary>
     public void Validate(int dimension)
     {

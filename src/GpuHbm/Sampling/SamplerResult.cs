@@ -43,6 +43,22 @@ public sealed class SamplerStatistics
         LogDensity[i] = t.LogDensity;
     }
 
+    /// <summary>The entries of <paramref name="first"/> followed by those of <paramref name="second"/>.</summary>
+    internal static SamplerStatistics Concat(SamplerStatistics first, SamplerStatistics second)
+    {
+        var s = new SamplerStatistics(0)
+        {
+            AcceptStat = [.. first.AcceptStat, .. second.AcceptStat],
+            StepSize = [.. first.StepSize, .. second.StepSize],
+            TreeDepth = [.. first.TreeDepth, .. second.TreeDepth],
+            LeapfrogSteps = [.. first.LeapfrogSteps, .. second.LeapfrogSteps],
+            Divergent = [.. first.Divergent, .. second.Divergent],
+            Energy = [.. first.Energy, .. second.Energy],
+            LogDensity = [.. first.LogDensity, .. second.LogDensity],
+        };
+        return s;
+    }
+
     internal void Truncate(int count)
     {
         if (count == Count) return;
@@ -94,6 +110,12 @@ public sealed class ChainResult
 
     /// <summary>Number of kept draws (fewer than requested when the run was cancelled).</summary>
     public int DrawCount { get; }
+
+    /// <summary>
+    /// Draws the chain had kept before this result's first draw: 0, except for a run resumed from a checkpoint,
+    /// whose earlier draws are on disk (the result holds draws FirstKept … FirstKept + DrawCount − 1).
+    /// </summary>
+    public int FirstKept { get; init; }
 
     /// <summary>Draw <paramref name="i"/> (a row of <see cref="Draws"/>).</summary>
     public ReadOnlySpan<double> Draw(int i) => Draws.AsSpan(i * Dimension, Dimension);

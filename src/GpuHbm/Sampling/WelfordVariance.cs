@@ -42,6 +42,18 @@ public sealed class WelfordVariance
         }
     }
 
+    /// <summary>Writes n, the mean and M2 (for a checkpoint).</summary>
+    public void Save(CheckpointWriter w)
+    {
+        w.Write(Count); w.Write(_mean); w.Write(_m2);
+    }
+
+    /// <summary>Restores what <see cref="Save"/> wrote.</summary>
+    public void Restore(CheckpointReader r)
+    {
+        Count = r.ReadInt64(); r.ReadDoubles(_mean); r.ReadDoubles(_m2);
+    }
+
     /// <summary>Writes the unbiased sample variance M2/(n − 1); leaves <paramref name="variance"/> unchanged when n &lt; 2 (as Stan).</summary>
     public void SampleVariance(Span<double> variance)
     {

@@ -83,9 +83,9 @@ public class CheesCliTests : IDisposable
     [Theory]
     [InlineData("--warmup auto needs --sampler chees", "--sampler", "nuts", "--warmup", "auto")]
     [InlineData("--warmup auto needs superchains", "--chains", "8", "--warmup", "auto")]
-    [InlineData("--warmup must be a number of iterations or auto", "--warmup", "soon")]
+    [InlineData("--warmup must be a whole number of iterations or auto; 'soon' is not one", "--warmup", "soon")]
     [InlineData("--target-ess needs --sampler chees", "--sampler", "nuts", "--target-ess", "400")]
-    [InlineData("unknown init 'best'", "--init", "best")]
+    [InlineData("--init must be auto, laplace, prior or uniform (got 'best')", "--init", "best")]
     [InlineData("--init prior needs --sampler chees", "--sampler", "nuts", "--init", "prior")]
     public void Bad_warm_up_and_initialisation_options_are_one_clear_error(string expected, params string[] options)
     {

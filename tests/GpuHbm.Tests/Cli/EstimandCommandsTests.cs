@@ -75,6 +75,36 @@ public class EstimandCommandsTests
     }
 
     [Fact]
+    public void Profile_and_report_on_simulated_hospitals_write_the_tables_and_plots()
+    {
+        var dir = Directory.CreateTempSubdirectory("gpuhbm-estim-profile-").FullName;
+        string csv = Path.Combine(dir, "h.csv"), fit = Path.Combine(dir, "fit"), prof = Path.Combine(dir, "prof");
+        var (code, o, e) = Run("simulate", "hospitals", "--patients", "2000", "--hospitals", "40", "--seed", "3", "--output", csv);
+        Assert.True(code == 0, e);
+        (code, o, e) = Run("fit", "--data", csv, "--formula", "y ~ 1 + age_std + severity + treat + (1 + treat | hospital)", "--family", "bernoulli",
+            "--chains", "2", "--warmup", "150", "--draws", "100", "--seed", "2", "--quiet", "--output", fit, "--backend", "cpu");
+        Assert.True(code == 0, e + o);
+        (code, o, e) = Run("profile", "--fit", fit, "--group", "hospital", "--margin", "0.1", "--max-draws", "150", "--output", prof);
+        Assert.True(code == 0, e);
+        Assert.Contains("40 hospitals", o);
+        Assert.Contains("150 draws", o);
+        var rows = File.ReadAllLines(Path.Combine(prof, "profile.csv"));
+        Assert.Equal(41, rows.Length);
+        Assert.StartsWith("hospital,patients,events,observed_rate,rsr_mean", rows[0]);
+        foreach (var svg in new[] { "funnel.svg", "rates.svg", "ranks.svg" }) Assert.Contains("<svg", File.ReadAllText(Path.Combine(prof, svg)));
+
+        (code, o, e) = Run("hte", "--fit", fit, "--treatment", "treat", "--benefit", "lower", "--moderator", "severity", "--moderator-values", "-1,0,1");
+        Assert.Equal(1, code);                                       // no treat:severity interaction in this model
+        Assert.Contains("no interaction of 'treat' with 'severity'", e);
+
+        string html = Path.Combine(dir, "report.html");
+        (code, o, e) = Run("report", "--fit", fit, "--output", html, "--profile", "hospital", "--treatment", "treat", "--benefit", "lower");
+        Assert.True(code == 0, e);
+        Assert.Contains("<section id=\"profiling\">", File.ReadAllText(html));
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
     public void A_missing_fit_folder_is_a_one_line_error()
     {
         var (code, _, e) = Run("variance", "--fit", "/nonexistent/fit");

@@ -122,7 +122,8 @@ public class CsvReadingTests
     public void Wrong_field_count_names_the_line_and_the_row()
     {
         Assert.Equal("line 3 of 'test.csv' (row 2) has 2 fields but the header has 3 columns", ReadError("a,b,c\n1,2,3\n4,5\n"));
-        Assert.Equal("line 2 of 'test.csv' (row 1) has 4 fields but the header has 3 columns", ReadError("a,b,c\n1,2,3,4\n"));
+        Assert.Equal("line 2 of 'test.csv' (row 1) has 4 fields but the header has 3 columns; if its numbers have decimal commas (1,5), " +
+            "the file is probably semicolon-separated: pass --delimiter ';'", ReadError("a,b,c\n1,2,3,4\n"));
         // A quoted newline makes lines and rows differ; a blank line is skipped but still counted as a line.
         Assert.Equal("line 6 of 'test.csv' (row 3) has 1 field but the header has 2 columns", ReadError("a,b\n\"x\ny\",1\n2,3\n\n5\n"));
     }
@@ -136,7 +137,7 @@ public class CsvReadingTests
     [Fact]
     public void Text_after_a_closing_quote_is_an_error()
     {
-        Assert.Equal("line 2 of 'test.csv' has 'x' after a closing quote, where a comma or the end of the line was expected", ReadError("a,b\n\"1\"x,2\n"));
+        Assert.Equal("line 2 of 'test.csv' has 'x' after a closing quote, where the delimiter (comma) or the end of the line was expected", ReadError("a,b\n\"1\"x,2\n"));
     }
 
     [Theory]

@@ -114,3 +114,25 @@ public class VarianceDecompositionTests
         AssertSummaryOf(expected, v.Correlations[0].Value);
     }
 }
+
+/// <summary>Kinship models: h2 beside the shares, and equal to the genetic share when it is the only group-level term.</summary>
+public class KinshipVarianceDecompositionTests
+{
+    [Fact]
+    public void Heritability_sits_beside_the_shares_and_equals_the_genetic_share()
+    {
+        var (k, data, _) = GpuHbm.Tests.Models.Kinship.KinshipModelData.Simulate(8, 2, 10, 500, 1, 0.5, 1, 1, 3);
+        var fit = Glmm.Fit("y ~ 1 + x + (1 | gr(id, cov = K))", data, new FitOptions
+        {
+            Backend = "cpu", Chains = 2, Warmup = 300, Draws = 300, Seed = 2,
+            RelationshipMatrices = new Dictionary<string, GpuHbm.Models.Kinship.RelationshipMatrix> { ["K"] = k },
+        });
+        Assert.Equal("fastlmm", fit.Model.Method);
+        var v = VarianceDecomposition.Compute(fit);
+        var h2 = Assert.Single(v.Heritability);
+        Assert.Equal("h2", h2.Name);
+        var icc = v.Correlations.Single(c => c.Group == "id").Value;
+        Assert.Equal(h2.Mean, icc.Mean, 12);
+        Assert.Equal(h2.Upper, icc.Upper, 12);
+    }
+}

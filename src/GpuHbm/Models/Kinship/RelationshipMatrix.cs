@@ -177,6 +177,6 @@ public sealed class RelationshipMatrix
             throw new GpuHbmDataException(
                 $"the relationship matrix in {Source} is not positive semi-definite: its smallest eigenvalue is {minEig:G6} " +
                 $"(largest |eigenvalue| {maxAbs:G6}; allowed down to {-tolerance * maxAbs:G3}; a genomic relationship matrix from few SNPs " +
-                "can be slightly indefinite, and a larger PSD tolerance accepts it)");
+                "can be slightly indefinite: a larger tolerance accepts it, --relmat-psd-tolerance in the CLI or psdTolerance of RelationshipMatrixReader.Read)");
     }
 }

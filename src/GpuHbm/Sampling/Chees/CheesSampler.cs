@@ -51,13 +51,25 @@ public sealed record CheesOptions
     /// </summary>
     public int RoundLength { get; init; } = 50;
 
-    /// <summary>The warm-up has converged when the largest nested R-hat over the window is below this …</summary>
+    /// <summary>
+    /// The warm-up has converged when the largest nested R-hat over the window is below this … (The stopping rule as a
+    /// whole is ours: TFP and BlackJAX run a fixed number of warm-up steps. Its first part is the 1.01 threshold that
+    /// Vehtari et al. 2021, §4, recommend for R-hat, applied to nested R-hat as Margossian et al. 2024 do in their
+    /// experiments; the window floor behind <see cref="RoundLength"/> is their §3 variance decomposition.)
+    /// </summary>
     public double NestedRhatThreshold { get; init; } = 1.01;
 
-    /// <summary>… and no coordinate's variance estimate moved by more than this factor since the metric in use was set …</summary>
+    /// <summary>
+    /// … and no coordinate's variance estimate moved by more than this factor since the previous check (our choice: the
+    /// moving averages of <see cref="CrossChainVariance"/> still drift by up to ×1.3 per round at stationarity with 256
+    /// chains on the reference posteriors) …
+    /// </summary>
     public double MetricTolerance { get; init; } = 1.5;
 
-    /// <summary>… and the window's mean harmonic-mean acceptance lies within this distance of the target.</summary>
+    /// <summary>
+    /// … and the window's mean harmonic-mean acceptance lies within this distance of the target (our choice: dual
+    /// averaging's iterates keep swinging by about ±0.1 around the target on the reference posteriors).
+    /// </summary>
     public double AcceptanceTolerance { get; init; } = 0.15;
 
     /// <summary>Sampling iterations between bulk-ESS checks when a target ESS is set.</summary>
@@ -99,7 +111,7 @@ public sealed class CheesSampler
     private static readonly HmcSlots Hmc = HmcSlots.First;
     private static readonly EnsembleSlot ProposalMean = new(5), InitialMean = new(6), CenteredProposal = new(7), CenteredInitial = new(8),
         Sum = new(9), SumSquares = new(10), Scratch = new(11), SecondSum = new(12), SecondSumSquares = new(13);
-    private const int SlotCount = 14;
+    internal const int SlotCount = 14;
 
     private readonly CheesOptions _chees;
     private readonly ChainEnsembleFactory _factory;
@@ -138,21 +150,29 @@ public sealed class CheesSampler
         var divergences = new int[chains];
         var warmupClock = Stopwatch.StartNew();
 
+        // A checkpoint is taken only after warm-up (ChEES adapts the whole ensemble at once); resuming a run stopped
+        // during warm-up repeats warm-up, which gives the same draws because every random number is keyed by iteration.
+        var resume = SamplerCheckpoint.Find(options.Resume, "chees", 0, chains, d);
+        if (resume is not null && (resume.WarmupDone > options.Warmup || !options.AutoWarmup && resume.WarmupDone != options.Warmup))
+            throw new GpuHbmSamplingException(options.AutoWarmup
+                ? $"a ChEES checkpoint must be taken after warm-up (at most {options.Warmup} iterations), not after {resume.WarmupDone}"
+                : $"a ChEES checkpoint must be taken after warm-up ({options.Warmup} iterations), not after {resume.WarmupDone}");
+
         // Starting points: one per superchain, found on an ensemble of its own before the main one exists.
-        InitializationReport initialization;
+        InitializationReport initialization = new() { Method = "given", Starts = chains };
         double[][]? starts = null;
         bool given = options.InitialPositions is not null && options.Initialization != InitializationMethod.Laplace;
-        if (!given)
+        if (resume is null && !given)
         {
             var startIds = Enumerable.Range(0, superchains).Select(k => (uint)(k * perSuperchain)).ToArray();
             (starts, initialization) = SuperchainStarts.Find(density, _factory, startIds, options.Seed, scale,
                 _chees.Initialization with { Method = options.Initialization },
                 options.InitialPositions is { } points ? startIds.Select(id => points[(int)id]).ToArray() : null);
         }
-        else initialization = new InitializationReport { Method = "given", Starts = chains };
 
         using var e = _factory(density, Enumerable.Range(0, chains).Select(c => (uint)c).ToArray(), SlotCount, options.Seed);
-        if (starts is null) ChainInitializer.Initialize(e, Hmc.Position, Hmc.Gradient, options.InitialPositions, 0, lp);
+        if (resume is not null) { }
+        else if (starts is null) ChainInitializer.Initialize(e, Hmc.Position, Hmc.Gradient, options.InitialPositions, 0, lp);
         else
         {
             for (int c = 0; c < chains; c++) e.WriteRow(Hmc.Position, c, starts[c / perSuperchain]);
@@ -160,10 +180,10 @@ public sealed class CheesSampler
             if (lp.Any(double.IsNegativeInfinity)) throw new GpuHbmSamplingException("the density is not finite at a starting point found by the initialisation.");
         }
 
-        var inverseMetric = InitialMetric(e, scale, superchains, given);
+        var inverseMetric = resume is null ? InitialMetric(e, scale, superchains, given) : Enumerable.Repeat(1.0, d).ToArray();   // restored below
         for (int c = 0; c < chains; c++) e.SetInverseMetric(c, inverseMetric);
         double stepSize = options.InitialStepSize;
-        if (options.Warmup > 0) stepSize = EnsembleStepSizeSearch.Run(e, Hmc, lp, stepSize, 0);
+        if (options.Warmup > 0 && resume is null) stepSize = EnsembleStepSizeSearch.Run(e, Hmc, lp, stepSize, 0);
         var adaptation = new CheesAdaptation(stepSize, _chees.TargetAcceptance, _chees.LearningRate, _chees.MaxLeapfrogSteps,
             _chees.InitialTrajectoryLength, _chees.StepSizeShrinkage);
         var transition = new JitteredHmcTransition(e, Hmc, chains);
@@ -183,7 +203,7 @@ public sealed class CheesSampler
         // A fixed warm-up keeps its last half round on one metric so that ε is tuned to the metric sampling uses.
         int freezeMetricAt = options.AutoWarmup ? int.MaxValue : options.Warmup - round / 2;
         var previousEstimate = inverseMetric;
-        for (int roundStart = 0, r = 0; roundStart < options.Warmup && !cancellationToken.IsCancellationRequested; r++)
+        for (int roundStart = 0, r = 0; roundStart < options.Warmup && resume is null && !cancellationToken.IsCancellationRequested; r++)
         {
             int roundEnd = Math.Min(roundStart + round, options.Warmup);
             if (r == 1) monitors[1].Reset();
@@ -225,22 +245,55 @@ public sealed class CheesSampler
             roundStart = roundEnd;
             if (converged && options.AutoWarmup) break;
         }
-        bool warmupComplete = warmupDone == options.Warmup || converged && options.AutoWarmup;
-        if (options.Warmup > 0 && warmupComplete) stepSize = adaptation.FinalStepSize;
+        bool warmupComplete = resume is not null || warmupDone == options.Warmup || converged && options.AutoWarmup;
+        if (options.Warmup > 0 && warmupComplete && resume is null) stepSize = adaptation.FinalStepSize;
         double trajectoryLength = options.Warmup > 0 ? adaptation.FinalTrajectoryLength : stepSize;
         var warmupDivergences = (int[])divergences.Clone();
         var warmupEvaluations = Enumerable.Range(0, chains).Select(e.GradientEvaluations).ToArray();
         var warmupTime = warmupClock.Elapsed;
+        var report = new EnsembleRunReport
+        {
+            Initialization = initialization,
+            Superchains = superchains,
+            AutoWarmup = options.AutoWarmup,
+            WarmupLimit = options.Warmup,
+            WarmupIterations = warmupDone,
+            WarmupConverged = converged,
+            NestedRhatThreshold = _chees.NestedRhatThreshold,
+            NotConvergedReason = converged ? null : notConverged,
+            Checks = checks,
+            WarmupGradientEvaluations = initializationGradients + warmupEvaluations.Sum(),
+            TargetEss = options.TargetEss,
+        };
 
-        var samplingClock = Stopwatch.StartNew();
-        var recorder = new DrawRecorder(e, Hmc.Position, options.Draws, options.Thin);
+        var samplingTimeBefore = TimeSpan.Zero;
+        var evaluationOffset = new long[chains];
         int samplingDone = 0;
         double essAtStop = double.NaN, samplingHarmonicSum = 0;
+        (double[][] Draws, double[][] LogDensity)? keptBefore = null;
+        if (resume is not null)
+        {
+            var state = CheesState.Restore(resume, e, Hmc, lp, inverseMetric, divergences, warmupDivergences, warmupEvaluations, evaluationOffset);
+            (stepSize, trajectoryLength, warmupTime, samplingTimeBefore) = (state.StepSize, state.TrajectoryLength, state.WarmupTime, state.SamplingTime);
+            (report, samplingHarmonicSum, keptBefore) = (state.Report, state.SamplingHarmonicSum, state.KeptDraws);
+            warmupDone = resume.WarmupDone;
+            samplingDone = resume.SamplingDone;
+        }
+
+        var samplingClock = Stopwatch.StartNew();
+        var observer = options.Observer;
+        var recorder = new DrawRecorder(e, Hmc.Position, options.Draws, options.Thin, 0, resume?.Kept ?? 0, observer);
+        if (keptBefore is { } kept) recorder.KeepEarlier(kept.Draws, kept.LogDensity);
         bool targetReached = false;
         Exception? failure = null;
+        // With a target ESS the stopping rule needs every kept draw, so the checkpoint carries them (chains × kept × (D + 1) doubles).
+        void Checkpoint() => observer!.OnCheckpoint(CheesState.Save(e, Hmc, lp, warmupDone, samplingDone, recorder.KeptTotal,
+            new CheesState(stepSize, trajectoryLength, warmupTime, samplingTimeBefore + samplingClock.Elapsed, report, samplingHarmonicSum,
+                options.TargetEss is null ? null : recorder.AllKept()),
+            inverseMetric, divergences, warmupDivergences, warmupEvaluations, evaluationOffset));
         if (warmupComplete)
         {
-            for (int m = 0; m < options.Draws && !cancellationToken.IsCancellationRequested; m++)
+            for (int m = samplingDone; m < options.Draws && !cancellationToken.IsCancellationRequested; m++)
             {
                 int t = warmupDone + m;
                 try
@@ -265,15 +318,18 @@ public sealed class CheesSampler
                 samplingDone = m + 1;
                 if ((warmupDone + samplingDone) % reportEvery == 0 || samplingDone == options.Draws)
                     Report(progress, chains, warmupDone + samplingDone, total, SamplerPhase.Sampling, divergences, transition.Reports);
-                if (options.TargetEss is { } target && recorder.Kept >= 4 && samplingDone % _chees.EssCheckInterval == 0)
+                if (options.TargetEss is { } target && recorder.KeptTotal >= 4 && samplingDone % _chees.EssCheckInterval == 0)
                 {
                     essAtStop = recorder.SmallestBulkEss();
                     if (essAtStop >= target) { targetReached = true; break; }
                 }
+                if (observer is not null && samplingDone < options.Draws && observer.CheckpointDue(0)) Checkpoint();
             }
-            if (options.TargetEss is not null && !targetReached && recorder.Kept >= 4) essAtStop = recorder.SmallestBulkEss();
+            if (options.TargetEss is not null && !targetReached && recorder.KeptTotal >= 4) essAtStop = recorder.SmallestBulkEss();
+            // A run stopped during sampling leaves a checkpoint where it stopped, so that it can be resumed from there.
+            if (observer is not null && failure is null && samplingDone < options.Draws && !targetReached) Checkpoint();
         }
-        var samplingTime = samplingClock.Elapsed;
+        var samplingTime = samplingTimeBefore + samplingClock.Elapsed;
 
         var results = new ChainResult[chains];
         for (int c = 0; c < chains; c++)
@@ -281,23 +337,13 @@ public sealed class CheesSampler
             var (chainDraws, chainStats) = recorder.Take(c);
             results[c] = new ChainResult(c, d, chainDraws, recorder.Kept, chainStats,
                 new AdaptationResult(stepSize, (double[])inverseMetric.Clone(), trajectoryLength), warmupTime, samplingTime,
-                warmupEvaluations[c], e.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c]);
+                warmupEvaluations[c], evaluationOffset[c] + e.GradientEvaluations(c), warmupDone, samplingDone, warmupDivergences[c])
+            { FirstKept = recorder.FirstKept };
         }
         bool cancelled = failure is not null ||
             cancellationToken.IsCancellationRequested && (!warmupComplete || samplingDone < options.Draws && !targetReached);
-        var report = new EnsembleRunReport
+        report = report with
         {
-            Initialization = initialization,
-            Superchains = superchains,
-            AutoWarmup = options.AutoWarmup,
-            WarmupLimit = options.Warmup,
-            WarmupIterations = warmupDone,
-            WarmupConverged = converged,
-            NestedRhatThreshold = _chees.NestedRhatThreshold,
-            NotConvergedReason = converged ? null : notConverged,
-            Checks = checks,
-            WarmupGradientEvaluations = initializationGradients + warmupEvaluations.Sum(),
-            TargetEss = options.TargetEss,
             EssAtStop = essAtStop,
             TargetEssReached = targetReached,
             SamplingHarmonicMeanAcceptance = samplingDone > 0 ? samplingHarmonicSum / samplingDone : double.NaN,
@@ -323,7 +369,8 @@ public sealed class CheesSampler
     }
 
     /// <summary>
-    /// The metric the warm-up starts with: from the cross-chain moments of the starts (their variance, or nutpie's
+    /// Our rule (TFP's SNAPER starts from the identity, BlackJAX's ChEES takes no metric adaptation): the metric the
+    /// warm-up starts with: from the cross-chain moments of the starts (their variance, or nutpie's
     /// √(var x / var ∇log π) with <see cref="CheesOptions.MetricFromGradients"/>; Stan's regularisation
     /// with n = the number of distinct starts) when there are at least 8 distinct starts, else the prior scales squared.
     /// (Starting with nutpie's estimate and continuing with the variance was measured too and was not better.)

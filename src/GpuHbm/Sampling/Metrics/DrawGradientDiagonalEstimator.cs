@@ -40,6 +40,18 @@ public sealed class DrawGradientDiagonalEstimator : IMetricEstimator
         _gradients.Restart();
     }
 
+    public void Save(CheckpointWriter writer)
+    {
+        _draws.Save(writer);
+        _gradients.Save(writer);
+    }
+
+    public void Restore(CheckpointReader reader)
+    {
+        _draws.Restore(reader);
+        _gradients.Restore(reader);
+    }
+
     public InverseMetric? Estimate(InverseMetric previous)
     {
         if (Count < MinDraws) return null;

@@ -30,4 +30,10 @@ public interface IMetricEstimator
     /// (no spread), the value of <paramref name="previous"/> is kept.
     /// </summary>
     InverseMetric? Estimate(InverseMetric previous);
+
+    /// <summary>Writes everything the estimator has accumulated (for a checkpoint).</summary>
+    void Save(CheckpointWriter writer);
+
+    /// <summary>Restores what <see cref="Save"/> wrote.</summary>
+    void Restore(CheckpointReader reader);
 }

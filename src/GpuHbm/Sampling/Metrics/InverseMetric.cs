@@ -78,6 +78,23 @@ public sealed class InverseMetric
     }
 
     /// <summary>D.</summary>
+    /// <summary>Writes the diagonal and the low-rank part, bit for bit (for a checkpoint).</summary>
+    public void Save(CheckpointWriter writer)
+    {
+        writer.Write(_diagonal);
+        writer.Write(_vectors);
+        writer.Write(_values);
+    }
+
+    /// <summary>Reads what <see cref="Save"/> wrote.</summary>
+    public static InverseMetric Restore(CheckpointReader reader)
+    {
+        var diagonal = reader.ReadDoubles();
+        var vectors = reader.ReadDoubles();
+        var values = reader.ReadDoubles();
+        return new InverseMetric(diagonal, vectors, values);
+    }
+
     public int Dimension => _diagonal.Length;
 
     /// <summary>k, the number of low-rank directions (0: diagonal metric).</summary>

@@ -59,6 +59,27 @@ public sealed class LowRankEstimator : IMetricEstimator
         _gradients.Clear();
     }
 
+    public void Save(CheckpointWriter writer)
+    {
+        writer.Write(_draws.Count);
+        for (int t = 0; t < _draws.Count; t++)
+        {
+            writer.Write(_draws[t]);
+            writer.Write(_gradients[t]);
+        }
+    }
+
+    public void Restore(CheckpointReader reader)
+    {
+        Clear();
+        int n = reader.ReadInt32();
+        for (int t = 0; t < n; t++)
+        {
+            _draws.Add(reader.ReadDoubles());
+            _gradients.Add(reader.ReadDoubles());
+        }
+    }
+
     public InverseMetric? Estimate(InverseMetric previous)
     {
         int n = _draws.Count, d = Dimension;

@@ -51,6 +51,15 @@ public abstract class MetricWarmup
 
     /// <summary>After warm-up transition <paramref name="iteration"/> (0-based), with the chain's draw and ∇log π there.</summary>
     public abstract MetricWarmupStep Update(int iteration, ReadOnlySpan<double> draw, ReadOnlySpan<double> gradient, bool moved);
+
+    /// <summary>
+    /// Writes everything carried from one warm-up iteration to the next (for a checkpoint, <see cref="SamplerCheckpoint"/>):
+    /// a warm-up restored with <see cref="Restore"/> continues exactly as the original would have.
+    /// </summary>
+    public abstract void Save(CheckpointWriter writer);
+
+    /// <summary>Restores what <see cref="Save"/> wrote.</summary>
+    public abstract void Restore(CheckpointReader reader);
 }
 
 /// <summary>
@@ -85,5 +94,17 @@ public sealed class StanMetricWarmup : MetricWarmup
         _estimator.Clear();
         if (metric is not null) _current = metric;
         return new MetricWarmupStep(metric, RestartStepSize: true);
+    }
+
+    public override void Save(CheckpointWriter writer)
+    {
+        _estimator.Save(writer);
+        _current.Save(writer);
+    }
+
+    public override void Restore(CheckpointReader reader)
+    {
+        _estimator.Restore(reader);
+        _current = InverseMetric.Restore(reader);
     }
 }

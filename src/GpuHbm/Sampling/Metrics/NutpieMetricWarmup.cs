@@ -109,4 +109,26 @@ public sealed class NutpieMetricWarmup : MetricWarmup
         _changed = true;
         return new MetricWarmupStep(metric, RestartStepSize: first);
     }
+
+    public override void Save(CheckpointWriter writer)
+    {
+        _foreground.Save(writer);
+        _background.Save(writer);
+        _current.Save(writer);
+        writer.Write(_window);
+        writer.Write(_lastUpdate);
+        writer.Write(_changed);
+        writer.Write(Switches);
+    }
+
+    public override void Restore(CheckpointReader reader)
+    {
+        _foreground.Restore(reader);
+        _background.Restore(reader);
+        _current = InverseMetric.Restore(reader);
+        _window = reader.ReadInt32();
+        _lastUpdate = reader.ReadInt32();
+        _changed = reader.ReadBoolean();
+        Switches = reader.ReadInt32();
+    }
 }

@@ -17,6 +17,10 @@ public sealed class StanVarianceEstimator : IMetricEstimator
 
     public void Clear() => _draws.Restart();
 
+    public void Save(CheckpointWriter writer) => _draws.Save(writer);
+
+    public void Restore(CheckpointReader reader) => _draws.Restore(reader);
+
     public InverseMetric? Estimate(InverseMetric previous)
     {
         if (Count < 2) return null;
