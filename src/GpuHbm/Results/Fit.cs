@@ -38,7 +38,7 @@ public sealed class Fit
     public string? Directory { get; internal init; }
 
     /// <summary>ChEES: how the ensemble was started, warmed up (convergence checks) and stopped; null for NUTS.</summary>
-    public Sampling.Chees.EnsembleRunReport? Ensemble { get; private init; }
+    public Sampling.Chees.EnsembleRunReport? Ensemble { get; internal init; }
 
     /// <summary>
     /// False when the run is known not to have converged: a ChEES warm-up that did not meet its convergence rule, or

@@ -65,6 +65,15 @@ public class CheesCliTests : IDisposable
         var loaded = GpuHbm.Results.Fit.Load(outDir);
         Assert.True(loaded.Settings.Options.AutoWarmup);
         Assert.Equal(1500, loaded.Settings.Options.TargetEss);
+        // … and with its ensemble report, so that the warm-up's verdict still counts in Converged.
+        var warm = root.GetProperty("ensemble").GetProperty("warmup");
+        Assert.NotNull(loaded.Ensemble);
+        Assert.Equal(warm.GetProperty("iterations").GetInt32(), loaded.Ensemble!.WarmupIterations);
+        Assert.Equal(warm.GetProperty("converged").GetBoolean(), loaded.Ensemble.WarmupConverged);
+        Assert.Equal(warm.GetProperty("checks").GetArrayLength(), loaded.Ensemble.Checks.Count);
+        Assert.Equal(warm.GetProperty("checks")[0].GetProperty("nested_rhat").GetDouble(), loaded.Ensemble.Checks[0].NestedRhat);
+        Assert.Equal(init.GetProperty("gradient_evaluations").GetInt64(), loaded.Ensemble.Initialization.GradientEvaluations);
+        Assert.Equal(root.GetProperty("converged").GetBoolean(), loaded.Converged);
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
         return starts;
     }
 
-    private (Fit Fit, string Json) FitFromFarStarts(string init, int maxWarmup)
+    private (Fit Fit, string Json, bool LoadedConverged) FitFromFarStarts(string init, int maxWarmup)
     {
         const int chains = 64;
         var data = DataTable.ReadCsv(TestPaths.ExampleData("eight_schools.csv"));
@@ -121,7 +121,7 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
         try
         {
             fit.Save(dir);
-            return (fit, File.ReadAllText(Path.Combine(dir, "fit.json")));
+            return (fit, File.ReadAllText(Path.Combine(dir, "fit.json")), Fit.Load(dir).Converged);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
@@ -129,7 +129,8 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
     [Fact]
     public void A_start_100_prior_sd_away_converges_through_the_optimiser()
     {
-        var (fit, json) = FitFromFarStarts("laplace", 300);
+        var (fit, json, loadedConverged) = FitFromFarStarts("laplace", 300);
+        Assert.True(loadedConverged);
         Assert.Equal("laplace from the given values", fit.Ensemble!.Initialization.Method);
         AssertAll(ReferencePosterior.Load("eight_schools_noncentered.csv"), ReferenceCases.EightSchools(fit), fit, chains: 64);
         using var doc = System.Text.Json.JsonDocument.Parse(json);
@@ -143,7 +144,8 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
         // No optimiser: the chains start exactly there. The ensemble cannot recover within the cap (one chain deep in
         // the funnel pins the shared step size), and the fit must say so everywhere: the warm-up report, the summary's
         // nested R-hat, the warnings and fit.json.
-        var (fit, json) = FitFromFarStarts("auto", 150);
+        var (fit, json, loadedConverged) = FitFromFarStarts("auto", 150);
+        Assert.False(loadedConverged);   // the saved fit, loaded again, says so too
         var e = fit.Ensemble!;
         Assert.Equal("given", e.Initialization.Method);
         Assert.False(e.WarmupConverged);
