@@ -10,7 +10,9 @@ namespace GpuHbm.Benchmarks;
 /// minimum bulk ESS over every reported parameter (b, sd, cor, sigma and every group effect r), per second and per
 /// gradient evaluation. ESS per gradient does not depend on the machine's load; ESS per second does (the load average is
 /// printed before every fit).
-/// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- metrics [--models a,b] [--metrics stan-diag,diag,low-rank] [--seeds 1,2,3] [--output FILE]</code>
+/// With <c>--rstan FILE</c> (the table of benchmarks/peers/rstan_compare.R from the same run) it appends the medians
+/// over seeds side by side with Stan's and the ratios.
+/// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- metrics [--models a,b] [--metrics stan-diag,diag,low-rank] [--seeds 1,2,3] [--hospitals-data CSV] [--rstan FILE] [--output FILE]</code>
 /// </summary>
 internal static class MetricComparison
 {
@@ -19,7 +21,7 @@ internal static class MetricComparison
         var models = PeerModel.All.Select(m => m.Name).ToArray();
         var metrics = MetricKinds.Names.ToArray();
         ulong[] seeds = [1, 2, 3];
-        string? output = null;
+        string? output = null, hospitals = null, rstan = null;
         int warmup = 1000, draws = 1000;
         for (int i = 0; i < args.Length; i++)
         {
@@ -31,6 +33,8 @@ internal static class MetricComparison
                 case "--warmup": warmup = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--draws": draws = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--output": output = args[++i]; break;
+                case "--hospitals-data": hospitals = args[++i]; break;
+                case "--rstan": rstan = args[++i]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -46,10 +50,11 @@ internal static class MetricComparison
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         };
         foreach (var l in lines) Console.WriteLine(l);
+        var results = new List<(string Model, string Metric, double EssPerSecond, double EssPerGradient)>();
         foreach (var name in models)
         {
             var model = PeerModel.Named(name);
-            var data = model.Load();
+            var data = model.Load(hospitals);
             foreach (var metric in metrics)
             {
                 foreach (var seed in seeds)
@@ -70,11 +75,66 @@ internal static class MetricComparison
                         $"| {name} | {metric} | {seed} | {load} | {sw.Elapsed.TotalSeconds:F2} | {sampler:F2} | {minEss:F0} | {minEss / sampler:F0} | {fit.GradientEvaluations} | {1000 * minEss / fit.GradientEvaluations:F2} | {fit.Report.Divergences} | {maxRhat:F3} | {rank} | {fit.Adaptation.Average(a => a.StepSize):F3} | {fit.Statistics.Average(st => st.AcceptStat.Average()):F3} |");
                     Console.WriteLine(row);
                     lines.Add(row);
+                    results.Add((name, metric, minEss / sampler, 1000 * minEss / fit.GradientEvaluations));
                     if (output is not null) File.WriteAllLines(output, lines);
                 }
             }
         }
+        if (rstan is not null)
+        {
+            var summary = CompareWithStan(results, File.ReadAllLines(rstan), metrics);
+            foreach (var l in summary) Console.WriteLine(l);
+            lines.AddRange(summary);
+            if (output is not null) File.WriteAllLines(output, lines);
+        }
         return 0;
+    }
+
+    /// <summary>
+    /// Medians over seeds of ESS/s and ESS per 1000 gradients for Stan (rows "| model | seed | load | wall | ESS | ESS/s |
+    /// gradients | ESS/1000 gradients | …" of rstan_compare.R) and each metric, with each metric's ratio to Stan.
+    /// </summary>
+    internal static List<string> CompareWithStan(List<(string Model, string Metric, double EssPerSecond, double EssPerGradient)> results,
+        string[] rstanLines, string[] metrics)
+    {
+        var stan = rstanLines.Where(l => l.StartsWith("| ", StringComparison.Ordinal) && !l.StartsWith("| model", StringComparison.Ordinal) && !l.StartsWith("| ---", StringComparison.Ordinal))
+            .Select(l => l.Split('|', StringSplitOptions.TrimEntries))
+            .Select(c => (Model: c[1], EssPerSecond: double.Parse(c[6], CultureInfo.InvariantCulture), EssPerGradient: double.Parse(c[8], CultureInfo.InvariantCulture)))
+            .ToList();
+        var header = "| model | Stan ESS/s | Stan ESS/1000 grad | " + string.Join(" | ", metrics.Select(m => $"{m} ESS/s (x Stan) | {m} ESS/1000 grad (x Stan)")) + " |";
+        var lines = new List<string>
+        {
+            "",
+            "Medians over seeds; \"x Stan\" is the ratio to rstan's median in the same run.",
+            "",
+            header,
+            "| " + string.Join(" | ", Enumerable.Repeat("---", 3 + 2 * metrics.Length)) + " |",
+        };
+        foreach (var model in results.Select(r => r.Model).Distinct())
+        {
+            var s = stan.Where(r => r.Model == model).ToList();
+            if (s.Count == 0) continue;
+            double stanPerSecond = Median(s.Select(r => r.EssPerSecond)), stanPerGradient = Median(s.Select(r => r.EssPerGradient));
+            var cells = new List<string> { model, Format(stanPerSecond), Format(stanPerGradient) };
+            foreach (var metric in metrics)
+            {
+                var g = results.Where(r => r.Model == model && r.Metric == metric).ToList();
+                double perSecond = Median(g.Select(r => r.EssPerSecond)), perGradient = Median(g.Select(r => r.EssPerGradient));
+                cells.Add($"{Format(perSecond)} ({perSecond / stanPerSecond:F1}x)");
+                cells.Add(string.Create(CultureInfo.InvariantCulture, $"{perGradient:F2} ({perGradient / stanPerGradient:F2}x)"));
+            }
+            lines.Add("| " + string.Join(" | ", cells) + " |");
+        }
+        return lines;
+
+        static string Format(double v) => v.ToString(v < 10 ? "F2" : "F0", CultureInfo.InvariantCulture);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        if (v.Length == 0) return double.NaN;
+        return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
     }
 
     /// <summary>The 1-minute load average (Linux), or "?".</summary>

@@ -29,9 +29,11 @@ internal sealed record PeerModel(string Name, string DataFile, string Formula, s
     /// <summary>Patients and hospitals of the simulated model.</summary>
     public const int HospitalPatients = 20_000, Hospitals = 100;
 
-    public DataTable Load()
+    /// <summary>The data; the hospital model reads <paramref name="hospitalsCsv"/> when given (the file rstan reads too).</summary>
+    public DataTable Load(string? hospitalsCsv = null)
     {
         if (DataFile.Length > 0) return DataTable.ReadCsv(BenchmarkData.Path(DataFile));
+        if (hospitalsCsv is not null) return DataTable.ReadCsv(hospitalsCsv);
         var sim = new HospitalSimulation(new HospitalSimulationOptions(HospitalPatients, Hospitals, 1));
         var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         sim.WriteCsv(text);

@@ -18,7 +18,49 @@ public static class SimulateCommand
         ArgumentNullException.ThrowIfNull(error);
         var simulate = new Command("simulate", "Write synthetic data sets with known true parameter values.");
         simulate.Subcommands.Add(CreateHospitals(output, error));
+        simulate.Subcommands.Add(CreateCrossed(output, error));
         return simulate;
+    }
+
+    /// <summary><c>gpuhbm simulate crossed --rows N --students S --instructors I --departments K --seed S -o FILE</c> (<see cref="CrossedSimulation"/>).</summary>
+    private static Command CreateCrossed(TextWriter output, TextWriter error)
+    {
+        var defaults = new CrossedSimulationOptions();
+        var rows = new Option<int>("--rows") { Description = "Number of ratings N (rows).", DefaultValueFactory = _ => defaults.Rows };
+        var students = new Option<int>("--students") { Description = "Students (one crossed factor).", DefaultValueFactory = _ => defaults.Students };
+        var instructors = new Option<int>("--instructors") { Description = "Instructors (the other crossed factor).", DefaultValueFactory = _ => defaults.Instructors };
+        var departments = new Option<int>("--departments") { Description = "Departments (instructors are nested in them).", DefaultValueFactory = _ => defaults.Departments };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed; the same sizes and seed give the same file byte for byte.", DefaultValueFactory = _ => 1UL };
+        var file = new Option<string>("--output", "-o") { Description = "CSV file to write.", Required = true };
+        var command = new Command("crossed",
+            "Ratings of instructors by students (crossed factors, like lme4's InstEval) with a department level; fit with: "
+            + CrossedSimulation.Formula + ", family gaussian.")
+        {
+            rows, students, instructors, departments, seed, file,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                var simulation = new CrossedSimulation(new CrossedSimulationOptions
+                {
+                    Rows = parse.GetValue(rows), Students = parse.GetValue(students), Instructors = parse.GetValue(instructors),
+                    Departments = parse.GetValue(departments), Seed = parse.GetValue(seed),
+                });
+                string path = parse.GetValue(file)!;
+                using (var writer = new StreamWriter(path)) simulation.WriteCsv(writer);
+                output.Write(simulation.Describe());
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {simulation.Data.RowCount} rows to {path} in {clock.Elapsed.TotalSeconds:F2} s."));
+                return 0;
+            }
+            catch (GpuHbmException e)
+            {
+                error.WriteLine("error: " + e.Message);
+                return 1;
+            }
+        });
+        return command;
     }
 
     private static Command CreateHospitals(TextWriter output, TextWriter error)

@@ -80,7 +80,7 @@ public sealed record FitOptions
     public string? Metric { get; init; }
 
     /// <summary>The metric adaptation used when <see cref="Metric"/> is null (chosen by benchmarks/results/metric-*.md).</summary>
-    public const Sampling.Metrics.MetricKind DefaultMetric = Sampling.Metrics.MetricKind.StanDiagonal;
+    public const Sampling.Metrics.MetricKind DefaultMetric = Sampling.Metrics.MetricKind.Diagonal;
 
     /// <summary>The metric adaptation these options ask for.</summary>
     public Sampling.Metrics.MetricKind MetricKind() =>

@@ -44,7 +44,7 @@ public sealed class Nuts
     private readonly NutsLayout _slots;
 
     // Per-chain host scalars (length C).
-    private readonly double[] _h0, _logSumWeight, _subtreeLogSumWeight, _sumMetropolis, _signedStep;
+    private readonly double[] _h0, _logSumWeight, _subtreeLogSumWeight, _sumMetropolis, _sumSymmetric, _signedStep;
     private readonly double[] _logDensity, _kinetic, _sampleLogDensity, _sampleEnergy, _proposalLogDensity, _proposalEnergy;
     private readonly int[] _leapfrogs, _depth;
     private readonly bool[] _running, _inSubtree, _divergent, _forward, _mask, _maskB, _moved;
@@ -63,7 +63,7 @@ public sealed class Nuts
         MaxDepth = maxDepth;
         int c = _chains = ensemble.Chains;
         _h0 = new double[c]; _logSumWeight = new double[c]; _subtreeLogSumWeight = new double[c];
-        _sumMetropolis = new double[c]; _signedStep = new double[c];
+        _sumMetropolis = new double[c]; _sumSymmetric = new double[c]; _signedStep = new double[c];
         _logDensity = new double[c]; _kinetic = new double[c];
         _sampleLogDensity = new double[c]; _sampleEnergy = new double[c];
         _proposalLogDensity = new double[c]; _proposalEnergy = new double[c];
@@ -110,6 +110,7 @@ public sealed class Nuts
             _sampleEnergy[c] = h0;
             _logSumWeight[c] = 0; // log(exp(H0 − H0))
             _sumMetropolis[c] = 0;
+            _sumSymmetric[c] = 0;
             _leapfrogs[c] = 0;
             _depth[c] = 0;
             _divergent[c] = false;
@@ -206,7 +207,10 @@ public sealed class Nuts
                 Divergent: _divergent[c],
                 Energy: _sampleEnergy[c],
                 LogDensity: _sampleLogDensity[c],
-                Moved: _moved[c]);
+                Moved: _moved[c])
+            {
+                SymmetricAcceptStat = _sumSymmetric[c] / _leapfrogs[c],
+            };
         }
     }
 
@@ -238,6 +242,7 @@ public sealed class Nuts
                 if (double.IsNaN(h)) h = double.PositiveInfinity;
                 double logWeight = _h0[c] - h;
                 _sumMetropolis[c] += logWeight > 0 ? 1 : Math.Exp(logWeight);
+                _sumSymmetric[c] += 2 / (1 + Math.Exp(Math.Abs(logWeight)));
                 if (h - _h0[c] > MaxEnergyError)
                 {
                     _divergent[c] = true;

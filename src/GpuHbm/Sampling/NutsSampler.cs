@@ -185,7 +185,6 @@ internal sealed class NutsEnsembleRun
             {
                 var warmup = _warmups[c]!;
                 if (reports[c].Divergent) _divergences[c]++;
-                _stepSize[c] = _dualAveraging[c].Learn(reports[c].AcceptStat);
                 bool gradients = warmup.UsesGradients;
                 if (warmup.Collects(t))
                 {
@@ -193,6 +192,7 @@ internal sealed class NutsEnsembleRun
                     if (gradients) _ensemble.ReadRow(_layout.Gradient, c, gradientRow);
                 }
                 var step = warmup.Update(t, row, gradients ? gradientRow : default, reports[c].Moved);
+                _stepSize[c] = _dualAveraging[c].Learn(step.SymmetricAcceptance ? reports[c].SymmetricAcceptStat : reports[c].AcceptStat);
                 if (step.Metric is { } metric) SetMetric(c, metric, _metrics, t);
                 restart[c] = step.RestartStepSize;
                 anyRestart |= step.RestartStepSize;

@@ -21,7 +21,15 @@ public readonly record struct NutsTransition(
     bool Divergent,
     double Energy,
     double LogDensity,
-    bool Moved = true);
+    bool Moved = true)
+{
+    /// <summary>
+    /// Mean over the new states of 2/(1 + exp|H − H0|) (nuts-rs AcceptanceRateCollector's mean_sym): like
+    /// <see cref="AcceptStat"/> but an energy drop counts as much against the step size as a rise, so dual averaging
+    /// toward the same target settles on a smaller step (nutpie's final step-size phase).
+    /// </summary>
+    public double SymmetricAcceptStat { get; init; } = AcceptStat;
+}
 
 /// <summary>
 /// The host-side part of an ensemble's NUTS state; the vectors (each chain's current position and the

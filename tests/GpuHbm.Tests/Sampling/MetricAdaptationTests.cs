@@ -62,6 +62,34 @@ public class MetricAdaptationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Symmetric_accept_stat_of_a_one_step_trajectory()
+    {
+        // One leapfrog step (max depth 1, so the tree has one new state): accept_stat a = min(1, e^d) with d = H0 − H1 and
+        // the symmetric statistic 2/(1 + e^|d|), which is 2a/(1 + a) whenever a < 1.
+        var density = IidNormalDensity.Spread(4);
+        var ensemble = new GpuHbm.Compute.Cpu.CpuChainEnsemble(density, [0u], new NutsLayout(1).SlotCount, 5);
+        var layout = new NutsLayout(1);
+        var nuts = new Nuts(ensemble, layout, maxDepth: 1);
+        var state = new NutsState(1);
+        ensemble.WriteRow(layout.Position, 0, [1.0, -2.0, 0.5, 3.0]);
+        ensemble.Evaluate(layout.Position, layout.Gradient, [true], state.LogDensity);
+        var reports = new NutsTransition[1];
+        int checkedSteps = 0;
+        for (uint t = 0; t < 200; t++)
+        {
+            nuts.Transition(t, [1.3], [true], state, reports);
+            var r = reports[0];
+            Assert.True(r.SymmetricAcceptStat <= r.AcceptStat + 1e-15);
+            if (r.AcceptStat < 1)
+            {
+                Assert.Equal(2 * r.AcceptStat / (1 + r.AcceptStat), r.SymmetricAcceptStat, 1e-12);
+                checkedSteps++;
+            }
+        }
+        Assert.True(checkedSteps > 20, $"only {checkedSteps} rejections-prone steps");
+    }
+
+    [Fact]
     public void Seeds_reproduce_the_draws_with_every_metric()
     {
         var density = IidNormalDensity.Spread(5);

@@ -3,7 +3,9 @@ namespace GpuHbm.Sampling.Metrics;
 /// <summary>What one warm-up iteration did to a chain's metric.</summary>
 /// <param name="Metric">The new inverse metric, or null when it is unchanged.</param>
 /// <param name="RestartStepSize">True when the sampler should search a new step size and restart dual averaging.</param>
-public readonly record struct MetricWarmupStep(InverseMetric? Metric, bool RestartStepSize);
+/// <param name="SymmetricAcceptance">True when this iteration's step-size update should use
+/// <see cref="NutsTransition.SymmetricAcceptStat"/> (nutpie's late phase) instead of the accept_stat.</param>
+public readonly record struct MetricWarmupStep(InverseMetric? Metric, bool RestartStepSize, bool SymmetricAcceptance = false);
 
 /// <summary>
 /// One chain's metric adaptation during warm-up, as BlackJAX's adaptation triple: <see cref="Initialize"/> at the

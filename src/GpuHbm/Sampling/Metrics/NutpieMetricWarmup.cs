@@ -17,8 +17,11 @@ namespace GpuHbm.Sampling.Metrics;
 /// adapts.</item>
 /// </list>
 /// A draw that did not move (the transition kept its starting point) is not added, as nuts-rs's DrawGradCollector
-/// (is_good). Differences from nuts-rs: the step size keeps Stan's dual averaging on the plain accept_stat (nuts-rs
-/// switches to a symmetric statistic in the final phase), and a divergent transition's draw counts when it moved.
+/// (is_good). Dual averaging of the step size is never restarted after the first metric change; from the iteration
+/// where no further switch fits (and through the final phase) it runs on the symmetric acceptance statistic
+/// (<see cref="NutsTransition.SymmetricAcceptStat"/>; nuts-rs update_estimator_late), which settles on a smaller, more
+/// robust step than the plain accept_stat. Difference from nuts-rs: a divergent transition's draw counts when it
+/// moved (nuts-rs requires it to lie more than 4 steps from the start).
 /// </summary>
 public sealed class NutpieMetricWarmup : MetricWarmup
 {
@@ -78,7 +81,7 @@ public sealed class NutpieMetricWarmup : MetricWarmup
     public override MetricWarmupStep Update(int iteration, ReadOnlySpan<double> draw, ReadOnlySpan<double> gradient, bool moved)
     {
         int t = iteration;
-        if (t >= FinalStart) return default;
+        if (t >= FinalStart) return new MetricWarmupStep(null, false, SymmetricAcceptance: true);
         bool early = t < EarlyEnd;
         if (!early && t == EarlyEnd) _window = (int)Math.Max(_window, _background.Count);
         int switchEvery = early ? EarlyWindow : _window;
@@ -100,14 +103,15 @@ public sealed class NutpieMetricWarmup : MetricWarmup
         }
         int interval = _foreground.Count <= 2 * EarlyWindow || _updateInterval == 1
             ? 1 : Math.Max(_updateInterval, (int)(_foreground.Count / _updateInterval));
-        if (!switched && t - _lastUpdate < interval) return default;
+        var unchanged = new MetricWarmupStep(null, false, SymmetricAcceptance: late);
+        if (!switched && t - _lastUpdate < interval) return unchanged;
         var metric = _foreground.Estimate(_current);
-        if (metric is null) return default;
+        if (metric is null) return unchanged;
         _current = metric;
         _lastUpdate = t;
         bool first = !_changed;
         _changed = true;
-        return new MetricWarmupStep(metric, RestartStepSize: first);
+        return new MetricWarmupStep(metric, RestartStepSize: first, SymmetricAcceptance: late);
     }
 
     public override void Save(CheckpointWriter writer)
