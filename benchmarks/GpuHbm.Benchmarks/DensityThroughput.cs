@@ -14,7 +14,7 @@ namespace GpuHbm.Benchmarks;
 /// evaluations of the whole ensemble per second, and the achieved memory traffic against the
 /// floor of one pass (data read once + per-chain state read and written), so it can be set
 /// against a device's bandwidth roofline.
-/// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- density [--n 1e4,1e5,1e6] [--chains 1,16,128] [--backend cpu|opencl|cuda|all] [--seconds 2] [--output FILE]</code>
+/// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- density [--n 1e4,1e5,1e6] [--chains 1,16,128] [--backend cpu|cpu-accelerator|opencl|cuda|all] [--seconds 2] [--output FILE]</code>
 /// </summary>
 internal static class DensityThroughput
 {

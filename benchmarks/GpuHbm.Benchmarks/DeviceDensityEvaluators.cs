@@ -5,16 +5,18 @@ namespace GpuHbm.Benchmarks;
 
 internal static partial class DensityEvaluators
 {
-    /// <summary>One evaluator per usable OpenCL / CUDA device (as the catalog lists them) when asked for.</summary>
+    /// <summary>One evaluator per usable CUDA / OpenCL device, and ILGPU's CPU accelerator, as the catalog lists them, when asked for.</summary>
     private static partial IEnumerable<IDensityEvaluator> DeviceEvaluators(CompiledModel model, string backend, int maxChains)
     {
         var catalog = DeviceCatalog.Enumerate();
-        foreach (var kind in new[] { BackendKind.Cuda, BackendKind.OpenCl })
+        foreach (var kind in new[] { BackendKind.Cuda, BackendKind.OpenCl, BackendKind.CpuAccelerator })
         {
-            if (backend != "all" && !string.Equals(backend, kind.ToString(), StringComparison.OrdinalIgnoreCase)) continue;
+            string name = BackendSelection.NameOf(kind);
+            // The CPU accelerator is for tests: only when asked for by name.
+            if (backend != name && (backend != "all" || kind == BackendKind.CpuAccelerator)) continue;
             var status = catalog.Status(kind);
-            if (!status.IsAvailable) { Console.Error.WriteLine($"skipping {kind}: {status.Message}"); continue; }
-            foreach (var device in catalog.DevicesOf(kind).Where(d => d.SupportsFp64))
+            if (!status.IsAvailable) { Console.Error.WriteLine($"skipping {name}: {status.Message}"); continue; }
+            foreach (var device in catalog.DevicesOf(kind).Where(d => d.IsUsable))
                 yield return new DeviceDensityEvaluator(device, model, maxChains);
         }
     }
@@ -36,7 +38,7 @@ internal sealed class DeviceDensityEvaluator : IDensityEvaluator
         _accelerator = Accelerator.Create(device);
         _density = new DeviceGlmmDensity(_accelerator, model, maxChains);
         Device = device.Name;
-        Backend = device.Backend.ToString().ToLowerInvariant();
+        Backend = BackendSelection.NameOf(device.Backend);
         MaxChains = maxChains;
     }
 
@@ -56,7 +58,7 @@ internal sealed class DeviceDensityEvaluator : IDensityEvaluator
         _active = _accelerator.Allocate<int>(Enumerable.Repeat(1, chains).ToArray());
     }
 
-    public void Evaluate() => _density.Evaluate(_q!, _g!, _lp!, _active!, _chains);
+    public void Evaluate() => _density.Evaluate(_q!.View, _g!.View, _lp!.View, _active!.View, _chains);
 
     public void Synchronize() => _accelerator.Synchronize();
 

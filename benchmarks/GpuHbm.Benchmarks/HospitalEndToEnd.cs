@@ -11,7 +11,7 @@ namespace GpuHbm.Benchmarks;
 /// correlated) with a given sampler and backend: wall time, minimum bulk ESS over the population-level
 /// and hyperparameters (b_*, sd_*, cor_*), ESS per second, gradient evaluations, and the recovery of
 /// the true values.
-/// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- hospitals --n 1000000 --hospitals 2000 --sampler nuts|chees --backend cpu|opencl|cuda|auto [--chains C] [--warmup W] [--draws D] [--output FILE]</code>
+/// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- hospitals --n 1000000 --hospitals 2000 --sampler nuts|chees --backend cpu|cpu-accelerator|opencl|cuda|auto [--chains C] [--warmup W] [--draws D] [--output FILE] [--write-csv DATA.csv]</code>
 /// </summary>
 internal static class HospitalEndToEnd
 {
@@ -20,7 +20,7 @@ internal static class HospitalEndToEnd
         int n = 1_000_000, g = 2000, warmup = 1000, draws = 1000;
         int? chains = null;
         string sampler = "nuts", backend = "auto";
-        string? output = null;
+        string? output = null, writeCsv = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -33,12 +33,14 @@ internal static class HospitalEndToEnd
                 case "--warmup": warmup = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--draws": draws = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--output": output = args[++i]; break;
+                case "--write-csv": writeCsv = args[++i]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
         var sim = new HospitalSimulation(new HospitalSimulationOptions(n, g, 1));
         var text = new StringWriter(CultureInfo.InvariantCulture);
         sim.WriteCsv(text);
+        if (writeCsv is not null) File.WriteAllText(writeCsv, text.ToString());   // the same data for a peer (NumPyro)
         var data = DataTable.ReadCsv(new StringReader(text.ToString()), "simulated hospitals");
         var options = new FitOptions
         {

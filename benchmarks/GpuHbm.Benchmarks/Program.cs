@@ -8,7 +8,8 @@ namespace GpuHbm.Benchmarks;
 /// `-- metrics` NUTS with each metric adaptation on the rstan peer models (<see cref="MetricComparison"/>);
 /// `-- chees` many short ChEES chains against 4 NUTS chains on the same models (<see cref="CheesComparison"/>);
 /// `-- crossed` the crossed 75,000-row design against the memory-bandwidth floor (<see cref="CrossedDensity"/>);
-/// `-- gradient` the per-gradient time of the managed CPU backend per family (load-robust minimum);
+/// `-- gradient` the per-gradient time of the managed CPU backend per family (load-robust minimum); `-- devices` the device
+/// catalog (what ILGPU finds and why a backend is missing);
 /// any other arguments go to BenchmarkDotNet
 /// (e.g. `-- --filter '*Density*'`).
 /// </summary>
@@ -24,6 +25,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "chees") return CheesComparison.Run(args[1..]);
         if (args.Length > 0 && args[0] == "crossed") return CrossedDensity.Run(args[1..]);
         if (args.Length > 0 && args[0] == "gradient") return GradientTiming.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "devices")
+        {
+            Console.Write(GpuHbm.Compute.DeviceCatalog.Enumerate());
+            return 0;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -13,11 +13,15 @@ family bernoulli, GpuHbm's default priors):
 Run on the GPU machine (JAX for CUDA, NumPyro):
     gpuhbm simulate hospitals --patients 1000000 --hospitals 2000 --seed 1 --output h.csv
     python3 benchmarks/peers/numpyro_hospitals.py h.csv --chains 128 --warmup 1000 --draws 1000
-It prints wall times and the minimum bulk ESS over b, sd and cor (ArviZ's ess, rank-normalized
-bulk), the same quantity GpuHbm's benchmark reports. Not run in the development environment:
-PyPI is not reachable there.
+It prints wall times and the minimum bulk ESS over b, sd and cor (rank-normalized bulk ESS, Vehtari et al.
+2021: NumPyro's effective_sample_size of the normal scores of the pooled ranks, as ArviZ's ess(method="bulk")),
+the same quantity GpuHbm's benchmark reports; with --json FILE it also writes them as JSON (for
+benchmarks/gpu-check/run.sh). Needs only JAX and NumPyro (no pandas, no ArviZ). Not run in the development
+environment: PyPI is not reachable there.
 """
 import argparse
+import csv
+import json
 import time
 
 import jax
@@ -35,13 +39,26 @@ def signif4(x):
 
 
 def load(path):
-    import pandas as pd
-
-    df = pd.read_csv(path)
-    X = df[COVARIATES].to_numpy(dtype=np.float64)
-    hospitals, g = np.unique(df["hospital"].to_numpy(), return_inverse=True)
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    X = np.array([[float(r[c]) for c in COVARIATES] for r in rows], dtype=np.float64)
+    hospitals, g = np.unique(np.array([r["hospital"] for r in rows]), return_inverse=True)
+    y = np.array([int(float(r["y"])) for r in rows], dtype=np.int32)
     scales = np.array([signif4(2.5 / X[:, j].std(ddof=1)) for j in range(X.shape[1])])
-    return X, df["treat"].to_numpy(np.float64), g.astype(np.int32), len(hospitals), df["y"].to_numpy(np.int32), scales
+    return X, X[:, COVARIATES.index("treat")].copy(), g.astype(np.int32), len(hospitals), y, scales
+
+
+def bulk_ess(draws):
+    """Rank-normalized bulk ESS of one quantity, draws shaped (chains, iterations) (Vehtari et al. 2021, eq. 14)."""
+    from numpyro.diagnostics import effective_sample_size
+    from scipy.stats import norm, rankdata
+
+    chains, n = draws.shape
+    half = n // 2
+    split = np.concatenate([draws[:, :half], draws[:, half:2 * half]], axis=0)
+    ranks = rankdata(split, method="average").reshape(split.shape)
+    z = norm.ppf((ranks - 3.0 / 8.0) / (split.size - 2 * 3.0 / 8.0 + 1.0))
+    return float(effective_sample_size(z))
 
 
 def model(X, treat, g, G, y, b_scales):
@@ -62,6 +79,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=1000)
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", help="also write the results to this file")
     a = ap.parse_args()
     numpyro.enable_x64()
     X, treat, g, G, y, scales = load(a.csv)
@@ -72,8 +90,6 @@ def main():
     mcmc.run(jax.random.PRNGKey(a.seed), jnp.asarray(X), jnp.asarray(treat), jnp.asarray(g), G, jnp.asarray(y), jnp.asarray(scales))
     jax.block_until_ready(mcmc.get_samples())
     wall = time.perf_counter() - t0
-    import arviz as az
-
     s = mcmc.get_samples(group_by_chain=True)
     cor = s["L"][..., 1, 0]
     post = {"b_Intercept": s["b_Intercept"], "cor": cor}
@@ -81,9 +97,13 @@ def main():
         post["b_" + name] = s["b"][..., j]
     post["sd_Intercept"] = s["sd"][..., 0]
     post["sd_treat"] = s["sd"][..., 1]
-    ess = az.ess(az.from_dict(posterior={k: np.asarray(v) for k, v in post.items()}), method="bulk")
-    min_ess = min(float(ess[k]) for k in post)
+    ess = {k: bulk_ess(np.asarray(v)) for k, v in post.items()}
+    min_ess = min(ess.values())
     print(f"wall {wall:.1f} s (warm-up + sampling, JIT included); min bulk ESS {min_ess:.0f}; {min_ess / wall:.1f} ESS/s")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"wall_s": wall, "min_bulk_ess": min_ess, "ess_per_s": min_ess / wall, "chains": a.chains,
+                       "warmup": a.warmup, "draws": a.draws, "devices": [str(d) for d in jax.devices()], "ess": ess}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,8 @@ public static class CholeskyCorr
             for (int j = 0; j < i; j++)
             {
                 double yy = y[n++];
-                double z = Math.Tanh(yy);
-                logJ += LogOneMinusTanhSquared(yy) + 0.5 * Math.Log(1 - sumSq);
+                double z = DeviceMath.Tanh(yy);
+                logJ += LogOneMinusTanhSquared(yy) + 0.5 * DeviceMath.Log1p(-sumSq);
                 double lij = z * Math.Sqrt(1 - sumSq);
                 l[i * k + j] = lij;
                 sumSq += lij * lij;
@@ -67,7 +67,7 @@ public static class CholeskyCorr
                 double g = gL[i * k + j] + 2 * lij * gs; // s_{j+1} = s_j + L[i,j]²
                 double w = Math.Sqrt(1 - sumSq);
                 double yy = y[rowStart + j];
-                double z = Math.Tanh(yy);
+                double z = DeviceMath.Tanh(yy);
                 double gz = g * w;                       // L[i,j] = z·w
                 gs += g * z * (-0.5 / w)                 // w = sqrt(1 - s_j)
                       - 0.5 / (1 - sumSq);               // Jacobian term ½ log(1 - s_j)
@@ -81,7 +81,7 @@ public static class CholeskyCorr
     public static double LogOneMinusTanhSquared(double y)
     {
         double a = Math.Abs(y);
-        return 2 * (Ln2 - a - Math.Log(1 + Math.Exp(-2 * a)));
+        return 2 * (Ln2 - a - DeviceMath.Log1pExp(-2 * a));
     }
 
     private const double Ln2 = 0.69314718055994530942;

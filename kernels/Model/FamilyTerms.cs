@@ -6,6 +6,8 @@ namespace GpuHbm.Kernels;
 /// The log likelihood of one row and its derivative d = ∂ log p(y | η)/∂η for each family, written once:
 /// the managed density's row loops and the device row kernel both call these. Each omits the data-only
 /// normalizing constant (log C(n, y), −log y!, −½ log 2π − log se), which the density adds once.
+/// Elementary functions are <see cref="DeviceMath"/>'s, so the managed code and every accelerator run the same
+/// arithmetic (bit for bit on ILGPU's CPU accelerator; no CORDIC approximation on PTX).
 /// </summary>
 /// <remarks>Stan Functions Reference: normal_lpdf, bernoulli_logit_lpmf, binomial_logit_lpmf, poisson_log_lpmf.</remarks>
 public static class FamilyTerms
@@ -25,22 +27,30 @@ public static class FamilyTerms
 
     /// <summary>
     /// binomial_logit_lpmf(y | n, η) without log C(n, y): y·η − n·log(1 + e^η), d = y − n·logistic(η)
-    /// (bernoulli: n = 1). Stable for large |η|: log(1 + e^η) = max(η, 0) + log(1 + e^−|η|).
+    /// (bernoulli: n = 1). Stable for large |η|: log(1 + e^η) = max(η, 0) + log1p(e^−|η|).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double BinomialLogit(double y, double n, double eta, out double d)
     {
-        double ex = Math.Exp(-Math.Abs(eta));
-        double sig = eta >= 0 ? 1 / (1 + ex) : ex / (1 + ex);
-        d = y - n * sig;
-        return y * eta - n * (Math.Max(eta, 0) + Math.Log(1 + ex));
+        double ex = DeviceMath.Exp(-Math.Abs(eta));
+        d = y - n * Logistic(eta, ex);
+        return y * eta - n * (Math.Max(eta, 0) + DeviceMath.Log1p(ex));
     }
+
+    /// <summary>logistic(η) = 1/(1 + e^−η) without overflow, given <paramref name="expMinusAbs"/> = e^−|η|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Logistic(double eta, double expMinusAbs) =>
+        eta >= 0 ? 1 / (1 + expMinusAbs) : expMinusAbs / (1 + expMinusAbs);
+
+    /// <summary>logistic(η) = 1/(1 + e^−η) without overflow (the mean of the bernoulli family).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Logistic(double eta) => Logistic(eta, DeviceMath.Exp(-Math.Abs(eta)));
 
     /// <summary>poisson_log_lpmf(y | η) without −log y!: y·η − e^η, d = y − e^η.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double PoissonLog(double y, double eta, out double d)
     {
-        double mu = Math.Exp(eta);
+        double mu = DeviceMath.Exp(eta);
         d = y - mu;
         return y * eta - mu;
     }
@@ -76,7 +86,7 @@ public static class FamilyTerms
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double GaussianSigma(in PriorSlot prior, double logSigma, int rows, double sumOfSquares, out double gradient)
     {
-        double sigma = Math.Exp(logSigma);
+        double sigma = DeviceMath.Exp(logSigma);
         double lp = -rows * logSigma + PriorDensity.LogDensity(prior, sigma, out double dp) + prior.LogHalfNormalizer + logSigma;
         gradient = sumOfSquares - rows + sigma * dp + 1;
         return lp;

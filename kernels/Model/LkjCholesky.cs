@@ -20,7 +20,7 @@ public static class LkjCholesky
         {
             double c = k - i - 3 + 2 * eta;   // 1-based row i+1: K − (i+1) + 2η − 2
             double d = l[i * k + i];
-            lp += c * Math.Log(d);
+            lp += c * DeviceMath.Log(d);
             gL[i * k + i] += c / d;
         }
         return lp;

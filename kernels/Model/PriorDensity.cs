@@ -27,16 +27,16 @@ public static class PriorDensity
             case PriorDistributionKind.StudentT:
             {
                 double u = (x - s.B) / s.C;
-                double q = 1 + u * u / s.A;
-                derivative = -(s.A + 1) * u / (s.A * s.C * q);
-                return s.LogConstant - 0.5 * (s.A + 1) * Math.Log(q);
+                double w = u * u / s.A;
+                derivative = -(s.A + 1) * u / (s.A * s.C * (1 + w));
+                return s.LogConstant - 0.5 * (s.A + 1) * DeviceMath.Log1p(w);
             }
             case PriorDistributionKind.Cauchy:
             {
                 double u = (x - s.A) / s.B;
-                double q = 1 + u * u;
-                derivative = -2 * u / (s.B * q);
-                return s.LogConstant - Math.Log(q);
+                double w = u * u;
+                derivative = -2 * u / (s.B * (1 + w));
+                return s.LogConstant - DeviceMath.Log1p(w);
             }
             case PriorDistributionKind.Exponential:
                 derivative = -s.A;

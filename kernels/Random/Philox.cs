@@ -58,10 +58,10 @@ public static class Philox
     public static void NormalPair(ulong seed, uint chain, uint iteration, RandomPurpose purpose, uint index, out double z0, out double z1)
     {
         var (u0, u1) = Uniforms(seed, chain, iteration, purpose, index);
-        double r = Math.Sqrt(-2.0 * Math.Log(u0));
-        double t = 2.0 * Math.PI * u1;
-        z0 = r * Math.Cos(t);
-        z1 = r * Math.Sin(t);
+        double r = Math.Sqrt(-2.0 * DeviceMath.Log(u0));
+        DeviceMath.SinCos(2.0 * Math.PI * u1, out double sin, out double cos);   // t = 2π u1 in [0, 2π)
+        z0 = r * cos;
+        z1 = r * sin;
     }
 
     /// <summary>

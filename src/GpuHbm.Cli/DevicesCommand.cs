@@ -12,7 +12,7 @@ internal static class DevicesCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var cmd = new Command("devices", "List the CPU, OpenCL and CUDA devices GpuHbm can use, and why a backend is missing.");
+        var cmd = new Command("devices", "List the CPU, CPU-accelerator, OpenCL and CUDA devices GpuHbm can use, and why a backend or device is missing.");
         cmd.SetAction(_ =>
         {
             try
@@ -46,7 +46,8 @@ internal static class DevicesCommand
                 };
                 sb.AppendLine($"  --backend {name} --device {d.Index}: {d.Name} ({d.Vendor}), {d.DeviceType}, "
                     + $"{Bytes(d.GlobalMemoryBytes)}, {d.ComputeUnits} compute units, fp64 {(d.SupportsFp64 ? "yes" : "no")}, {version}"
-                    + (d.Platform is { } p && d.Backend == BackendKind.OpenCl ? $", platform {p}" : ""));
+                    + (d.Platform is { } p && d.Backend == BackendKind.OpenCl ? $", platform {p}" : "")
+                    + (d.Unsupported is { } why ? $"; NOT USABLE: {why}" : ""));
             }
         }
         try

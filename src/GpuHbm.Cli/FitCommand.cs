@@ -48,7 +48,7 @@ internal static class FitCommand
         var threads = NumberOption.NullableInt("--threads", "Chains run at once (default: one per core).");
         var quiet = new Option<bool>("--quiet") { Description = "No progress display." };
         var showGroups = new Option<bool>("--show-group-effects") { Description = "Also print the r_* rows in the summary." };
-        var backend = new Option<string>("--backend") { Description = "auto (CUDA, else an OpenCL GPU, else the CPU), cpu, opencl or cuda.", DefaultValueFactory = _ => "auto" };
+        var backend = new Option<string>("--backend") { Description = "auto (CUDA, else an OpenCL GPU, else the CPU), cpu, cpu-accelerator (the device kernels on ILGPU's CPU accelerator, for debugging), opencl or cuda.", DefaultValueFactory = _ => "auto" };
         var device = NumberOption.NullableInt("--device", "Device index within the backend, as `gpuhbm devices` lists them.");
         var sampler = new Option<string>("--sampler") { Description = "nuts (per-chain NUTS) or chees (ChEES-HMC, all chains in lockstep).", DefaultValueFactory = _ => "nuts" };
         var superchains = NumberOption.NullableInt("--superchains", "ChEES: number of superchains (chains sharing a start) for nested R-hat and the auto warm-up (default: superchains of 16 chains, 8 for fewer than 32 chains).");

@@ -276,7 +276,7 @@ public sealed class FitPlan
         SamplerResult result;
         try
         {
-            result = Compute.SamplerDispatch.Run(Backend, o.Sampler, Model, samplerOptions, progress, cancellationToken);
+            result = SamplerDispatch.Run(Backend, o.Sampler, Model, samplerOptions, progress, cancellationToken);
         }
         catch (Exception e)
         {

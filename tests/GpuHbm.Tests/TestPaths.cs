@@ -12,8 +12,12 @@ internal static class TestPaths
 
     public static string RepoRoot => Root.Value;
 
-    /// <summary>A data set under examples/data/.</summary>
-    public static string ExampleData(string file) => Path.Combine(RepoRoot, "examples", "data", file);
+    /// <summary>A data set of examples/data/ (copied beside the test binary, so a published bundle has them too).</summary>
+    public static string ExampleData(string file)
+    {
+        string copied = Path.Combine(AppContext.BaseDirectory, "examples", "data", file);
+        return File.Exists(copied) ? copied : Path.Combine(RepoRoot, "examples", "data", file);
+    }
 
     /// <summary>A reference file under tests/GpuHbm.Tests/fixtures/ (copied to the output folder).</summary>
     public static string Fixture(string relative) => Path.Combine(AppContext.BaseDirectory, "fixtures", relative);

@@ -3,12 +3,15 @@ namespace GpuHbm.Compute;
 /// <summary>Where the batched density and the ensemble operations run.</summary>
 public enum BackendKind
 {
-    /// <summary>The managed CPU backend: the reference every device kernel is tested against.</summary>
+    /// <summary>The managed CPU backend: the fast CPU path and the reference every device kernel is tested against.</summary>
     Cpu,
 
-    /// <summary>An OpenCL 1.2 device (GPU, or a CPU driver such as PoCL), through libOpenCL.so.1.</summary>
+    /// <summary>ILGPU's CPU accelerator: the device kernels run on .NET threads (for tests, CI and debugging; slow).</summary>
+    CpuAccelerator,
+
+    /// <summary>An OpenCL GPU through ILGPU's OpenCL accelerator (OpenCL C 2.0 with the generic address space).</summary>
     OpenCl,
 
-    /// <summary>An NVIDIA GPU through the CUDA driver API (libcuda.so.1) and NVRTC.</summary>
+    /// <summary>An NVIDIA GPU through ILGPU's CUDA accelerator (kernels compiled to PTX).</summary>
     Cuda,
 }

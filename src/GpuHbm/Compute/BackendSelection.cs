@@ -6,32 +6,34 @@ namespace GpuHbm.Compute;
 /// <param name="Reason">One line: what was asked and why this device.</param>
 public sealed record BackendChoice(BackendKind Backend, DeviceInfo Device, string Reason)
 {
-    /// <summary>"cpu", "opencl" or "cuda": the --backend value that selects this backend explicitly.</summary>
+    /// <summary>"cpu", "cpu-accelerator", "opencl" or "cuda": the --backend value that selects this backend explicitly.</summary>
     public string Name => BackendSelection.NameOf(Backend);
 
-    /// <summary>Whether the chains run as one ensemble on a kernel accelerator (OpenCL or CUDA).</summary>
+    /// <summary>Whether the chains run as one ensemble on a kernel accelerator (ILGPU's CPU accelerator, OpenCL or CUDA).</summary>
     public bool IsDevice => Backend != BackendKind.Cpu;
 }
 
 /// <summary>
-/// <c>--backend auto|cpu|opencl|cuda</c> and <c>--device N</c>: picks the backend and device of a fit.
+/// <c>--backend auto|cpu|cpu-accelerator|opencl|cuda</c> and <c>--device N</c>: picks the backend and device of a fit.
 /// </summary>
 /// <remarks>
-/// auto picks, in order: a CUDA device; an OpenCL device of type GPU with fp64; the managed CPU backend. A CPU
-/// OpenCL driver (PoCL) is never picked by auto — it is slower than the managed backend for these models — but
-/// <c>--backend opencl</c> uses it. <c>--device N</c> is the index within the chosen backend's devices as
-/// <c>gpuhbm devices</c> lists them (with auto, within the backend auto settles on). Explicit opencl or cuda with
-/// no usable device fails with the catalog's reason (missing library, no platform, driver error).
+/// auto picks, in order: a usable CUDA device; a usable OpenCL device of type GPU with fp64; the managed CPU backend.
+/// ILGPU's CPU accelerator is never picked by auto — it runs the device kernels on .NET threads, for tests and
+/// debugging — but <c>--backend cpu-accelerator</c> uses it. <c>--device N</c> is the index within the chosen
+/// backend's devices as <c>gpuhbm devices</c> lists them (with auto, within the backend auto settles on). Explicit
+/// opencl or cuda with no usable device fails with the catalog's reason (missing library, no driver, a driver ILGPU
+/// cannot use).
 /// </remarks>
 public static class BackendSelection
 {
     /// <summary>The accepted --backend values.</summary>
-    public static readonly IReadOnlyList<string> Names = ["auto", "cpu", "opencl", "cuda"];
+    public static readonly IReadOnlyList<string> Names = ["auto", "cpu", "cpu-accelerator", "opencl", "cuda"];
 
     /// <summary>The --backend value of a backend.</summary>
     public static string NameOf(BackendKind backend) => backend switch
     {
         BackendKind.Cpu => "cpu",
+        BackendKind.CpuAccelerator => "cpu-accelerator",
         BackendKind.OpenCl => "opencl",
         _ => "cuda",
     };
@@ -41,7 +43,7 @@ public static class BackendSelection
     {
         string name = (backend ?? "auto").Trim().ToLowerInvariant();
         if (!Names.Contains(name))
-            throw new GpuHbmException($"unknown backend '{backend}' (use auto, cpu, opencl or cuda)");
+            throw new GpuHbmException($"unknown backend '{backend}' (use auto, cpu, cpu-accelerator, opencl or cuda)");
         return name;
     }
 
@@ -82,6 +84,13 @@ public static class BackendSelection
             case "cpu":
                 if (device is > 0) throw new GpuHbmException($"--backend cpu has a single device 0 (got --device {device})");
                 return new BackendChoice(BackendKind.Cpu, cpu, $"--backend cpu: {cpu.Describe()}");
+            case "cpu-accelerator":
+            {
+                if (device is > 0) throw new GpuHbmException($"--backend cpu-accelerator has a single device 0 (got --device {device})");
+                var accelerator = catalog.DevicesOf(BackendKind.CpuAccelerator).First();
+                return new BackendChoice(BackendKind.CpuAccelerator, accelerator,
+                    $"--backend cpu-accelerator: {accelerator.Describe()}: the device kernels on .NET threads, for tests and debugging (much slower than --backend cpu)");
+            }
             case "opencl":
             case "cuda":
             {
@@ -99,17 +108,17 @@ public static class BackendSelection
     private static BackendChoice Auto(DeviceCatalog catalog, int? device, DeviceInfo cpu)
     {
         var cuda = catalog.Status(BackendKind.Cuda);
-        if (cuda.IsAvailable && catalog.DevicesOf(BackendKind.Cuda).Any())
+        if (cuda.IsAvailable && catalog.DevicesOf(BackendKind.Cuda).Any(d => d.IsUsable))
         {
             var d = Pick(catalog, BackendKind.Cuda, device, "auto", _ => true);
             return new BackendChoice(BackendKind.Cuda, d, $"auto: CUDA is available, using {d.Describe()}");
         }
         var openCl = catalog.Status(BackendKind.OpenCl);
-        var gpus = catalog.DevicesOf(BackendKind.OpenCl).Where(d => d.IsGpu && d.SupportsFp64).ToList();
+        var gpus = catalog.DevicesOf(BackendKind.OpenCl).Where(d => d.IsGpu && d.IsUsable).ToList();
         string noCuda = $"no CUDA ({Because(cuda)})";
         if (openCl.IsAvailable && gpus.Count > 0)
         {
-            var d = Pick(catalog, BackendKind.OpenCl, device ?? gpus[0].Index, "auto", x => x.IsGpu && x.SupportsFp64);
+            var d = Pick(catalog, BackendKind.OpenCl, device ?? gpus[0].Index, "auto", x => x.IsGpu);
             return new BackendChoice(BackendKind.OpenCl, d, $"auto: {noCuda}; using the OpenCL GPU {d.Describe()}");
         }
         if (device is > 0)
@@ -118,7 +127,7 @@ public static class BackendSelection
         if (!openCl.IsAvailable) noOpenClGpu = $"no OpenCL GPU ({Because(openCl)})";
         else
         {
-            var others = catalog.DevicesOf(BackendKind.OpenCl).Select(d => $"'{d.Name}' ({d.DeviceType})");
+            var others = catalog.DevicesOf(BackendKind.OpenCl).Where(d => d.IsUsable).Select(d => $"'{d.Name}' ({d.DeviceType})");
             noOpenClGpu = $"no OpenCL GPU (OpenCL offers only {string.Join(", ", others)}; --backend opencl runs on it anyway)";
         }
         return new BackendChoice(BackendKind.Cpu, cpu, $"auto: {noCuda} and {noOpenClGpu}; using {cpu.Describe()}");
@@ -137,16 +146,16 @@ public static class BackendSelection
         string label = BackendStatus.Name(kind);
         DeviceInfo? chosen = index is { } i
             ? devices.FirstOrDefault(d => d.Index == i)
-            : devices.FirstOrDefault(d => d.SupportsFp64 && eligible(d));
+            : devices.FirstOrDefault(d => d.IsUsable && eligible(d));
         if (chosen is null)
         {
             string listing = devices.Count == 0 ? "none" : string.Join(", ", devices.Select(d => $"{d.Index} '{d.Name}'"));
             throw new GpuHbmException(index is null
-                ? $"--backend {asked}: no {label} device supports fp64 (devices: {listing})"
+                ? $"--backend {asked}: no {label} device can run GpuHbm's kernels (devices: {listing})"
                 : $"--device {index}: no such {label} device (devices: {listing}; see `gpuhbm devices`)");
         }
-        if (!chosen.SupportsFp64)
-            throw new GpuHbmException($"--device {chosen.Index}: {chosen.Describe()} has no fp64 (cl_khr_fp64), which GpuHbm's kernels need");
+        if (chosen.Unsupported is { } why)
+            throw new GpuHbmException($"--device {chosen.Index}: {chosen.Describe()} cannot run GpuHbm's kernels: {why}");
         if (!eligible(chosen))
             throw new GpuHbmException($"--device {chosen.Index}: {chosen.Describe()} is a {chosen.DeviceType} device; auto only picks GPUs (use --backend {NameOf(kind)})");
         return chosen;

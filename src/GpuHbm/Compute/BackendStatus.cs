@@ -17,6 +17,7 @@ public sealed record BackendStatus(BackendKind Backend, bool IsAvailable, string
     internal static string Name(BackendKind backend) => backend switch
     {
         BackendKind.Cpu => "CPU",
+        BackendKind.CpuAccelerator => "CPU accelerator",
         BackendKind.OpenCl => "OpenCL",
         _ => "CUDA",
     };

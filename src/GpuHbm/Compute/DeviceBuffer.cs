@@ -1,81 +1,79 @@
+using ILGPU;
+using ILGPU.Runtime;
+
 namespace GpuHbm.Compute;
 
 /// <summary>
-/// Device memory owned by one <see cref="Accelerator"/>: the untyped part every buffer shares,
-/// so that buffers of any element type can be kernel arguments. Dispose frees the memory.
+/// A buffer of <typeparamref name="T"/> in one <see cref="Accelerator"/>'s memory (an ILGPU 1D buffer): kernels
+/// take its <see cref="View"/>; copies are synchronous, ordered after every launch already issued, and counted
+/// by the accelerator. Dispose frees the memory.
 /// </summary>
-public abstract class DeviceBuffer : IDisposable
+public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
 {
+    private readonly MemoryBuffer1D<T, Stride1D.Dense> _buffer;
     private int _disposed;
 
-    protected DeviceBuffer(Accelerator accelerator, long length, int elementSize)
+    internal DeviceBuffer(Accelerator accelerator, MemoryBuffer1D<T, Stride1D.Dense> buffer)
     {
         Accelerator = accelerator;
-        Length = length;
-        ElementSize = elementSize;
+        _buffer = buffer;
     }
 
     /// <summary>The accelerator whose memory this is.</summary>
     public Accelerator Accelerator { get; }
 
     /// <summary>Number of elements.</summary>
-    public long Length { get; }
-
-    /// <summary>Bytes per element.</summary>
-    public int ElementSize { get; }
+    public long Length => _buffer.Length;
 
     /// <summary>Size in bytes.</summary>
-    public long LengthInBytes => Length * ElementSize;
+    public long LengthInBytes => _buffer.LengthInBytes;
 
     /// <summary>Whether <see cref="Dispose()"/> has run.</summary>
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    /// <summary>The 8 bytes passed to a kernel for this buffer: a cl_mem handle or a CUdeviceptr.</summary>
-    internal abstract ulong ArgumentBits { get; }
-
-    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
-
-    /// <summary>Frees the device memory (once).</summary>
-    public void Dispose()
+    /// <summary>The whole buffer as a kernel argument.</summary>
+    public ArrayView<T> View
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0) DisposeInternal();
-        GC.SuppressFinalize(this);
+        get
+        {
+            ThrowIfDisposed();
+            return _buffer.View;
+        }
     }
 
-    /// <summary>Releases the native allocation.</summary>
-    protected abstract void DisposeInternal();
-}
-
-/// <summary>
-/// A buffer of <typeparamref name="T"/> in device memory. Copies are synchronous and ordered
-/// after every launch already issued on the accelerator.
-/// </summary>
-/// <remarks>
-/// Interface notes: a backend supplies the two byte-range copies and <see cref="DeviceBuffer.DisposeInternal"/>;
-/// range validation happens here.
-/// </remarks>
-public abstract unsafe class DeviceBuffer<T> : DeviceBuffer where T : unmanaged
-{
-    protected DeviceBuffer(Accelerator accelerator, long length) : base(accelerator, length, sizeof(T)) { }
+    /// <summary>The device address of element 0 (CUDA: a CUdeviceptr), for native libraries on the same device.</summary>
+    internal nint NativePointer => _buffer.NativePtr;
 
     /// <summary>Copies <paramref name="source"/> into elements [offset, offset + source.Length).</summary>
-    public void CopyFromHost(ReadOnlySpan<T> source, long offset = 0)
+    public unsafe void CopyFromHost(ReadOnlySpan<T> source, long offset = 0)
     {
         ThrowIfDisposed();
         CheckRange(offset, source.Length);
         if (source.IsEmpty) return;
-        fixed (T* p = source) CopyFromHostInternal(p, offset * sizeof(T), (long)source.Length * sizeof(T));
-        Accelerator.CountHostToDevice((long)source.Length * sizeof(T));
+        var view = _buffer.View.SubView(offset, source.Length);
+        int length = source.Length;
+        fixed (T* p = source)
+        {
+            nint address = (nint)p;
+            Accelerator.Guard("copying to the device", () => view.CopyFromCPU(ref *(T*)address, length));
+        }
+        Accelerator.CountHostToDevice((long)length * sizeof(T));
     }
 
     /// <summary>Copies elements [offset, offset + destination.Length) into <paramref name="destination"/>.</summary>
-    public void CopyToHost(Span<T> destination, long offset = 0)
+    public unsafe void CopyToHost(Span<T> destination, long offset = 0)
     {
         ThrowIfDisposed();
         CheckRange(offset, destination.Length);
         if (destination.IsEmpty) return;
-        fixed (T* p = destination) CopyToHostInternal(p, offset * sizeof(T), (long)destination.Length * sizeof(T));
-        Accelerator.CountDeviceToHost((long)destination.Length * sizeof(T));
+        var view = _buffer.View.SubView(offset, destination.Length);
+        int length = destination.Length;
+        fixed (T* p = destination)
+        {
+            nint address = (nint)p;
+            Accelerator.Guard("copying to the host", () => view.CopyToCPU(ref *(T*)address, length));
+        }
+        Accelerator.CountDeviceToHost((long)length * sizeof(T));
     }
 
     /// <summary>The whole buffer as a new array.</summary>
@@ -93,9 +91,11 @@ public abstract unsafe class DeviceBuffer<T> : DeviceBuffer where T : unmanaged
                 $"Elements [{offset}, {offset + count}) are outside the device buffer of {Length} {typeof(T).Name}.");
     }
 
-    /// <summary>Writes <paramref name="bytes"/> bytes from host memory at <paramref name="byteOffset"/>; returns when done.</summary>
-    protected abstract void CopyFromHostInternal(void* source, long byteOffset, long bytes);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 
-    /// <summary>Reads <paramref name="bytes"/> bytes at <paramref name="byteOffset"/> into host memory; returns when done.</summary>
-    protected abstract void CopyToHostInternal(void* destination, long byteOffset, long bytes);
+    /// <summary>Frees the device memory (once).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _buffer.Dispose();
+    }
 }

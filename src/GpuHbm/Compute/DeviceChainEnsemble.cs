@@ -1,14 +1,14 @@
 using GpuHbm.Kernels;
-using GpuHbm.Sampling;
+using ILGPU;
 
 namespace GpuHbm.Compute;
 
 /// <summary>
-/// <see cref="IChainEnsemble"/> on an <see cref="Accelerator"/>: every slot is a Chains × Dimension device buffer,
-/// the per-chain inverse metric lives on the device, and every operation is a kernel (kernels/ensemble.cl, ens_*)
-/// over an <see cref="IDeviceDensity"/>. Positions, momenta and gradients stay on the device through whole
-/// trajectories; the host sends an Int32 mask and per-chain scalars and reads back O(Chains) scalars per operation,
-/// plus the rows it asks for.
+/// <see cref="IChainEnsemble"/> on an <see cref="Accelerator"/>: all vector slots in one device buffer (slot s,
+/// chain c at (s·C + c)·D), the per-chain inverse metric on the device, and every operation an ILGPU kernel
+/// (<see cref="EnsembleKernels"/>) over an <see cref="IDeviceDensity"/>. Positions, momenta and gradients stay on
+/// the device through whole trajectories; the host sends an Int32 mask and per-chain scalars and reads back
+/// O(Chains) scalars per operation, plus the rows it asks for.
 /// </summary>
 /// <remarks>
 /// <para>Host ↔ device traffic per operation (C chains, D dimensions, k dot pairs; the mask and step sizes are only
@@ -18,30 +18,29 @@ namespace GpuHbm.Compute;
 /// <item>Evaluate: ≤ 4C + 8C. DrawMomentum: ≤ 4C + 8C. Dots: ≤ 4C + 8kC.</item>
 /// <item>Leapfrog (any number of steps): ≤ 4C (mask) + 4C (running flags) + 8C (step sizes) + 16C (log density and
 /// kinetic energy read once at the end) — nothing per step: a chain whose log density becomes −∞ is switched off by
-/// the ens_leapfrog_end kernel on the device.</item>
+/// the leapfrog kernel on the device.</item>
 /// <item>CrossChainMoments: ≤ 4C + 8C + 8(2D + 1).</item>
 /// <item>ReadRow: 8D; the second consecutive ReadRow of one slot with no write in between downloads the whole slot
 /// (8CD) and serves the remaining rows from that copy, so reading all C rows costs 8CD + 8D. WriteRow and
 /// SetInverseMetric: 8D. GradientEvaluations: 8C when an evaluation happened since the last read.</item>
 /// </list>
-/// <para>Determinism: all kernels are per chain with fixed-order reductions (<see cref="EnsembleKernels.ReductionGroupSize"/>),
-/// so a chain's results do not depend on which other chains are active and are bit-identical from run to run on one
-/// device (given a deterministic density). Against <see cref="Cpu.CpuChainEnsemble"/> the copies, adds, combines and
-/// leapfrog position/momentum updates are bit-identical; the kinetic energies and dots differ by reduction order
-/// (≈1e-15 relative) and the momenta by the device's cos/sin/log (≈1e-16 relative).</para>
+/// <para>Determinism: all kernels are per chain with fixed-order reductions, so a chain's results do not depend on
+/// which other chains are active and are bit-identical from run to run on one device (given a deterministic
+/// density). Against <see cref="Cpu.CpuChainEnsemble"/> the copies, adds, combines, momenta and leapfrog
+/// position/momentum updates are bit-identical where the device's arithmetic is IEEE (the same shared
+/// <see cref="LeapfrogStep"/> and <see cref="Philox"/> code; CUDA may fuse multiply-adds); the kinetic energies and
+/// dots differ by reduction order (≈1e-15 relative).</para>
 /// <para>Not thread-safe: one ensemble belongs to one sampler. The density is not owned (not disposed here).</para>
 /// </remarks>
-public sealed class DeviceChainEnsemble : IChainEnsemble
+public sealed partial class DeviceChainEnsemble : IChainEnsemble
 {
     private readonly IDeviceDensity _density;
     private readonly Accelerator _accelerator;
-    private readonly EnsembleKernels _kernels;
-    private readonly DeviceBuffer<double>[] _slots;
-    private readonly DeviceBuffer<double> _inverseMetric, _stepSize, _logDensity, _scalars, _weights, _usedWeights, _moments, _row;
+    private readonly Launchers _kernels;
+    private readonly DeviceBuffer<double> _slots, _inverseMetric, _stepSize, _logDensity, _scalars, _weights, _usedWeights, _moments, _row, _dotOutput;
     private readonly DeviceBuffer<int> _mask, _running;
     private readonly DeviceBuffer<uint> _chainIdBuffer;
     private readonly DeviceBuffer<long> _evaluations;
-    private DeviceBuffer<double> _dotOutput;
     private readonly uint[] _chainIds;
     private readonly long[] _evaluationsHost;
     private bool _evaluationsDirty;
@@ -49,8 +48,7 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
     private bool _maskValid;
     private readonly double[] _stepSizeHost;
     private bool _stepSizeValid;
-    private readonly double[] _scalarsHost, _momentsHost;
-    private double[] _dotHost;
+    private readonly double[] _scalarsHost, _momentsHost, _dotHost;
     private int _lastReadSlot = -1, _cachedSlot = -1;
     private double[]? _slotCache;
     private bool _disposed;
@@ -73,6 +71,7 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
         Dimension = density.Dimension;
         if (Dimension < 1) throw new ArgumentException("The density's dimension must be at least 1.", nameof(density));
         Chains = chainIds.Count;
+        SlotCount = slotCount;
         Seed = seed;
         _chainIds = chainIds.ToArray();
         int c = Chains, d = Dimension;
@@ -87,14 +86,13 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
         _stepSizeHost = new double[c];
         _scalarsHost = new double[2 * c];
         _momentsHost = new double[2 * d + 1];
-        _dotHost = new double[6 * c];
-        _kernels = new EnsembleKernels(_accelerator, c, d);
-        var allocated = new List<DeviceBuffer>();
-        T Track<T>(T buffer) where T : DeviceBuffer { allocated.Add(buffer); return buffer; }
+        _dotHost = new double[SlotPairs.Capacity * c];
+        _kernels = new Launchers(_accelerator);
+        var allocated = new List<IDisposable>();
+        DeviceBuffer<T> Track<T>(DeviceBuffer<T> buffer) where T : unmanaged { allocated.Add(buffer); return buffer; }
         try
         {
-            _slots = new DeviceBuffer<double>[slotCount];
-            for (int s = 0; s < slotCount; s++) _slots[s] = Track(_accelerator.Allocate<double>((long)c * d));
+            _slots = Track(_accelerator.Allocate<double>((long)slotCount * c * d));
             _inverseMetric = Track(_accelerator.Allocate<double>((long)c * d));
             _stepSize = Track(_accelerator.Allocate<double>(c));
             _logDensity = Track(_accelerator.Allocate<double>(c));
@@ -103,25 +101,25 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
             _usedWeights = Track(_accelerator.Allocate<double>(c));
             _moments = Track(_accelerator.Allocate<double>(2L * d + 1));
             _row = Track(_accelerator.Allocate<double>(d));
+            _dotOutput = Track(_accelerator.Allocate<double>((long)SlotPairs.Capacity * c));
             _mask = Track(_accelerator.Allocate<int>(c));
             _running = Track(_accelerator.Allocate<int>(c));
             _chainIdBuffer = Track(_accelerator.Allocate<uint>(_chainIds));
             _evaluations = Track(_accelerator.Allocate<long>(new long[c]));
-            _dotOutput = Track(_accelerator.Allocate<double>(6L * c));
 
             // Slots start at zero, the inverse metric at one (filled on the device: no C × D upload).
             var all = new bool[c];
             Array.Fill(all, true);
             UploadMask(all);
             _row.CopyFromHost(new double[d]);
-            foreach (var slot in _slots) _kernels.MaskedBroadcast(slot, _row, _mask);
+            for (int s = 0; s < slotCount; s++) _kernels.Broadcast(View(), s, _row.View);
             var ones = new double[d];
             Array.Fill(ones, 1.0);
             _row.CopyFromHost(ones);
-            _kernels.MaskedBroadcast(_inverseMetric, _row, _mask);
+            _kernels.Broadcast(View(), -1, _row.View);
             _accelerator.Synchronize();
         }
-        catch (DeviceException e) when (e.RequestedBytes is not null || e.ApiError is "CL_MEM_OBJECT_ALLOCATION_FAILURE" or "CL_OUT_OF_RESOURCES" or "CUDA_ERROR_OUT_OF_MEMORY")
+        catch (DeviceException e) when (e.RequestedBytes is not null || e.ApiError is "CUDA_ERROR_OUT_OF_MEMORY")
         {
             foreach (var b in allocated) b.Dispose();
             throw OutOfMemory(needed, slotCount, e);
@@ -135,11 +133,11 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
 
     /// <summary>Device memory an ensemble of <paramref name="chains"/> chains needs: (slots + 1) × C × D doubles plus O(C + D) scalars.</summary>
     public static long RequiredBytes(int chains, int dimension, int slotCount) =>
-        ((long)slotCount + 1) * chains * dimension * sizeof(double) + (16L * chains + 3L * dimension + 1) * sizeof(double);
+        ((long)slotCount + 1) * chains * dimension * sizeof(double) + (24L * chains + 3L * dimension + 1) * sizeof(double);
 
     public int Chains { get; }
     public int Dimension { get; }
-    public int SlotCount => _slots.Length;
+    public int SlotCount { get; }
     public ulong Seed { get; }
 
     /// <summary>The accelerator the ensemble runs on.</summary>
@@ -158,33 +156,15 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
         return _evaluationsHost[chain];
     }
 
-    public void SetInverseMetric(int chain, ReadOnlySpan<double> inverseMetricDiagonal)
-    {
-        ThrowIfDisposed();
-        CheckChain(chain);
-        if (inverseMetricDiagonal.Length != Dimension) throw new ArgumentException("Inverse metric length must equal the dimension.");
-        for (int i = 0; i < Dimension; i++)
-            if (!(inverseMetricDiagonal[i] > 0) || !double.IsFinite(inverseMetricDiagonal[i]))
-                throw new ArgumentException("Inverse metric entries must be finite and positive.");
-        _inverseMetric.CopyFromHost(inverseMetricDiagonal, (long)chain * Dimension);
-    }
-
-    /// <summary>0: the device kernels take a diagonal metric only (a low-rank part is refused).</summary>
-    public int MaxMetricRank => 0;
-
-    public void SetInverseMetric(int chain, ReadOnlySpan<double> diagonal, ReadOnlySpan<double> eigenvectors, ReadOnlySpan<double> eigenvalues)
-    {
-        if (eigenvalues.Length > MaxMetricRank)
-            throw new NotSupportedException($"The {_accelerator.Device.Describe()} chain ensemble supports diagonal metrics only, not a low-rank part of rank {eigenvalues.Length}.");
-        SetInverseMetric(chain, diagonal);
-    }
+    public void SetInverseMetric(int chain, ReadOnlySpan<double> inverseMetricDiagonal) =>
+        SetInverseMetric(chain, inverseMetricDiagonal, default, default);
 
     public void WriteRow(EnsembleSlot slot, int chain, ReadOnlySpan<double> values)
     {
         ThrowIfDisposed();
         CheckChain(chain);
         if (values.Length != Dimension) throw new ArgumentException("The row must have length D.", nameof(values));
-        Slot(slot).CopyFromHost(values, (long)chain * Dimension);
+        _slots.CopyFromHost(values, RowOffset(slot, chain));
         Written(slot);
     }
 
@@ -193,7 +173,7 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
         ThrowIfDisposed();
         CheckChain(chain);
         if (values.Length != Dimension) throw new ArgumentException("The row must have length D.", nameof(values));
-        var buffer = Slot(slot);
+        long start = RowOffset(slot, 0);
         if (_cachedSlot == slot.Index)
         {
             _slotCache.AsSpan(chain * Dimension, Dimension).CopyTo(values);
@@ -203,21 +183,22 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
         {
             // A second row of the same unchanged slot: the sampler is reading rows (draws, variance windows), so fetch them all at once.
             _slotCache ??= new double[Chains * Dimension];
-            buffer.CopyToHost(_slotCache);
+            _slots.CopyToHost(_slotCache, start);
             _cachedSlot = slot.Index;
             _slotCache.AsSpan(chain * Dimension, Dimension).CopyTo(values);
             return;
         }
-        buffer.CopyToHost(values, (long)chain * Dimension);
+        _slots.CopyToHost(values, RowOffset(slot, chain));
         _lastReadSlot = slot.Index;
     }
 
     public void Evaluate(EnsembleSlot position, EnsembleSlot gradient, ReadOnlySpan<bool> active, Span<double> logDensity)
     {
         ThrowIfDisposed();
+        int q = SlotIndex(position), g = SlotIndex(gradient);
         if (UploadMask(active) == 0) return;
-        _density.Evaluate(Slot(position), Slot(gradient), _logDensity, _mask, Chains);
-        _kernels.CheckFinite(Slot(gradient), _logDensity, _mask, _evaluations);
+        _density.Evaluate(SlotView(q), SlotView(g), _logDensity.View, _mask.View, Chains);
+        _kernels.CheckFinite(View(), g, _logDensity.View, _evaluations.View);
         Written(gradient);
         _evaluationsDirty = true;
         var host = _scalarsHost.AsSpan(0, Chains);
@@ -231,16 +212,19 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        int q = SlotIndex(position), p = SlotIndex(momentum), g = SlotIndex(gradient);
         if (stepSize.Length != Chains) throw new ArgumentException($"stepSize must have one entry per chain ({Chains}).", nameof(stepSize));
         if (UploadMask(active) == 0) return;
         _running.CopyFromHost(_maskHost);
         UploadStepSizes(stepSize);
-        DeviceBuffer<double> q = Slot(position), p = Slot(momentum), g = Slot(gradient);
+        var running = View() with { Mask = _running.View };
         for (int step = 0; step < steps; step++)
         {
-            _kernels.LeapfrogBegin(q, p, g, _inverseMetric, _stepSize, _running);
-            _density.Evaluate(q, g, _logDensity, _running, Chains);
-            _kernels.LeapfrogEnd(p, g, _inverseMetric, _stepSize, _running, _logDensity, _scalars, _evaluations);
+            if (_lowRank is { } m) _lowRankKernels!.LeapfrogBegin(running, m.View, q, p, g, _stepSize.View);
+            else _kernels.LeapfrogBegin(running, q, p, g, _stepSize.View);
+            _density.Evaluate(SlotView(q), SlotView(g), _logDensity.View, _running.View, Chains);
+            if (_lowRank is { } m2) _lowRankKernels!.LeapfrogEnd(running, m2.View, p, g, _stepSize.View, _logDensity.View, _scalars.View, _evaluations.View);
+            else _kernels.LeapfrogEnd(running, p, g, _stepSize.View, _logDensity.View, _scalars.View, _evaluations.View);
         }
         Written(position);
         Written(momentum);
@@ -259,10 +243,10 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
         Span<double> kineticEnergy)
     {
         ThrowIfDisposed();
+        int p = SlotIndex(momentum);
         if (UploadMask(active) == 0) return;
-        var p = Slot(momentum);
-        _kernels.MaskedMomentum(p, _inverseMetric, _chainIdBuffer, Seed, counter, purpose, _mask);
-        _kernels.MaskedDot(p, p, _inverseMetric, weighted: true, scale: 0.5, _mask, _scalars, 0);
+        if (_lowRank is { } m) _lowRankKernels!.Momentum(View(), m.View, p, Seed, counter, purpose, _scalars.View);
+        else _kernels.Momentum(View(), p, Seed, counter, purpose, _scalars.View);
         Written(momentum);
         var host = _scalarsHost.AsSpan(0, Chains);
         _scalars.CopyToHost(host);
@@ -273,33 +257,22 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
     public void Copy(EnsembleSlot destination, EnsembleSlot source, ReadOnlySpan<bool> active)
     {
         ThrowIfDisposed();
-        var dst = Slot(destination);
-        var src = Slot(source);
-        if (destination == source) { CheckLength(active); return; }
+        int dst = SlotIndex(destination), src = SlotIndex(source);
+        if (dst == src) { CheckLength(active); return; }
         if (UploadMask(active) == 0) return;
-        _kernels.MaskedCopy(dst, src, _mask);
+        _kernels.Copy(View(), dst, src);
         Written(destination);
     }
 
-    public void Add(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active)
-    {
-        ThrowIfDisposed();
-        var dst = Slot(destination);
-        var x = Slot(a);
-        var y = Slot(b);
-        if (UploadMask(active) == 0) return;
-        _kernels.MaskedAdd(dst, x, y, _mask);
-        Written(destination);
-    }
+    public void Add(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active) =>
+        Combine(destination, a, 1, b, 1, active);
 
     public void Combine(EnsembleSlot destination, EnsembleSlot a, double alpha, EnsembleSlot b, double beta, ReadOnlySpan<bool> active)
     {
         ThrowIfDisposed();
-        var dst = Slot(destination);
-        var x = Slot(a);
-        var y = Slot(b);
+        int dst = SlotIndex(destination), x = SlotIndex(a), y = SlotIndex(b);
         if (UploadMask(active) == 0) return;
-        _kernels.MaskedCombine(dst, x, alpha, y, beta, _mask);
+        _kernels.Combine(View(), dst, x, alpha, y, beta);
         Written(destination);
     }
 
@@ -307,48 +280,40 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
         ReadOnlySpan<bool> active)
     {
         ThrowIfDisposed();
-        var dst = Slot(destination);
-        var x = Slot(a);
-        var y = Slot(b);
+        int dst = SlotIndex(destination), x = SlotIndex(a), y = SlotIndex(b);
         if (alpha.Length != Chains || beta.Length != Chains) throw new ArgumentException($"alpha and beta must have one entry per chain ({Chains}).");
         if (UploadMask(active) == 0) return;
         alpha.CopyTo(_scalarsHost);
         beta.CopyTo(_scalarsHost.AsSpan(Chains));
         _scalars.CopyFromHost(_scalarsHost);
-        _kernels.MaskedCombinePerChain(dst, x, y, _scalars, _mask);
+        var coefficients = _scalars.View;
+        _kernels.CombinePerChain(View(), dst, x, coefficients.SubView(0, Chains), y, coefficients.SubView(Chains, Chains));
         Written(destination);
     }
 
-    public void Multiply(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active)
-    {
-        ThrowIfDisposed();
-        var dst = Slot(destination);
-        var x = Slot(a);
-        var y = Slot(b);
-        if (UploadMask(active) == 0) return;
-        _kernels.MaskedMultiply(dst, x, y, _mask);
-        Written(destination);
-    }
+    public void Multiply(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active) =>
+        MultiplyOrDivide(destination, a, b, active, divide: false);
 
-    public void Divide(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active)
+    public void Divide(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active) =>
+        MultiplyOrDivide(destination, a, b, active, divide: true);
+
+    private void MultiplyOrDivide(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active, bool divide)
     {
         ThrowIfDisposed();
-        var dst = Slot(destination);
-        var x = Slot(a);
-        var y = Slot(b);
+        int dst = SlotIndex(destination), x = SlotIndex(a), y = SlotIndex(b);
         if (UploadMask(active) == 0) return;
-        _kernels.MaskedDivide(dst, x, y, _mask);
+        _kernels.MultiplyOrDivide(View(), dst, x, y, divide);
         Written(destination);
     }
 
     public void Broadcast(EnsembleSlot destination, ReadOnlySpan<double> row, ReadOnlySpan<bool> active)
     {
         ThrowIfDisposed();
-        var dst = Slot(destination);
+        int dst = SlotIndex(destination);
         if (row.Length != Dimension) throw new ArgumentException("The row must have length D.", nameof(row));
         if (UploadMask(active) == 0) return;
         _row.CopyFromHost(row);
-        _kernels.MaskedBroadcast(dst, _row, _mask);
+        _kernels.Broadcast(View(), dst, _row.View);
         Written(destination);
     }
 
@@ -356,11 +321,11 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
         Span<double> meanOfSquares)
     {
         ThrowIfDisposed();
-        var x = Slot(slot);
+        int s = SlotIndex(slot);
         if (weights.Length != Chains) throw new ArgumentException($"weights must have one entry per chain ({Chains}).", nameof(weights));
         if (UploadMask(active) == 0) return 0;
         _weights.CopyFromHost(weights);
-        _kernels.CrossChainSums(x, _weights, _mask, _usedWeights, _moments);
+        _kernels.Moments(View(), s, _weights.View, _usedWeights.View, _moments.View);
         _moments.CopyToHost(_momentsHost);
         int d = Dimension;
         double total = _momentsHost[2 * d];
@@ -379,40 +344,54 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
     {
         ThrowIfDisposed();
         if (results.Length < pairs.Length * Chains) throw new ArgumentException("results must hold pairs × chains values.");
-        foreach (var pair in pairs) { Slot(pair.A); Slot(pair.B); }
+        foreach (var pair in pairs) { SlotIndex(pair.A); SlotIndex(pair.B); }
         if (pairs.Length == 0 || UploadMask(active) == 0) return;
-        long needed = (long)pairs.Length * Chains;
-        if (_dotOutput.Length < needed)
+        for (int first = 0; first < pairs.Length; first += SlotPairs.Capacity)
         {
-            _dotOutput.Dispose();
-            _dotOutput = _accelerator.Allocate<double>(needed);
-            _dotHost = new double[needed];
+            int count = Math.Min(SlotPairs.Capacity, pairs.Length - first);
+            var batch = new SlotPairs { Count = count };
+            for (int k = 0; k < count; k++)
+            {
+                var pair = pairs[first + k];
+                batch.Set(k, pair.A.Index, pair.B.Index, pair.Weight == DotWeight.InverseMetric);
+            }
+            if (_lowRank is { } m) _lowRankKernels!.Dots(View(), m.View, batch, _dotOutput.View);
+            else _kernels.Dots(View(), batch, _dotOutput.View);
+            var host = _dotHost.AsSpan(0, count * Chains);
+            _dotOutput.CopyToHost(host);
+            for (int k = 0; k < count; k++)
+                for (int c = 0; c < Chains; c++)
+                    if (active[c]) results[(first + k) * Chains + c] = host[k * Chains + c];
         }
-        for (int k = 0; k < pairs.Length; k++)
-            _kernels.MaskedDot(Slot(pairs[k].A), Slot(pairs[k].B), _inverseMetric, pairs[k].Weight == DotWeight.InverseMetric, 1.0, _mask,
-                _dotOutput, k * Chains);
-        var host = _dotHost.AsSpan(0, (int)needed);
-        _dotOutput.CopyToHost(host);
-        for (int k = 0; k < pairs.Length; k++)
-            for (int c = 0; c < Chains; c++)
-                if (active[c]) results[k * Chains + c] = host[k * Chains + c];
     }
 
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var s in _slots) s.Dispose();
-        foreach (var b in new DeviceBuffer[] { _inverseMetric, _stepSize, _logDensity, _scalars, _weights, _usedWeights, _moments, _row,
-                     _mask, _running, _chainIdBuffer, _evaluations, _dotOutput })
+        foreach (var b in new IDisposable[] { _slots, _inverseMetric, _stepSize, _logDensity, _scalars, _weights, _usedWeights, _moments, _row,
+                     _dotOutput, _mask, _running, _chainIdBuffer, _evaluations })
             b.Dispose();
+        _lowRank?.Dispose();
     }
 
-    private DeviceBuffer<double> Slot(EnsembleSlot slot)
+    /// <summary>The ensemble as the kernels read it, with the operation mask.</summary>
+    private EnsembleView View() => new()
     {
-        if ((uint)slot.Index >= (uint)_slots.Length)
-            throw new ArgumentOutOfRangeException(nameof(slot), $"{slot} is outside the ensemble's {_slots.Length} slots.");
-        return _slots[slot.Index];
+        Chains = Chains, Dimension = Dimension, Slots = _slots.View, InverseMetric = _inverseMetric.View,
+        Mask = _mask.View, ChainIds = _chainIdBuffer.View,
+    };
+
+    /// <summary>One slot's C × D rows as a view (what the density reads and writes).</summary>
+    private ArrayView<double> SlotView(int slot) => _slots.View.SubView((long)slot * Chains * Dimension, (long)Chains * Dimension);
+
+    private long RowOffset(EnsembleSlot slot, int chain) => ((long)SlotIndex(slot) * Chains + chain) * Dimension;
+
+    private int SlotIndex(EnsembleSlot slot)
+    {
+        if ((uint)slot.Index >= (uint)SlotCount)
+            throw new ArgumentOutOfRangeException(nameof(slot), $"{slot} is outside the ensemble's {SlotCount} slots.");
+        return slot.Index;
     }
 
     /// <summary>Forgets host copies of a slot that an operation has just written.</summary>
@@ -466,7 +445,7 @@ public sealed class DeviceChainEnsemble : IChainEnsemble
             + $"ensemble ({slotCount + 1} vectors per chain) on {_accelerator.Device.Describe()}, which has "
             + $"{DeviceException.FormatBytes(_accelerator.Device.GlobalMemoryBytes)}; try a smaller --chains"
             + (inner is null ? "." : $" ({inner.Message})");
-        return new DeviceException(message, inner?.ApiError, requestedBytes: needed);
+        return new DeviceException(message, inner?.ApiError, needed, inner);
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

@@ -1,30 +1,25 @@
 namespace GpuHbm.Compute;
 
 /// <summary>
-/// A device API call failed, a kernel did not compile, or a device ran out of memory.
+/// A device failed, a kernel did not compile for it, or it ran out of memory.
 /// </summary>
 /// <remarks>
-/// Fields: <see cref="ApiError"/> is the native error's name (CL_OUT_OF_RESOURCES,
-/// CUDA_ERROR_ILLEGAL_ADDRESS, NVRTC_ERROR_COMPILATION), or null when GpuHbm itself refused;
-/// <see cref="BuildLog"/> is the compiler's full log for compile failures; <see cref="RequestedBytes"/>
-/// is the size of a failed allocation. The message always includes the device and the operation.
+/// Fields: <see cref="ApiError"/> is the native error's name (CUDA_ERROR_OUT_OF_MEMORY, CL_OUT_OF_RESOURCES,
+/// CUSOLVER_STATUS_...), or null when GpuHbm itself refused; <see cref="RequestedBytes"/> is the size of a
+/// failed allocation. The message always names the device and the operation.
 /// </remarks>
 public class DeviceException : GpuHbmException
 {
     /// <summary>The native error name, or null.</summary>
     public string? ApiError { get; }
 
-    /// <summary>The full compiler log when a kernel failed to compile, else null.</summary>
-    public string? BuildLog { get; }
-
     /// <summary>The bytes requested when an allocation failed, else null.</summary>
     public long? RequestedBytes { get; }
 
-    public DeviceException(string message, string? apiError = null, string? buildLog = null, long? requestedBytes = null)
-        : base(message)
+    public DeviceException(string message, string? apiError = null, long? requestedBytes = null, Exception? inner = null)
+        : base(message, inner!)
     {
         ApiError = apiError;
-        BuildLog = buildLog;
         RequestedBytes = requestedBytes;
     }
 
@@ -34,7 +29,7 @@ public class DeviceException : GpuHbmException
     internal static DeviceException OutOfMemory(DeviceInfo device, long bytes, string? apiError, string? detail = null) =>
         new($"Allocating {FormatBytes(bytes)} ({bytes} bytes) on {device.Describe()} failed"
             + (apiError is null ? "" : $": {apiError}") + (detail is null ? "." : $" ({detail})."),
-            apiError, requestedBytes: bytes);
+            apiError, bytes);
 
     internal static string FormatBytes(long bytes) => bytes switch
     {

@@ -1,52 +1,36 @@
+using GpuHbm.Kernels;
 using GpuHbm.Models;
+using ILGPU;
+using ILGPU.Runtime;
 
 namespace GpuHbm.Compute;
 
 /// <summary>
-/// The log density and gradient of a compiled GLMM (<see cref="CompiledModel.Evaluate"/>) on a device,
-/// for up to <see cref="MaxChains"/> chains at once: kernels/glmm.cl, one program for every family and
-/// random-effects structure (both are runtime arguments).
+/// The log density and gradient of a compiled GLMM (<see cref="CompiledModel.Evaluate"/>) on a device, for up
+/// to <see cref="MaxChains"/> chains at once: the ILGPU kernels of <see cref="GlmmKernels"/>, one set for every
+/// family and random-effects structure (both are data).
 /// </summary>
 /// <remarks>
-/// The model's data are uploaded once (<see cref="DeviceModelData"/>). One <see cref="Evaluate"/> issues:
-/// glmm_hyper (per chain: 1/σ, sd, L and log|J| from the CPC values), glmm_effects (per level and chain:
-/// r = diag(sd)·L·z; for a relationship-matrix term r = sd·(L z) with L = chol(K + εI), keeping L z),
-/// then per tile of <see cref="TileRows"/> rows glmm_rows (one work-item per row
-/// looping over the chains: η, log-likelihood, ∂/∂η into a chains × tile scratch), glmm_segment_sums
-/// (per chain, column and segment of <see cref="SegmentRows"/> rows: fixed stride and fixed tree) and
-/// glmm_level_sums (per level and chain: Σ dᵢ·Z[i,:] over the level's rows in the tile, in row order,
-/// read through the CSR permutation), glmm_kinship_grad (relationship-matrix terms only, per level and
-/// chain: ∂/∂z = Lᵀ(sd·∂/∂r) − z in a fixed order), and finally glmm_finish (one group per chain: segment totals,
-/// chain rule, priors, Jacobians, the −∞ check). All sums have a fixed order (no atomics), and neither
-/// the segment nor the per-level sums depend on the tile size, so results are bit-identical from run to
-/// run and whatever the tile size. Scratch: chains × tile × 2 doubles (at most
-/// <see cref="DefaultScratchBudgetBytes"/>), plus per chain r, ∂/∂r, hyperparameters and segment partials
-/// (and L z when there is a relationship-matrix term).
+/// The model's data are uploaded once (<see cref="DeviceModelData"/>). One <see cref="Evaluate"/> launches
+/// <see cref="GlmmKernels.Prepare"/>, then per tile of <see cref="TileRows"/> rows <see cref="GlmmKernels.Rows"/>
+/// and <see cref="GlmmKernels.Sums"/>, and finally <see cref="GlmmKernels.Finish"/>: 2 + 2 × tiles launches.
+/// All sums have a fixed order (no atomics), and neither the segment nor the per-level sums depend on the tile
+/// size, so results are bit-identical from run to run and whatever the tile size. Scratch: chains × tile × 2
+/// doubles (at most <see cref="DefaultScratchBudgetBytes"/>), plus per chain r, ∂/∂r, L z, the hyperparameters and
+/// the segment partials.
 /// </remarks>
 public sealed class DeviceGlmmDensity : IDeviceDensity
 {
-    /// <summary>The kernel file.</summary>
-    public const string SourceFile = "glmm.cl";
-
-    /// <summary>Work-items per group of the reductions (segment sums, finish): fixed, so the summation order does not depend on the device.</summary>
-    public const int ReductionGroupSize = 128;
-
-    /// <summary>Work-items per group of the element-wise kernels.</summary>
-    public const int ElementGroupSize = 128;
-
     /// <summary>Budget for the chains × tile scratch (∂/∂η and log-likelihood): 256 MiB.</summary>
     public const long DefaultScratchBudgetBytes = 256L << 20;
 
-    /// <summary>Largest K the default program handles; larger terms compile the program with -D GLMM_MAX_K.</summary>
-    private const int DefaultMaxK = 8;
-
     private readonly DeviceModelData _data;
-    private readonly CompiledKernel _hyper, _effects, _rows, _segmentSums, _levelSums, _kinshipGrad, _finish;
-    private readonly DeviceBuffer<double> _r, _gr, _w, _hyperValues, _tileD, _tileLl, _partials;
+    private readonly Action<KernelConfig, GlmmModelView, GlmmPass> _prepare, _rows, _sums, _finish;
+    private readonly DeviceBuffer<double> _r, _gr, _w, _hyper, _tileD, _tileLl, _partials;
     private readonly int _segments;
     private bool _disposed;
 
-    /// <summary>Uploads <paramref name="model"/>'s data and compiles (or takes from the cache) kernels/glmm.cl.</summary>
+    /// <summary>Uploads <paramref name="model"/>'s data and loads the GLMM kernels on <paramref name="accelerator"/>.</summary>
     public DeviceGlmmDensity(Accelerator accelerator, CompiledModel model, int maxChains)
         : this(accelerator, model, maxChains, segmentRows: 0, tileRows: 0)
     {
@@ -80,23 +64,13 @@ public sealed class DeviceGlmmDensity : IDeviceDensity
         long tile = tileRows > 0 ? RoundUp(tileRows, SegmentRows) : defaultTile;
         TileRows = (int)Math.Min(tile, (long)_segments * SegmentRows);
 
-        string options = "";
-        var terms = model.RandomTerms;
-        int maxK = terms.Count == 0 ? 1 : terms.Max(t => t.K);
-        if (maxK > DefaultMaxK) options = $"-D GLMM_MAX_K={maxK}";
-        var module = accelerator.Kernels.GetOrCompile(KernelSource.FromResource(SourceFile, accelerator.Dialect), options);
-        _hyper = module.GetKernel("glmm_hyper");
-        _effects = module.GetKernel("glmm_effects");
-        _rows = module.GetKernel("glmm_rows");
-        _segmentSums = module.GetKernel("glmm_segment_sums");
-        _levelSums = module.GetKernel("glmm_level_sums");
-        _kinshipGrad = module.GetKernel("glmm_kinship_grad");
-        _finish = module.GetKernel("glmm_finish");
-        if (Math.Min(_segmentSums.MaxGroupSize, _finish.MaxGroupSize) < ReductionGroupSize)
-            throw new DeviceException($"{accelerator.Device.Describe()} allows groups smaller than the {ReductionGroupSize} work-items the GLMM reductions need.");
+        _prepare = accelerator.Kernel("GlmmKernels.Prepare", a => a.LoadStreamKernel<GlmmModelView, GlmmPass>(GlmmKernels.Prepare));
+        _rows = accelerator.Kernel("GlmmKernels.Rows", a => a.LoadStreamKernel<GlmmModelView, GlmmPass>(GlmmKernels.Rows));
+        _sums = accelerator.Kernel("GlmmKernels.Sums", a => a.LoadStreamKernel<GlmmModelView, GlmmPass>(GlmmKernels.Sums));
+        _finish = accelerator.Kernel("GlmmKernels.Finish", a => a.LoadStreamKernel<GlmmModelView, GlmmPass>(GlmmKernels.Finish));
 
         _data = new DeviceModelData(accelerator, model);
-        var owned = new List<DeviceBuffer>();
+        var owned = new List<DeviceBuffer<double>>();
         try
         {
             DeviceBuffer<double> Alloc(long length)
@@ -105,13 +79,14 @@ public sealed class DeviceGlmmDensity : IDeviceDensity
                 owned.Add(b);
                 return b;
             }
-            _r = Alloc((long)maxChains * _data.R);
-            _gr = Alloc((long)maxChains * _data.R);
-            _w = Alloc(_data.HasKinship ? (long)maxChains * _data.R : 1);
-            _hyperValues = Alloc((long)maxChains * _data.H);
+            var v = _data.View;
+            _r = Alloc((long)maxChains * v.Effects);
+            _gr = Alloc((long)maxChains * v.Effects);
+            _w = Alloc((long)maxChains * v.Effects);
+            _hyper = Alloc((long)maxChains * v.Hyper);
             _tileD = Alloc((long)maxChains * TileRows);
             _tileLl = Alloc((long)maxChains * TileRows);
-            _partials = Alloc((long)maxChains * (_data.P + 1) * _segments);
+            _partials = Alloc((long)maxChains * (v.P + 1) * _segments);
         }
         catch
         {
@@ -141,68 +116,61 @@ public sealed class DeviceGlmmDensity : IDeviceDensity
     public int SegmentRows { get; }
 
     /// <summary>Number of tiles one evaluation runs.</summary>
-    public int Tiles => (_data.N + TileRows - 1) / TileRows;
+    public int Tiles => (_data.View.N + TileRows - 1) / TileRows;
 
     /// <summary>Device memory held: the model's data and the scratch, in bytes.</summary>
     public long DeviceBytes { get; }
 
     /// <inheritdoc/>
-    public void Evaluate(DeviceBuffer<double> positions, DeviceBuffer<double> gradient, DeviceBuffer<double> logDensity,
-        DeviceBuffer<int> active, int chains)
+    public void Evaluate(ArrayView<double> positions, ArrayView<double> gradient, ArrayView<double> logDensity, ArrayView<int> active, int chains)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(chains);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(chains, MaxChains);
-        Require(positions, (long)chains * Dimension, nameof(positions));
-        Require(gradient, (long)chains * Dimension, nameof(gradient));
-        Require(logDensity, chains, nameof(logDensity));
-        Require(active, chains, nameof(active));
+        Require(positions.Length, (long)chains * Dimension, nameof(positions));
+        Require(gradient.Length, (long)chains * Dimension, nameof(gradient));
+        Require(logDensity.Length, chains, nameof(logDensity));
+        Require(active.Length, chains, nameof(active));
         if (chains == 0) return;
 
         var acc = Accelerator;
-        var m = _data;
-        int n = m.N, p = m.P, d = Dimension, C = chains;
-        int localBytes = ReductionGroupSize * sizeof(double);
-
-        acc.Launch(_hyper, LaunchConfig.ForElements(C, ElementGroupSize),
-            C, d, m.TermCount, m.SigmaOffset, active, positions, m.Terms, m.H, _hyperValues);
-        if (m.Levels > 0)
-            acc.Launch(_effects, LaunchConfig.ForElements((long)m.Levels * C, ElementGroupSize),
-                C, d, m.Levels, active, positions, m.Terms, m.LevelTerm, m.H, _hyperValues, m.R, _r, m.Kin, _w);
-
-        int tileSegments = TileRows / SegmentRows;
-        for (int r0 = 0, tileIndex = 0; r0 < n; r0 += TileRows, tileIndex++)
+        var m = _data.View;
+        var pass = new GlmmPass
         {
-            int rows = Math.Min(TileRows, n - r0);
-            acc.Launch(_rows, LaunchConfig.ForElements(rows, ElementGroupSize),
-                C, d, p, m.TermCount, n, m.Family, m.HasOffset ? 1 : 0, r0, rows, TileRows,
-                active, positions, m.X, m.Y, m.Trials, m.InvSe, m.Offset, m.Terms, m.Group, m.ZData,
-                m.H, _hyperValues, m.R, _r, _tileD, _tileLl);
-            int seg0 = tileIndex * tileSegments;
-            int segCount = Math.Min(tileSegments, _segments - seg0);
-            acc.Launch(_segmentSums, new LaunchConfig((long)C * (p + 1) * segCount, ReductionGroupSize, localBytes),
-                C, p, n, _segments, SegmentRows, seg0, segCount, r0, TileRows, active, m.X, _tileD, _tileLl, _partials);
-            if (m.Levels > 0)
-                acc.Launch(_levelSums, LaunchConfig.ForElements((long)m.Levels * C, ElementGroupSize),
-                    C, m.Levels, r0, rows, TileRows, r0 == 0 ? 1 : 0, active, m.Terms, m.LevelTerm, m.Csr, m.Permutation,
-                    m.ZData, _tileD, m.R, _gr);
-        }
-
-        if (m.HasKinship)
-            acc.Launch(_kinshipGrad, LaunchConfig.ForElements((long)m.Levels * C, ElementGroupSize),
-                C, d, m.Levels, active, positions, m.Terms, m.LevelTerm, m.H, _hyperValues, m.R, _gr, m.Kin, gradient);
-
-        acc.Launch(_finish, new LaunchConfig(C, ReductionGroupSize, localBytes),
-            C, d, n, p, m.TermCount, _segments, m.SigmaOffset, m.Constant, active, positions, m.Terms, m.Priors,
-            m.H, _hyperValues, m.R, _gr, _partials, _w, gradient, logDensity);
+            Chains = chains, Tile = TileRows, Segments = _segments, SegmentRows = SegmentRows,
+            Active = active, Positions = positions, Gradient = gradient, LogDensity = logDensity,
+            Hyper = _hyper.View, Effects = _r.View, EffectGradient = _gr.View, KinshipProduct = _w.View,
+            TileD = _tileD.View, TileLogLik = _tileLl.View, Partials = _partials.View,
+        };
+        var perChain = acc.Shape(acc.GroupsForGroups(chains));
+        acc.Guard("launching the GLMM density", () =>
+        {
+            _prepare(perChain, m, pass);
+            acc.Launched();
+            int tileSegments = TileRows / SegmentRows;
+            for (int r0 = 0, tileIndex = 0; r0 < m.N; r0 += TileRows, tileIndex++)
+            {
+                var tile = pass;
+                tile.FirstRow = r0;
+                tile.Rows = Math.Min(TileRows, m.N - r0);
+                tile.FirstSegment = tileIndex * tileSegments;
+                tile.SegmentCount = Math.Min(tileSegments, _segments - tile.FirstSegment);
+                tile.FirstTile = r0 == 0 ? 1 : 0;
+                _rows(acc.Shape(acc.GroupsFor(tile.Rows)), m, tile);
+                long sumGroups = Math.Max((long)chains * (m.P + 1) * tile.SegmentCount, ((long)m.Levels * chains + acc.GroupSize - 1) / acc.GroupSize);
+                _sums(acc.Shape(acc.GroupsForGroups(sumGroups)), m, tile);
+                acc.Launched();
+                acc.Launched();
+            }
+            _finish(perChain, m, pass);
+            acc.Launched();
+        });
     }
 
-    private void Require(DeviceBuffer buffer, long elements, string name)
+    private static void Require(long length, long elements, string name)
     {
-        ArgumentNullException.ThrowIfNull(buffer, name);
-        if (buffer.Accelerator != Accelerator) throw new ArgumentException($"{name} belongs to another accelerator.", name);
-        if (buffer.Length < elements)
-            throw new ArgumentException($"{name} must hold at least {elements} elements, not {buffer.Length}.", name);
+        if (length < elements)
+            throw new ArgumentException($"{name} must hold at least {elements} elements, not {length}.", name);
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
@@ -214,13 +182,7 @@ public sealed class DeviceGlmmDensity : IDeviceDensity
     {
         if (_disposed) return;
         _disposed = true;
-        _r.Dispose();
-        _gr.Dispose();
-        _w.Dispose();
-        _hyperValues.Dispose();
-        _tileD.Dispose();
-        _tileLl.Dispose();
-        _partials.Dispose();
+        foreach (var b in new[] { _r, _gr, _w, _hyper, _tileD, _tileLl, _partials }) b.Dispose();
         _data.Dispose();
     }
 }

@@ -1,36 +1,33 @@
+using GpuHbm.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
 namespace GpuHbm.Compute;
 
 /// <summary>
-/// The Gram product of the genetic relationship matrix on a device (kernels/grm.cl): accumulates
-/// C += W Wᵀ over blocks of standardized genotypes W (N × m, row-major), lower triangle only, in fp64,
-/// and hands the lower triangle back. The device counterpart of <see cref="Models.Kinship.GenotypeGram.AccumulateLower"/>:
-/// same blocks, same per-block sums added once per entry, only the order of the additions inside a
-/// block differs (each entry is summed over SNPs in increasing order), so results agree with the
-/// CPU to rounding (≈1e-15 relative) and are bit-identical run to run and across devices.
+/// The Gram product of the genetic relationship matrix on a device (<see cref="GramKernels"/>): accumulates
+/// C += W Wᵀ over blocks of standardized genotypes W (N × m, row-major), lower triangle only, in fp64, and hands
+/// the lower triangle back. The device counterpart of <see cref="Models.Kinship.GenotypeGram.AccumulateLower"/>:
+/// same blocks, same per-block sums added once per entry, only the order of the additions inside a block differs
+/// (each entry is summed over SNPs in increasing order), so results agree with the CPU to rounding (≈1e-15
+/// relative) and are bit-identical run to run and whatever the group size.
 /// </summary>
 /// <remarks>
-/// Device memory: N² doubles for C plus N × <see cref="MaxColumns"/> for one block of W. C stays on the
-/// device until <see cref="AddLowerTo"/>, which copies it back in row chunks.
+/// Device memory: N² doubles for C plus N × <see cref="MaxColumns"/> for one block of W. C stays on the device
+/// until <see cref="AddLowerTo"/>, which copies it back in row chunks. Groups are square: the accelerator's group
+/// size when it is a perfect square (16 × 16 = 256 on a GPU at most), else the largest square below it.
 /// </remarks>
-public sealed class DeviceGram : IDisposable
+public sealed class DeviceGram : Models.Kinship.IGramAccumulator
 {
-    /// <summary>The kernel file.</summary>
-    public const string SourceFile = "grm.cl";
-
-    /// <summary>Rows and columns of C per work-group (GRM_TILE in grm.cl).</summary>
-    public const int Tile = 64;
-
-    /// <summary>Work-items per group (GRM_GROUP in grm.cl).</summary>
-    public const int GroupSize = 256;
-
-    private const int ZeroGroupSize = 256;
     private const long CopyChunk = 1L << 22;
 
-    private readonly CompiledKernel _accumulate, _zero;
+    private readonly Action<KernelConfig, ArrayView<double>, ArrayView<double>, int, int> _accumulate;
+    private readonly Action<KernelConfig, ArrayView<double>, long> _zero;
     private readonly DeviceBuffer<double> _c, _w;
+    private readonly int _groupSize;
 
-    /// <summary>Compiles grm.cl and allocates C (zeroed) and a W block of <paramref name="maxColumns"/> columns.</summary>
-    /// <exception cref="DeviceException">The device lacks fp64, memory, or a group of 256 work-items.</exception>
+    /// <summary>Loads the Gram kernels and allocates C (zeroed) and a W block of <paramref name="maxColumns"/> columns.</summary>
+    /// <exception cref="DeviceException">The device lacks fp64 or memory.</exception>
     public DeviceGram(Accelerator accelerator, int n, int maxColumns)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -41,11 +38,11 @@ public sealed class DeviceGram : IDisposable
         Accelerator = accelerator;
         Count = n;
         MaxColumns = maxColumns;
-        var module = accelerator.Kernels.GetOrCompile(KernelSource.FromResource(SourceFile, accelerator.Dialect));
-        _accumulate = module.GetKernel("grm_accumulate_lower");
-        _zero = module.GetKernel("grm_zero");
-        if (_accumulate.MaxGroupSize < GroupSize)
-            throw new DeviceException($"{accelerator.Device.Describe()} allows groups of at most {_accumulate.MaxGroupSize} for grm_accumulate_lower; it needs {GroupSize}.");
+        _groupSize = SquareGroup(Math.Min(accelerator.Device.MaxGroupSize, GramKernels.MaxTile * GramKernels.MaxTile / 16));
+        Tile = GramKernels.TileFor(_groupSize);
+        _accumulate = accelerator.Kernel("GramKernels.AccumulateLower",
+            a => a.LoadStreamKernel<ArrayView<double>, ArrayView<double>, int, int>(GramKernels.AccumulateLower));
+        _zero = accelerator.Kernel("GramKernels.Zero", a => a.LoadStreamKernel<ArrayView<double>, long>(GramKernels.Zero));
         _c = accelerator.Allocate<double>((long)n * n);
         try
         {
@@ -68,11 +65,15 @@ public sealed class DeviceGram : IDisposable
     /// <summary>The most SNP columns one <see cref="Accumulate"/> call takes.</summary>
     public int MaxColumns { get; }
 
+    /// <summary>Rows and columns of C per group (4·√group size).</summary>
+    public int Tile { get; }
+
     /// <summary>Sets C to zero.</summary>
     public void Clear()
     {
         long count = (long)Count * Count;
-        Accelerator.Launch(_zero, LaunchConfig.ForElements(count, ZeroGroupSize), (ulong)count, _c);
+        Accelerator.Guard("clearing the Gram matrix", () => _zero(Accelerator.Shape(Accelerator.GroupsFor(count)), _c.View, count));
+        Accelerator.Launched();
     }
 
     /// <summary>C += W Wᵀ on the lower triangle, W = <paramref name="w"/> as N × <paramref name="columns"/> row-major.</summary>
@@ -84,7 +85,10 @@ public sealed class DeviceGram : IDisposable
         if (columns == 0) return;
         _w.CopyFromHost(w[..(Count * columns)]);
         long tiles = (Count + Tile - 1) / Tile;
-        Accelerator.Launch(_accumulate, new LaunchConfig(tiles * (tiles + 1) / 2, GroupSize), Count, columns, _w, _c);
+        long pairs = tiles * (tiles + 1) / 2;
+        int groups = (int)Math.Clamp(pairs, 1, Accelerator.MaxGroups * Math.Max(1, Accelerator.GroupSize / _groupSize));
+        Accelerator.Guard("accumulating the Gram product", () => _accumulate(new KernelConfig(groups, _groupSize), _w.View, _c.View, Count, columns));
+        Accelerator.Launched();
     }
 
     /// <summary><paramref name="c"/>[j*N + k] += C[j, k] for k ≤ j (N×N row-major); the upper triangle is untouched.</summary>
@@ -121,6 +125,14 @@ public sealed class DeviceGram : IDisposable
         using var gram = new DeviceGram(accelerator, n, m);
         gram.Accumulate(w, m);
         gram.AddLowerTo(c);
+    }
+
+    /// <summary>The largest square group (1, 4, 16, 64, 256) within <paramref name="limit"/>.</summary>
+    private static int SquareGroup(int limit)
+    {
+        int s = 1;
+        while ((2 * s) * (2 * s) <= limit) s *= 2;
+        return s * s;
     }
 
     public void Dispose()

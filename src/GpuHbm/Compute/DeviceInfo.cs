@@ -16,7 +16,7 @@ namespace GpuHbm.Compute;
 /// <param name="ComputeUnits">OpenCL compute units, CUDA multiprocessors, or CPU cores.</param>
 /// <param name="MaxLocalMemoryBytes">Local (shared) memory one group may use.</param>
 /// <param name="MaxAllocationBytes">The largest single buffer.</param>
-/// <param name="DriverVersion">Driver (OpenCL) or CUDA driver API version string.</param>
+/// <param name="DriverVersion">Driver (OpenCL) or CUDA driver version string.</param>
 /// <param name="Platform">OpenCL platform name; the CUDA driver; null for the CPU.</param>
 public sealed record DeviceInfo(
     BackendKind Backend,
@@ -34,11 +34,17 @@ public sealed record DeviceInfo(
     string DriverVersion,
     string? Platform)
 {
-    /// <summary>OpenCL: the cl_device_id; CUDA: the CUdevice ordinal. Not part of equality's meaning to users.</summary>
-    internal nint NativeId { get; init; }
-
-    /// <summary>"GPU", "CPU", "accelerator" (OpenCL's CL_DEVICE_TYPE; always "GPU" for CUDA, "CPU" for the managed backend).</summary>
+    /// <summary>"GPU", "CPU", "accelerator" (OpenCL's CL_DEVICE_TYPE; always "GPU" for CUDA, "CPU" for the CPU backends).</summary>
     public string DeviceType { get; init; } = "unknown";
+
+    /// <summary>
+    /// Why GpuHbm cannot run kernels on this device although it is listed (e.g. an OpenCL driver without the
+    /// generic address space that ILGPU's OpenCL backend needs, or no fp64), or null when it can.
+    /// </summary>
+    public string? Unsupported { get; init; }
+
+    /// <summary>Whether GpuHbm's kernels can run on the device (fp64 and everything the backend needs).</summary>
+    public bool IsUsable => Unsupported is null;
 
     /// <summary>Whether this is a GPU (CUDA, or an OpenCL device of type GPU), as opposed to a CPU OpenCL driver such as PoCL.</summary>
     public bool IsGpu => DeviceType == "GPU";
@@ -46,10 +52,11 @@ public sealed record DeviceInfo(
     /// <summary>A stable key for caches: backend, index and name.</summary>
     public string Key => $"{Backend}:{Index}:{Name}";
 
-    /// <summary>"OpenCL device 0 'pthread-skylake' (Portable Computing Language)": for messages.</summary>
+    /// <summary>"OpenCL device 0 'gfx90a' (AMD Accelerated Parallel Processing)": for messages.</summary>
     public string Describe() => Backend switch
     {
         BackendKind.Cpu => $"the managed CPU backend ({ComputeUnits} cores)",
+        BackendKind.CpuAccelerator => $"ILGPU's CPU accelerator (groups of {MaxGroupSize} threads)",
         BackendKind.OpenCl => $"OpenCL device {Index} '{Name}' ({Platform})",
         _ => $"CUDA device {Index} '{Name}' (sm_{ComputeCapability?.Major}{ComputeCapability?.Minor})",
     };

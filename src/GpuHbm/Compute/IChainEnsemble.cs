@@ -1,7 +1,14 @@
 using GpuHbm.Kernels;
-using GpuHbm.Sampling;
+using GpuHbm.Models;
 
 namespace GpuHbm.Compute;
+
+/// <summary>Creates the ensemble that runs the given chains: what a backend gives the samplers.</summary>
+/// <param name="density">The target.</param>
+/// <param name="chainIds">Run-wide chain numbers of the ensemble's chains.</param>
+/// <param name="slotCount">Vector slots the sampler needs.</param>
+/// <param name="seed">Philox key.</param>
+public delegate IChainEnsemble ChainEnsembleFactory(IBatchedDensity density, IReadOnlyList<uint> chainIds, int slotCount, ulong seed);
 
 /// <summary>A handle to one vector of length <see cref="IChainEnsemble.Dimension"/> per chain, held by the ensemble.</summary>
 public readonly record struct EnsembleSlot(int Index)
@@ -37,7 +44,7 @@ public readonly record struct SlotPair(EnsembleSlot A, EnsembleSlot B, DotWeight
 /// (chain c's row at [c·D, (c+1)·D)), plus one inverse metric M⁻¹ per chain, initially the identity:
 /// a diagonal d (a row of length D) and, where <see cref="MaxMetricRank"/> &gt; 0, a low-rank part
 /// (k orthonormal eigenvectors U and eigenvalues λ) with M⁻¹ = S(I + U(Λ − I)Uᵀ)S, S = diag(√d)
-/// (<c>Sampling.Metrics.InverseMetric</c> holds the per-row arithmetic: M⁻¹p, a·M⁻¹b, the momentum draw).
+/// (<see cref="InverseMetric"/> and <see cref="LowRankMetric"/> hold the per-row arithmetic: M⁻¹p, a·M⁻¹b, the momentum draw).
 /// Every operation that involves M⁻¹ (Leapfrog, DrawMomentum, weighted Dots) uses the whole metric.
 /// Slots are scratch registers: the sampler gives them meaning (see <c>NutsLayout</c>); their initial
 /// contents are zero.</item>
@@ -101,7 +108,7 @@ public interface IChainEnsemble : IDisposable
 
     /// <summary>
     /// For each active chain, <paramref name="steps"/> leapfrog steps of signed size ε = stepSize[c] in place
-    /// (Stan's expl_leapfrog; <see cref="LeapfrogIntegrator"/>):
+    /// (Stan's expl_leapfrog; <see cref="LeapfrogStep"/> with a diagonal metric):
     /// p ← p + (ε/2)·g; q ← q + ε·M⁻¹p; g ← ∇log π(q); p ← p + (ε/2)·g,
     /// where g on entry must hold ∇log π(q). On return logDensity[c] = log π(q) and
     /// kineticEnergy[c] = ½ pᵀM⁻¹p at the final point. A chain whose log density becomes −∞

@@ -18,7 +18,7 @@ internal sealed partial class GlmmDensity
         switch (_likelihood)
         {
             case LikelihoodKind.Gaussian:
-                BlockCore(theta, sc, block, new GaussianRows(Math.Exp(-theta[_sigmaOffset]), _y));
+                BlockCore(theta, sc, block, new GaussianRows(DeviceMath.Exp(-theta[_sigmaOffset]), _y));
                 break;
             case LikelihoodKind.GaussianKnownSe:
                 BlockCore(theta, sc, block, new GaussianSeRows(_invSe!, _y));

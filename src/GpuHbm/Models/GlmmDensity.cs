@@ -201,7 +201,7 @@ internal sealed partial class GlmmDensity
         {
             int k = t.K;
             var sd = sc.Slice(t.Sd, k);
-            for (int m = 0; m < k; m++) sd[m] = Math.Exp(theta[t.SdOffset + m]);
+            for (int m = 0; m < k; m++) sd[m] = DeviceMath.Exp(theta[t.SdOffset + m]);
             var z = theta.Slice(t.ZOffset, t.J * k);
             var r = sc.Slice(t.R, t.J * k);
             if (t.Kind == RandomTermKind.Relationship)

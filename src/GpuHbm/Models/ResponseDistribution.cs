@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using MathNet.Numerics.Distributions;
 
 namespace GpuHbm.Models;
@@ -10,17 +11,13 @@ namespace GpuHbm.Models;
 /// <remarks>
 /// Draws use MathNet.Numerics' samplers (normal: Box–Muller; binomial: n Bernoulli trials; Poisson:
 /// Knuth's method below λ = 30, Atkinson's rejection method above) on the <see cref="Random"/> given,
-/// a <see cref="Sampling.PhiloxRandom"/> keyed by (seed, draw, row) in GpuHbm, so draws are reproducible
+/// a <see cref="Kernels.PhiloxRandom"/> keyed by (seed, draw, row) in GpuHbm, so draws are reproducible
 /// and independent of batching and thread count.
 /// </remarks>
 internal static class ResponseDistribution
 {
-    /// <summary>The logistic function 1/(1 + e^−η) in the overflow-free form of the binomial row term.</summary>
-    public static double Logistic(double eta)
-    {
-        double ex = Math.Exp(-Math.Abs(eta));
-        return eta >= 0 ? 1 / (1 + ex) : ex / (1 + ex);
-    }
+    /// <summary>The logistic function 1/(1 + e^−η): the binomial row term's own (<see cref="FamilyTerms.Logistic(double)"/>).</summary>
+    public static double Logistic(double eta) => FamilyTerms.Logistic(eta);
 
     /// <summary>E[y | η]: η (gaussian), logistic(η) (bernoulli), n·logistic(η) (binomial), e^η (poisson).</summary>
     public static double Mean(FamilyKind family, double eta, double trials) => family switch
@@ -28,7 +25,7 @@ internal static class ResponseDistribution
         FamilyKind.Gaussian => eta,
         FamilyKind.Bernoulli => Logistic(eta),
         FamilyKind.Binomial => trials * Logistic(eta),
-        _ => Math.Exp(eta),
+        _ => DeviceMath.Exp(eta),
     };
 
     /// <summary>One draw of y given η; <paramref name="sd"/> is σ or the known se (gaussian), <paramref name="trials"/> n (binomial).</summary>
@@ -37,6 +34,6 @@ internal static class ResponseDistribution
         FamilyKind.Gaussian => Normal.Sample(random, eta, sd),
         FamilyKind.Bernoulli => random.NextDouble() < Logistic(eta) ? 1 : 0,
         FamilyKind.Binomial => Binomial.Sample(random, Logistic(eta), (int)trials),
-        _ => Poisson.Sample(random, Math.Exp(eta)),
+        _ => Poisson.Sample(random, DeviceMath.Exp(eta)),
     };
 }

@@ -10,12 +10,8 @@ namespace GpuHbm.Sampling;
 public static class DiagonalMetric
 {
     /// <summary>½ pᵀM⁻¹p.</summary>
-    public static double KineticEnergy(ReadOnlySpan<double> momentum, ReadOnlySpan<double> inverseMetric)
-    {
-        double s = 0;
-        for (int i = 0; i < momentum.Length; i++) s += LeapfrogStep.KineticTerm(momentum[i], inverseMetric[i]);
-        return 0.5 * s;
-    }
+    public static double KineticEnergy(ReadOnlySpan<double> momentum, ReadOnlySpan<double> inverseMetric) =>
+        LeapfrogStep.KineticEnergy(momentum, inverseMetric);
 
     /// <summary>
     /// Stan's regularized variance estimate (var_adaptation::learn_variance): shrinks the sample variance of
@@ -29,11 +25,5 @@ public static class DiagonalMetric
     }
 
     /// <summary>True where the log density and every gradient component are finite.</summary>
-    public static bool IsFinite(double logDensity, ReadOnlySpan<double> gradient)
-    {
-        if (!double.IsFinite(logDensity)) return false;
-        for (int i = 0; i < gradient.Length; i++)
-            if (!double.IsFinite(gradient[i])) return false;
-        return true;
-    }
+    public static bool IsFinite(double logDensity, ReadOnlySpan<double> gradient) => Finite.All(logDensity, gradient);
 }

@@ -1,6 +1,5 @@
 using GpuHbm.Kernels;
 using GpuHbm.Models;
-using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Sampling;
 
@@ -13,54 +12,25 @@ namespace GpuHbm.Sampling;
 /// </summary>
 public static class LeapfrogIntegrator
 {
-    /// <summary>The part before the gradient: p ← p + (ε/2)·g; q ← q + ε·M⁻¹p.</summary>
+    /// <summary>The part before the gradient: p ← p + (ε/2)·g; q ← q + ε·M⁻¹p (<see cref="LeapfrogStep.Begin(Span{double}, Span{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, double)"/>).</summary>
     public static void BeginStep(Span<double> position, Span<double> momentum, ReadOnlySpan<double> gradient,
-        ReadOnlySpan<double> inverseMetric, double stepSize)
-    {
-        double half = 0.5 * stepSize;
-        for (int i = 0; i < position.Length; i++)
-        {
-            double p = LeapfrogStep.Kick(momentum[i], gradient[i], half);
-            momentum[i] = p;
-            position[i] = LeapfrogStep.Drift(position[i], p, inverseMetric[i], stepSize);
-        }
-    }
+        ReadOnlySpan<double> inverseMetric, double stepSize) =>
+        LeapfrogStep.Begin(position, momentum, gradient, inverseMetric, stepSize);
 
-    /// <summary>The part after the gradient: p ← p + (ε/2)·g; returns the kinetic energy ½ pᵀM⁻¹p.</summary>
+    /// <summary>The part after the gradient: p ← p + (ε/2)·g; returns the kinetic energy ½ pᵀM⁻¹p (<see cref="LeapfrogStep.End(Span{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, double)"/>).</summary>
     public static double EndStep(Span<double> momentum, ReadOnlySpan<double> gradient, ReadOnlySpan<double> inverseMetric,
-        double stepSize)
-    {
-        double half = 0.5 * stepSize, twiceKinetic = 0;
-        for (int i = 0; i < momentum.Length; i++)
-        {
-            double p = LeapfrogStep.Kick(momentum[i], gradient[i], half);
-            momentum[i] = p;
-            twiceKinetic += LeapfrogStep.KineticTerm(p, inverseMetric[i]);
-        }
-        return 0.5 * twiceKinetic;
-    }
+        double stepSize) =>
+        LeapfrogStep.End(momentum, gradient, inverseMetric, stepSize);
 
-    /// <summary>
-    /// <see cref="BeginStep(Span{double}, Span{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, double)"/> with a full
-    /// (low-rank) metric: p ← p + (ε/2)·g; v = M⁻¹p into <paramref name="velocity"/>; q ← q + ε·v.
-    /// </summary>
+    /// <summary>The first half with a full (low-rank) metric (<see cref="LeapfrogStep.Begin(Span{double}, Span{double}, ReadOnlySpan{double}, InverseMetric, double, Span{double})"/>).</summary>
     public static void BeginStep(Span<double> position, Span<double> momentum, ReadOnlySpan<double> gradient,
-        InverseMetric metric, double stepSize, Span<double> velocity)
-    {
-        double half = 0.5 * stepSize;
-        for (int i = 0; i < position.Length; i++) momentum[i] = LeapfrogStep.Kick(momentum[i], gradient[i], half);
-        metric.Multiply(momentum, velocity);
-        for (int i = 0; i < position.Length; i++) position[i] = LeapfrogStep.Drift(position[i], velocity[i], 1.0, stepSize);
-    }
+        InverseMetric metric, double stepSize, Span<double> velocity) =>
+        LeapfrogStep.Begin(position, momentum, gradient, metric, stepSize, velocity);
 
-    /// <summary>p ← p + (ε/2)·g with a full (low-rank) metric; returns ½ pᵀM⁻¹p (<paramref name="scratch"/>: length D).</summary>
+    /// <summary>The second half with a full (low-rank) metric; returns ½ pᵀM⁻¹p (<paramref name="scratch"/>: length D).</summary>
     public static double EndStep(Span<double> momentum, ReadOnlySpan<double> gradient, InverseMetric metric, double stepSize,
-        Span<double> scratch)
-    {
-        double half = 0.5 * stepSize;
-        for (int i = 0; i < momentum.Length; i++) momentum[i] = LeapfrogStep.Kick(momentum[i], gradient[i], half);
-        return metric.KineticEnergy(momentum, scratch);
-    }
+        Span<double> scratch) =>
+        LeapfrogStep.End(momentum, gradient, metric, stepSize, scratch);
 
     /// <summary>
     /// One complete step for a single chain (a convenience for tests and tools): updates q, p and g
@@ -73,6 +43,6 @@ public static class LeapfrogIntegrator
         Span<double> logDensity = stackalloc double[1];
         density.Evaluate(position, logDensity, gradient, 1);
         EndStep(momentum, gradient, inverseMetric, stepSize);
-        return DiagonalMetric.IsFinite(logDensity[0], gradient) ? logDensity[0] : double.NegativeInfinity;
+        return Finite.All(logDensity[0], gradient) ? logDensity[0] : double.NegativeInfinity;
     }
 }

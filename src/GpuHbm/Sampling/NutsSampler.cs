@@ -1,17 +1,10 @@
+using GpuHbm.Kernels;
 using System.Diagnostics;
 using GpuHbm.Compute;
-using GpuHbm.Compute.Cpu;
 using GpuHbm.Models;
 using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Sampling;
-
-/// <summary>Creates the ensemble that runs the given chains (e.g. a CPU or GPU backend).</summary>
-/// <param name="density">The target.</param>
-/// <param name="chainIds">Run-wide chain numbers of the ensemble's chains.</param>
-/// <param name="slotCount">Vector slots the sampler needs.</param>
-/// <param name="seed">Philox key.</param>
-public delegate IChainEnsemble ChainEnsembleFactory(IBatchedDensity density, IReadOnlyList<uint> chainIds, int slotCount, ulong seed);
 
 /// <summary>
 /// Runs NUTS with step-size and metric warm-up (<see cref="SamplerOptions.Metric"/>) on several chains. The chains are split into ensembles of
@@ -22,15 +15,13 @@ public sealed class NutsSampler
 {
     private readonly ChainEnsembleFactory _factory;
 
-    /// <summary>CPU sampler: one <see cref="CpuChainEnsemble"/> per chain.</summary>
-    public NutsSampler() : this(null) { }
-
-    /// <param name="ensembleFactory">Backend; null for <see cref="CpuChainEnsemble"/>.</param>
+    /// <param name="ensembleFactory">The backend: creates the ensemble that runs a group of chains (the managed CPU's or a device's).</param>
     /// <param name="chainsPerEnsemble">Chains advanced in lockstep by one ensemble.</param>
-    public NutsSampler(ChainEnsembleFactory? ensembleFactory, int chainsPerEnsemble = 1)
+    public NutsSampler(ChainEnsembleFactory ensembleFactory, int chainsPerEnsemble = 1)
     {
+        ArgumentNullException.ThrowIfNull(ensembleFactory);
         ArgumentOutOfRangeException.ThrowIfLessThan(chainsPerEnsemble, 1);
-        _factory = ensembleFactory ?? CpuChainEnsemble.Factory;
+        _factory = ensembleFactory;
         ChainsPerEnsemble = chainsPerEnsemble;
     }
 
@@ -275,7 +266,7 @@ internal sealed class NutsEnsembleRun
         w.WriteSlot(_ensemble, _layout.Gradient);
         w.Write(_state.LogDensity);
         w.Write(_stepSize);
-        foreach (var m in _metrics) m.Save(w);
+        foreach (var m in _metrics) w.Write(m);
         foreach (var a in _dualAveraging) a.Save(w);
         foreach (var warmup in _warmups)
         {
@@ -301,7 +292,7 @@ internal sealed class NutsEnsembleRun
         r.ReadSlot(_ensemble, _layout.Gradient);
         r.ReadDoubles(_state.LogDensity);
         r.ReadDoubles(_stepSize);
-        for (int c = 0; c < _chains; c++) SetMetric(c, InverseMetric.Restore(r), _metrics, -1);
+        for (int c = 0; c < _chains; c++) SetMetric(c, r.ReadInverseMetric(), _metrics, -1);
         foreach (var a in _dualAveraging) a.Restore(r);
         foreach (var warmup in _warmups)
         {

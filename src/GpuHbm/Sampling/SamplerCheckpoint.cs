@@ -1,4 +1,5 @@
 using GpuHbm.Compute;
+using GpuHbm.Kernels;
 
 namespace GpuHbm.Sampling;
 
@@ -117,6 +118,14 @@ public sealed class CheckpointWriter : IDisposable
         foreach (long v in values) _w.Write(v);
     }
 
+    /// <summary>The diagonal and the low-rank part of an inverse metric, bit for bit.</summary>
+    public void Write(InverseMetric metric)
+    {
+        Write(metric.Diagonal);
+        Write(metric.Vectors);
+        Write(metric.Values);
+    }
+
     /// <summary>Rows <paramref name="slot"/> of every chain of <paramref name="ensemble"/>, read back to the host.</summary>
     public void WriteSlot(IChainEnsemble ensemble, EnsembleSlot slot)
     {
@@ -177,6 +186,15 @@ public sealed class CheckpointReader : IDisposable
         var v = new long[_r.ReadInt32()];
         for (int i = 0; i < v.Length; i++) v[i] = _r.ReadInt64();
         return v;
+    }
+
+    /// <summary>Reads what <see cref="CheckpointWriter.Write(InverseMetric)"/> wrote.</summary>
+    public InverseMetric ReadInverseMetric()
+    {
+        var diagonal = ReadDoubles();
+        var vectors = ReadDoubles();
+        var values = ReadDoubles();
+        return new InverseMetric(diagonal, vectors, values);
     }
 
     /// <summary>Writes the stored rows back into <paramref name="slot"/> of every chain.</summary>

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 namespace GpuHbm.Sampling;
 
 /// <summary>Per-draw sampler statistics of one chain (Stan's sampler parameters plus lp__), one entry per kept draw.</summary>

@@ -13,7 +13,7 @@ public class BackendSelectionTests
     {
         var choice = BackendSelection.Select("auto", null, Catalog);
         bool cuda = Catalog.Status(BackendKind.Cuda).IsAvailable;
-        bool openClGpu = Catalog.Status(BackendKind.OpenCl).IsAvailable && Catalog.DevicesOf(BackendKind.OpenCl).Any(d => d.IsGpu && d.SupportsFp64);
+        bool openClGpu = Catalog.Status(BackendKind.OpenCl).IsAvailable && Catalog.DevicesOf(BackendKind.OpenCl).Any(d => d.IsGpu && d.IsUsable);
         var expected = cuda ? BackendKind.Cuda : openClGpu ? BackendKind.OpenCl : BackendKind.Cpu;
         Assert.Equal(expected, choice.Backend);
         Assert.StartsWith("auto: ", choice.Reason);
@@ -36,8 +36,20 @@ public class BackendSelectionTests
         Assert.Throws<GpuHbmException>(() => BackendSelection.Select("cpu", 1, Catalog));
     }
 
+    [Fact]
+    public void Cpu_accelerator_is_always_available_but_never_picked_by_auto()
+    {
+        var choice = BackendSelection.Select("cpu-accelerator", null, Catalog);
+        Assert.Equal(BackendKind.CpuAccelerator, choice.Backend);
+        Assert.Equal("cpu-accelerator", choice.Name);
+        Assert.True(choice.IsDevice);
+        Assert.Contains("for tests and debugging", choice.Reason);
+        Assert.Throws<GpuHbmException>(() => BackendSelection.Select("cpu-accelerator", 1, Catalog));
+        Assert.NotEqual(BackendKind.CpuAccelerator, BackendSelection.Select("auto", null, Catalog).Backend);
+    }
+
     [OpenClFact]
-    public void Explicit_opencl_uses_the_OpenCL_device_even_when_it_is_a_CPU_driver()
+    public void Explicit_opencl_uses_a_usable_OpenCL_device()
     {
         var choice = BackendSelection.Select("opencl", null, Catalog);
         Assert.Equal(BackendKind.OpenCl, choice.Backend);
@@ -76,6 +88,8 @@ public class BackendSelectionTests
         Assert.Contains("cpu: CPU available", text);
         Assert.Contains("--backend cpu --device 0: Managed CPU", text);
         Assert.Contains("opencl: OpenCL", text);
+        Assert.Contains("cpu-accelerator: CPU accelerator available", text);
+        foreach (var d in Catalog.Devices.Where(d => !d.IsUsable)) Assert.Contains($"NOT USABLE: {d.Unsupported}", text);
         Assert.Contains("cuda: CUDA", text);
         foreach (var d in Catalog.Devices.Where(d => d.Backend != BackendKind.Cpu))
             Assert.Contains($"--backend {BackendSelection.NameOf(d.Backend)} --device {d.Index}: {d.Name}", text);
@@ -149,6 +163,20 @@ public class BackendCliTests : IDisposable
             "--sampler", "mala", "--quiet"], new StringWriter(), e);
         Assert.Equal(1, code);
         Assert.Contains("unknown sampler 'mala'", e.ToString());
+    }
+
+    [Fact]
+    public void Fit_on_the_cpu_accelerator_with_chees_runs_and_names_the_device()
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = GpuHbm.Cli.Program.Run(["fit", "--data", TestPaths.ExampleData("sleepstudy.csv"), "--formula", "Reaction ~ Days",
+            "--backend", "cpu-accelerator", "--sampler", "chees", "--chains", "16", "--warmup", "30", "--draws", "10", "--seed", "2", "--quiet"], o, e);
+        string stdout = o.ToString();
+        Assert.True(code == 0, e + stdout);
+        Assert.Contains("backend: cpu-accelerator (--backend cpu-accelerator: ILGPU's CPU accelerator", stdout);
+        Assert.Contains("16 chains", stdout);
+        Assert.Contains("all chains in one device ensemble", stdout);
     }
 
     [OpenClFact]

@@ -20,7 +20,7 @@ public class DeviceCatalogTests
     public void Every_backend_has_a_status_and_unavailable_ones_say_why()
     {
         var catalog = DeviceCatalog.Enumerate();
-        Assert.Equal([BackendKind.Cpu, BackendKind.OpenCl, BackendKind.Cuda], catalog.Backends.Select(b => b.Backend));
+        Assert.Equal([BackendKind.Cpu, BackendKind.CpuAccelerator, BackendKind.OpenCl, BackendKind.Cuda], catalog.Backends.Select(b => b.Backend));
         foreach (var status in catalog.Backends.Where(s => !s.IsAvailable))
         {
             Assert.Contains("unavailable because", status.Message);
@@ -42,6 +42,7 @@ public class DeviceCatalogTests
         Assert.True(device.MaxGroupSize >= 1);
         Assert.True(device.ComputeUnits >= 1);
         Assert.StartsWith("OpenCL C", device.Version);
+        Assert.True(device.IsUsable);
         Assert.False(string.IsNullOrWhiteSpace(device.Name));
         Assert.Equal(Enumerable.Range(0, catalog.DevicesOf(BackendKind.OpenCl).Count()), catalog.DevicesOf(BackendKind.OpenCl).Select(d => d.Index));
     }
@@ -55,6 +56,40 @@ public class DeviceCatalogTests
         Assert.True(device.ComputeCapability.Value.Major >= 3);
         Assert.True(device.GlobalMemoryBytes > 0);
         Assert.Equal("NVIDIA", device.Vendor);
+    }
+
+    [Fact]
+    public void The_CPU_accelerator_is_always_listed_and_opens()
+    {
+        var catalog = DeviceCatalog.Enumerate();
+        Assert.True(catalog.Status(BackendKind.CpuAccelerator).IsAvailable);
+        var device = Assert.Single(catalog.DevicesOf(BackendKind.CpuAccelerator));
+        Assert.True(device.IsUsable);
+        Assert.Equal(device, catalog.FirstUsable(BackendKind.CpuAccelerator));
+        using var accelerator = Accelerator.Create(device);
+        Assert.Equal(Accelerator.CpuAcceleratorGroupSize, accelerator.GroupSize);
+        Assert.Contains("CPU accelerator", accelerator.Device.Describe());
+    }
+
+    /// <summary>
+    /// An OpenCL driver ILGPU cannot use (PoCL on a CPU: OpenCL C 1.2, no generic address space) is listed with the reason,
+    /// and the backend says why it is unavailable; on a machine without any OpenCL device the loader or driver is named.
+    /// </summary>
+    [Fact]
+    public void An_OpenCL_device_ILGPU_cannot_use_is_listed_with_the_reason()
+    {
+        var catalog = DeviceCatalog.Enumerate();
+        var status = catalog.Status(BackendKind.OpenCl);
+        var unusable = catalog.DevicesOf(BackendKind.OpenCl).Where(d => !d.IsUsable).ToList();
+        foreach (var d in unusable)
+            Assert.True(d.Unsupported!.Contains("generic address space", StringComparison.Ordinal) || d.Unsupported.Contains("fp64", StringComparison.Ordinal), d.Unsupported);
+        if (!status.IsAvailable)
+        {
+            Assert.Null(catalog.FirstUsable(BackendKind.OpenCl));
+            if (unusable.Count > 0) Assert.Contains(unusable[0].Unsupported!, status.Message);
+            var e = Assert.Throws<GpuHbmException>(() => BackendSelection.Select("opencl", null, catalog));
+            Assert.Contains(status.Message, e.Message);
+        }
     }
 
     [Fact]

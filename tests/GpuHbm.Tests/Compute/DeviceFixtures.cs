@@ -3,8 +3,9 @@ using GpuHbm.Compute;
 namespace GpuHbm.Tests.Compute;
 
 /// <summary>
-/// One device catalog and at most one accelerator per backend for the whole test run, so each
-/// kernel program is compiled once (PoCL compiles take seconds when its cache is cold).
+/// One device catalog and at most one accelerator per backend for the whole test run, so each kernel is
+/// compiled once per backend. The CPU accelerator is the catalog's (groups of 4 threads); the "wide" one runs
+/// the same kernels at a GPU's group size (128) and, for the Gram product, its 16 × 16 groups (256).
 /// </summary>
 internal static class DeviceFixtures
 {
@@ -12,15 +13,23 @@ internal static class DeviceFixtures
     public const string RequireCudaVariable = "GPUHBM_REQUIRE_CUDA";
 
     private static readonly Lazy<DeviceCatalog> LazyCatalog = new(DeviceCatalog.Enumerate);
+    private static readonly Lazy<Accelerator> LazyCpu = new(() => Open(BackendKind.CpuAccelerator));
+    private static readonly Lazy<Accelerator> LazyWide = new(() => Accelerator.CreateCpu(Accelerator.GpuGroupSize, maxGroupSize: 256));
     private static readonly Lazy<Accelerator> LazyOpenCl = new(() => Open(BackendKind.OpenCl));
     private static readonly Lazy<Accelerator> LazyCuda = new(() => Open(BackendKind.Cuda));
 
     public static DeviceCatalog Catalog => LazyCatalog.Value;
 
-    /// <summary>The first OpenCL device; throws the catalog's "unavailable because" message when there is none.</summary>
+    /// <summary>ILGPU's CPU accelerator as the catalog lists it.</summary>
+    public static Accelerator CpuAccelerator => LazyCpu.Value;
+
+    /// <summary>A CPU accelerator with groups up to 256 threads (the GPU launch shapes).</summary>
+    public static Accelerator WideCpuAccelerator => LazyWide.Value;
+
+    /// <summary>The first usable OpenCL device; throws the catalog's "unavailable because" message when there is none.</summary>
     public static Accelerator OpenCl => LazyOpenCl.Value;
 
-    /// <summary>The first CUDA device; throws the catalog's "unavailable because" message when there is none.</summary>
+    /// <summary>The first usable CUDA device; throws the catalog's "unavailable because" message when there is none.</summary>
     public static Accelerator Cuda => LazyCuda.Value;
 
     public static bool Required(string variable) => Environment.GetEnvironmentVariable(variable) == "1";

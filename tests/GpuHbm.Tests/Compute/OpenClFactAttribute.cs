@@ -5,8 +5,8 @@ using Xunit;
 namespace GpuHbm.Tests.Compute;
 
 /// <summary>
-/// A fact that needs an OpenCL device: skipped with the catalog's reason when there is none,
-/// unless GPUHBM_REQUIRE_OPENCL=1, in which case it runs (and fails with that reason).
+/// A fact that needs an OpenCL device ILGPU can use (an OpenCL GPU: PoCL on a CPU lacks the generic address
+/// space): skipped with the catalog's reason when there is none, unless GPUHBM_REQUIRE_OPENCL=1.
 /// </summary>
 public sealed class OpenClFactAttribute : FactAttribute
 {

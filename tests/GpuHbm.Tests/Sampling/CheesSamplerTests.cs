@@ -1,3 +1,4 @@
+using GpuHbm.Compute.Cpu;
 using GpuHbm.Sampling;
 using GpuHbm.Sampling.Chees;
 using Xunit;
@@ -28,7 +29,7 @@ public class CheesSamplerTests(ITestOutputHelper output)
     {
         var density = IidNormalDensity.Spread(100);
         var options = new SamplerOptions { Chains = 64, Warmup = 500, Draws = 200, Seed = 31 };
-        var r = new CheesSampler().Run(density, options);
+        var r = new CheesSampler(CpuChainEnsemble.Factory).Run(density, options);
         var chain0 = r.Chains[0];
         double eps = chain0.Adaptation.StepSize, length = chain0.Adaptation.TrajectoryLength!.Value;
         var accept = r.Chains.SelectMany(c => c.Statistics.AcceptStat).ToArray();
@@ -67,7 +68,7 @@ public class CheesSamplerTests(ITestOutputHelper output)
         // 100-d normal with variances over 10⁴, 128 chains in 8 superchains, default (L-BFGS + Laplace) starts.
         var density = IidNormalDensity.Spread(100);
         var options = new SamplerOptions { Chains = 128, Warmup = 600, AutoWarmup = true, Superchains = 8, Draws = 400, TargetEss = 2000, Seed = 8 };
-        var r = new CheesSampler().Run(density, options);
+        var r = new CheesSampler(CpuChainEnsemble.Factory).Run(density, options);
         var e = r.Ensemble!;
         output.WriteLine(e.Describe());
         Assert.Equal("laplace", e.Initialization.Method);
@@ -111,7 +112,7 @@ public class CheesSamplerTests(ITestOutputHelper output)
             Chains = 32, Warmup = 50, AutoWarmup = true, Superchains = 4, Draws = 20, Seed = 2, InitialPositions = far,
             Initialization = GpuHbm.Sampling.Initialization.InitializationMethod.Given,
         };
-        var e = new CheesSampler().Run(density, options).Ensemble!;
+        var e = new CheesSampler(CpuChainEnsemble.Factory).Run(density, options).Ensemble!;
         output.WriteLine(e.Describe());
         Assert.Equal("given", e.Initialization.Method);
         Assert.False(e.WarmupConverged);
@@ -145,7 +146,7 @@ public class CheesSamplerTests(ITestOutputHelper output)
         // chains that could move and the others diverged at every iteration, stuck at their inits.
         var density = new NormalLocationScaleDensity(180, 250, 30);
         var options = new SamplerOptions { Chains = 32, Warmup = 400, Draws = 100, Seed = 20261122 };
-        var r = new CheesSampler().Run(density, options);
+        var r = new CheesSampler(CpuChainEnsemble.Factory).Run(density, options);
         double muSd = 30 / Math.Sqrt(180), sSd = 1 / Math.Sqrt(2 * 180.0);
         double worstMu = 0, worstS = 0;
         foreach (var chain in r.Chains)
@@ -187,9 +188,9 @@ public class CheesSamplerTests(ITestOutputHelper output)
     {
         var density = IidNormalDensity.Spread(5);
         var options = new SamplerOptions { Chains = 8, Warmup = 150, Draws = 50, Seed = 4 };
-        var a = new CheesSampler().Run(density, options);
-        var b = new CheesSampler().Run(density, options);
-        var other = new CheesSampler().Run(density, options with { Seed = 5 });
+        var a = new CheesSampler(CpuChainEnsemble.Factory).Run(density, options);
+        var b = new CheesSampler(CpuChainEnsemble.Factory).Run(density, options);
+        var other = new CheesSampler(CpuChainEnsemble.Factory).Run(density, options with { Seed = 5 });
         for (int c = 0; c < 8; c++)
         {
             Assert.Equal(a.Draws(c), b.Draws(c));
@@ -198,7 +199,7 @@ public class CheesSamplerTests(ITestOutputHelper output)
 
         using var cts = new CancellationTokenSource();
         var progress = new CallbackProgress(p => { if (p.Phase == SamplerPhase.Sampling && p.Iteration >= 150 + 20) cts.Cancel(); });
-        var cancelled = new CheesSampler().Run(density, options with { Draws = 100_000, ProgressInterval = 10 }, progress, cts.Token);
+        var cancelled = new CheesSampler(CpuChainEnsemble.Factory).Run(density, options with { Draws = 100_000, ProgressInterval = 10 }, progress, cts.Token);
         Assert.True(cancelled.Cancelled);
         Assert.All(cancelled.Chains, c => Assert.InRange(c.DrawCount, 20, 99_999));
         Assert.Equal(a.Draws(3).AsSpan(0, 5 * 20).ToArray(), cancelled.Draws(3).AsSpan(0, 5 * 20).ToArray());

@@ -95,7 +95,7 @@ public class CpuChainEnsembleTests
         // leapfrog step must move q by ε·M⁻¹p (the standard-normal density's gradient is −q).
         using var e = Make(chains: 2, d: 3);
         double r = 1 / Math.Sqrt(2);
-        var metric = new GpuHbm.Sampling.Metrics.InverseMetric([2.0, 0.5, 1.0], [r, r, 0], [9.0]);
+        var metric = new GpuHbm.Kernels.InverseMetric([2.0, 0.5, 1.0], [r, r, 0], [9.0]);
         e.SetInverseMetric(1, metric.Diagonal, metric.Vectors, metric.Values);
         Assert.Equal(3, e.MaxMetricRank);
         var kinetic = new double[2];

@@ -36,7 +36,7 @@ public class DeviceFailureTests
         const int failAt = 2000; // ChEES calls Leapfrog once per iteration: after 200 warm-up iterations, long before the end
         ChainEnsembleFactory factory = (d, ids, slots, seed) =>
             new FailingEnsemble(new CpuChainEnsemble(d, ids, slots, seed), () => ++leapfrogCalls == failAt);
-        var result = new GpuHbm.Sampling.Chees.CheesSampler(null, factory)
+        var result = new GpuHbm.Sampling.Chees.CheesSampler(factory)
             .Run(density, new SamplerOptions { Chains = 8, Warmup = 200, Draws = 100_000, Seed = 9 });
 
         Assert.IsType<DeviceException>(result.Failure);

@@ -15,7 +15,7 @@ public class MetricAdaptationTests(ITestOutputHelper output)
         // For N(0, diag σ²) the gradient is −x/σ², so var(x)/var(g) = σ⁴ holds draw by draw: the adapted metric is σ²
         // to rounding error, whatever the draws.
         var density = IidNormalDensity.Spread(100);
-        var r = new NutsSampler().Run(density, new SamplerOptions { Chains = 4, Warmup = 1000, Draws = 1000, Seed = 20240601, Metric = MetricKind.Diagonal });
+        var r = new NutsSampler(GpuHbm.Compute.Cpu.CpuChainEnsemble.Factory).Run(density, new SamplerOptions { Chains = 4, Warmup = 1000, Draws = 1000, Seed = 20240601, Metric = MetricKind.Diagonal });
         foreach (var chain in r.Chains)
         {
             var worst = chain.Adaptation.InverseMetric.Select((v, i) => Math.Abs(Math.Log(v / (density.Scales[i] * density.Scales[i])))).Max();
@@ -41,8 +41,8 @@ public class MetricAdaptationTests(ITestOutputHelper output)
         // metric finds the two eigen-directions (variances 1.99 and 0.01), after which a few steps suffice.
         var density = new CorrelatedNormal2D(0.99);
         var options = new SamplerOptions { Chains = 4, Warmup = 1000, Draws = 2000, Seed = 3 };
-        var lowRank = new NutsSampler().Run(density, options with { Metric = MetricKind.LowRank });
-        var diagonal = new NutsSampler().Run(density, options with { Metric = MetricKind.Diagonal });
+        var lowRank = new NutsSampler(GpuHbm.Compute.Cpu.CpuChainEnsemble.Factory).Run(density, options with { Metric = MetricKind.LowRank });
+        var diagonal = new NutsSampler(GpuHbm.Compute.Cpu.CpuChainEnsemble.Factory).Run(density, options with { Metric = MetricKind.Diagonal });
         double stepsLowRank = lowRank.Chains.Average(c => c.Statistics.LeapfrogSteps.Average());
         double stepsDiagonal = diagonal.Chains.Average(c => c.Statistics.LeapfrogSteps.Average());
         output.WriteLine($"leapfrog steps per draw: low-rank {stepsLowRank:F1}, diagonal {stepsDiagonal:F1}; ranks {string.Join(",", lowRank.Chains.Select(c => c.Adaptation.MetricRank))}");
@@ -96,8 +96,8 @@ public class MetricAdaptationTests(ITestOutputHelper output)
         foreach (var kind in Enum.GetValues<MetricKind>())
         {
             var options = new SamplerOptions { Chains = 2, Warmup = 200, Draws = 50, Seed = 9, Metric = kind };
-            var a = new NutsSampler().Run(density, options);
-            var b = new NutsSampler().Run(density, options with { MaxParallelism = 1 });
+            var a = new NutsSampler(GpuHbm.Compute.Cpu.CpuChainEnsemble.Factory).Run(density, options);
+            var b = new NutsSampler(GpuHbm.Compute.Cpu.CpuChainEnsemble.Factory).Run(density, options with { MaxParallelism = 1 });
             Assert.Equal(a.Chains[1].Draws, b.Chains[1].Draws);
         }
     }
@@ -105,7 +105,7 @@ public class MetricAdaptationTests(ITestOutputHelper output)
     [Fact]
     public void A_backend_without_low_rank_metrics_refuses_the_low_rank_warmup()
     {
-        ChainEnsembleFactory diagonalOnly = (density, ids, slots, seed) => new DiagonalOnlyEnsemble(new GpuHbm.Compute.Cpu.CpuChainEnsemble(density, ids, slots, seed));
+        GpuHbm.Compute.ChainEnsembleFactory diagonalOnly = (density, ids, slots, seed) => new DiagonalOnlyEnsemble(new GpuHbm.Compute.Cpu.CpuChainEnsemble(density, ids, slots, seed));
         var e = Assert.Throws<GpuHbmSamplingException>(() => new NutsSampler(diagonalOnly).Run(IidNormalDensity.Standard(2),
             new SamplerOptions { Chains = 1, Warmup = 50, Draws = 10, Metric = MetricKind.LowRank }));
         Assert.Contains("--metric diag", e.Message);

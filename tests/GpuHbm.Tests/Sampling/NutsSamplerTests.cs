@@ -1,3 +1,4 @@
+using GpuHbm.Compute.Cpu;
 using GpuHbm.Models;
 using GpuHbm.Sampling;
 using Xunit;
@@ -11,7 +12,7 @@ public class NutsSamplerTests(ITestOutputHelper output)
     {
         var density = IidNormalDensity.Spread(100);
         var options = new SamplerOptions { Chains = 4, Warmup = 1000, Draws = 1000, Seed = 20240601 };
-        var r = new NutsSampler().Run(density, options);
+        var r = new NutsSampler(CpuChainEnsemble.Factory).Run(density, options);
         Assert.False(r.Cancelled);
         int totalDraws = r.TotalDraws;
         long gradients = r.Chains.Sum(c => c.GradientEvaluations);
@@ -63,7 +64,7 @@ public class NutsSamplerTests(ITestOutputHelper output)
     [Fact]
     public void Recovers_a_correlated_2_d_normal()
     {
-        var r = new NutsSampler().Run(new CorrelatedNormal2D(0.9), new SamplerOptions { Chains = 4, Warmup = 500, Draws = 2000, Seed = 5 });
+        var r = new NutsSampler(CpuChainEnsemble.Factory).Run(new CorrelatedNormal2D(0.9), new SamplerOptions { Chains = 4, Warmup = 500, Draws = 2000, Seed = 5 });
         var checks = new (string Name, Func<ReadOnlySpan<double>, double> F, double Expected)[]
         {
             ("E[x]", x => x[0], 0), ("E[y]", x => x[1], 0),
@@ -84,10 +85,10 @@ public class NutsSamplerTests(ITestOutputHelper output)
     {
         var density = IidNormalDensity.Spread(10);
         var options = new SamplerOptions { Chains = 4, Warmup = 200, Draws = 100, Seed = 99 };
-        var one = new NutsSampler().Run(density, options with { MaxParallelism = 1 });
-        var two = new NutsSampler().Run(density, options with { MaxParallelism = 2 });
-        var lockstep = new NutsSampler(null, chainsPerEnsemble: 4).Run(density, options);
-        var other = new NutsSampler().Run(density, options with { Seed = 100 });
+        var one = new NutsSampler(CpuChainEnsemble.Factory).Run(density, options with { MaxParallelism = 1 });
+        var two = new NutsSampler(CpuChainEnsemble.Factory).Run(density, options with { MaxParallelism = 2 });
+        var lockstep = new NutsSampler(CpuChainEnsemble.Factory, chainsPerEnsemble: 4).Run(density, options);
+        var other = new NutsSampler(CpuChainEnsemble.Factory).Run(density, options with { Seed = 100 });
         for (int c = 0; c < 4; c++)
         {
             Assert.Equal(one.Draws(c), two.Draws(c));
@@ -110,7 +111,7 @@ public class NutsSamplerTests(ITestOutputHelper output)
             if (p.Chain == 0 && p.Phase == SamplerPhase.Sampling && p.Iteration - 300 >= 50) cts.Cancel();
         });
         var options = new SamplerOptions { Chains = 2, Warmup = 300, Draws = 100_000, Seed = 1, MaxParallelism = 2, ProgressInterval = 10 };
-        var r = new NutsSampler().Run(IidNormalDensity.Standard(5), options, progress, cts.Token);
+        var r = new NutsSampler(CpuChainEnsemble.Factory).Run(IidNormalDensity.Standard(5), options, progress, cts.Token);
         Assert.True(r.Cancelled);
         Assert.InRange(r.DrawCount(0), 50, 99_999);
         Assert.Equal(300, r.Chains[0].WarmupIterations);
@@ -129,7 +130,7 @@ public class NutsSamplerTests(ITestOutputHelper output)
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        var r = new NutsSampler().Run(IidNormalDensity.Standard(3), new SamplerOptions { Chains = 2, Warmup = 100, Draws = 100 }, null, cts.Token);
+        var r = new NutsSampler(CpuChainEnsemble.Factory).Run(IidNormalDensity.Standard(3), new SamplerOptions { Chains = 2, Warmup = 100, Draws = 100 }, null, cts.Token);
         Assert.True(r.Cancelled);
         Assert.Equal(0, r.TotalDraws);
     }
@@ -138,7 +139,7 @@ public class NutsSamplerTests(ITestOutputHelper output)
     public void Forced_large_step_on_a_narrow_gaussian_reports_divergences()
     {
         var options = new SamplerOptions { Chains = 1, Warmup = 0, Draws = 50, InitialStepSize = 1.0, Seed = 2 };
-        var r = new NutsSampler().Run(new IidNormalDensity([0.01, 0.01]), options);
+        var r = new NutsSampler(CpuChainEnsemble.Factory).Run(new IidNormalDensity([0.01, 0.01]), options);
         Assert.Equal(50, r.Chains[0].Divergences);
         Assert.All(r.Chains[0].Statistics.StepSize, s => Assert.Equal(1.0, s));
     }
@@ -147,7 +148,7 @@ public class NutsSamplerTests(ITestOutputHelper output)
     public void Nowhere_finite_density_fails_initialization_clearly()
     {
         var ex = Assert.Throws<GpuHbmSamplingException>(() =>
-            new NutsSampler().Run(new NowhereFiniteDensity(3), new SamplerOptions { Chains = 2, Warmup = 10, Draws = 10 }));
+            new NutsSampler(CpuChainEnsemble.Factory).Run(new NowhereFiniteDensity(3), new SamplerOptions { Chains = 2, Warmup = 10, Draws = 10 }));
         Assert.Contains("initial", ex.Message);
     }
 
@@ -160,12 +161,12 @@ public class NutsSamplerTests(ITestOutputHelper output)
             Chains = 2, Warmup = 50, Draws = 25, Thin = 4, Seed = 8,
             InitialPositions = [new double[] { 0.1, 0.2 }, new double[] { -0.1, 0.3 }],
         };
-        var r = new NutsSampler().Run(IidNormalDensity.Standard(2), options, progress);
+        var r = new NutsSampler(CpuChainEnsemble.Factory).Run(IidNormalDensity.Standard(2), options, progress);
         Assert.Equal(7, r.DrawCount(0)); // iterations 0, 4, …, 24
         Assert.Equal(25, r.Chains[1].SamplingIterations);
         Assert.Contains(progress.Reports, p => p.Chain == 1 && p.Iteration == 75 && p.Phase == SamplerPhase.Sampling);
         Assert.Contains(progress.Reports, p => p.Chain == 0 && p.Phase == SamplerPhase.Warmup);
-        Assert.Throws<ArgumentException>(() => new NutsSampler().Run(IidNormalDensity.Standard(3), options));
+        Assert.Throws<ArgumentException>(() => new NutsSampler(CpuChainEnsemble.Factory).Run(IidNormalDensity.Standard(3), options));
     }
 
     private sealed class SynchronousProgress(Action<ChainProgress> onReport) : IProgress<ChainProgress>

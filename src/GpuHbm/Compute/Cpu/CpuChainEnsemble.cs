@@ -1,7 +1,5 @@
 using GpuHbm.Kernels;
 using GpuHbm.Models;
-using GpuHbm.Sampling;
-using GpuHbm.Sampling.Metrics;
 
 namespace GpuHbm.Compute.Cpu;
 
@@ -25,7 +23,7 @@ public sealed class CpuChainEnsemble : IChainEnsemble
     private double[] _gatherPosition = [], _gatherGradient = [];
 
     /// <summary>The samplers' default backend: a managed ensemble over the density.</summary>
-    public static readonly Sampling.ChainEnsembleFactory Factory = (density, ids, slots, seed) => new CpuChainEnsemble(density, ids, slots, seed);
+    public static readonly ChainEnsembleFactory Factory = (density, ids, slots, seed) => new CpuChainEnsemble(density, ids, slots, seed);
 
     /// <param name="density">The target; its <see cref="IBatchedDensity.Dimension"/> fixes D.</param>
     /// <param name="chainIds">Run-wide chain numbers of the ensemble's chains (their count is C).</param>
@@ -107,17 +105,17 @@ public sealed class CpuChainEnsemble : IChainEnsemble
             {
                 int c = _activeIndex[k];
                 if (_lowRank[c] is { } metric)
-                    LeapfrogIntegrator.BeginStep(Row(q, c), Row(p, c), Row(g, c), metric, stepSize[c], _scratch);
+                    LeapfrogStep.Begin(Row(q, c), Row(p, c), Row(g, c), metric, stepSize[c], _scratch);
                 else
-                    LeapfrogIntegrator.BeginStep(Row(q, c), Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
+                    LeapfrogStep.Begin(Row(q, c), Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
             }
             EvaluateActive(q, g, n);
             for (int k = 0; k < n; k++)
             {
                 int c = _activeIndex[k];
                 kineticEnergy[c] = _lowRank[c] is { } metric
-                    ? LeapfrogIntegrator.EndStep(Row(p, c), Row(g, c), metric, stepSize[c], _scratch)
-                    : LeapfrogIntegrator.EndStep(Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
+                    ? LeapfrogStep.End(Row(p, c), Row(g, c), metric, stepSize[c], _scratch)
+                    : LeapfrogStep.End(Row(p, c), Row(g, c), Row(_inverseMetric, c), stepSize[c]);
                 logDensity[c] = _logDensity[c];
                 if (double.IsNegativeInfinity(_logDensity[c])) running[c] = false;
             }
@@ -142,7 +140,7 @@ public sealed class CpuChainEnsemble : IChainEnsemble
                 continue;
             }
             for (int i = 0; i < row.Length; i++) row[i] = LeapfrogStep.Momentum(row[i], inverseMetric[i]);
-            kineticEnergy[c] = DiagonalMetric.KineticEnergy(row, inverseMetric);
+            kineticEnergy[c] = LeapfrogStep.KineticEnergy(row, inverseMetric);
         }
     }
 
@@ -336,7 +334,7 @@ public sealed class CpuChainEnsemble : IChainEnsemble
         {
             int c = _activeIndex[k];
             _evaluations[c]++;
-            if (!DiagonalMetric.IsFinite(_logDensity[c], gradient.AsSpan(c * d, d)))
+            if (!Finite.All(_logDensity[c], gradient.AsSpan(c * d, d)))
                 _logDensity[c] = double.NegativeInfinity;
         }
     }

@@ -11,7 +11,7 @@ namespace GpuHbm.Compute.Native;
 /// </summary>
 /// <remarks>
 /// cuSOLVER runs on the CUDA runtime, which uses the driver context current on the calling thread:
-/// callers make the device's primary context current (CudaContext.MakeCurrent) before every call.
+/// callers bind ILGPU's CUDA accelerator (its context) to the thread before every call.
 /// Matrices are column-major device memory (CUdeviceptr = <see cref="ulong"/>); lwork counts doubles.
 /// Every function returns a cusolverStatus_t (0 = CUSOLVER_STATUS_SUCCESS).
 /// </remarks>

@@ -15,7 +15,7 @@ namespace GpuHbm.Compute.Native;
 /// Matrices are column-major; the symmetric matrices passed here read the same either way, and the
 /// eigenvectors dsyevd returns are the columns of A, i.e. vector i at [i*N, (i+1)*N).
 /// </remarks>
-internal sealed unsafe class LapackApi
+internal sealed unsafe class LapackApi : Models.Kinship.ISymmetricEigenSolver, Models.Kinship.ICholeskyFactorization
 {
     /// <summary>Environment variable naming a LAPACK library (file name or path) to use instead of the probed ones.</summary>
     public const string LibraryVariable = "GPUHBM_LAPACK";
@@ -48,6 +48,13 @@ internal sealed unsafe class LapackApi
         why = reason;
         return api;
     }
+
+    /// <summary>"LAPACK dsyevd (liblapack.so.3)".</summary>
+    public string Description => $"LAPACK dsyevd ({LibraryName})";
+
+    void Models.Kinship.ISymmetricEigenSolver.Decompose(double[] a, int n, double[] w, bool vectors) => Dsyevd(a, n, w, vectors);
+
+    int Models.Kinship.ICholeskyFactorization.Factor(double[] a, int n) => Dpotrf(a, n);
 
     /// <summary>Whether a native LAPACK is available.</summary>
     public static bool IsAvailable => Loaded.Value.Api is not null;

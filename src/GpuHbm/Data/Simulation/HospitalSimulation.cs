@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using GpuHbm.Kernels;
-using GpuHbm.Sampling;
 
 namespace GpuHbm.Data.Simulation;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using GpuHbm.Data;
 using GpuHbm.Kernels;
-using GpuHbm.Sampling;
 
 namespace GpuHbm.Models.Kinship;
 

@@ -1,4 +1,3 @@
-using GpuHbm.Compute;
 
 namespace GpuHbm.Models.Kinship;
 
@@ -24,7 +23,7 @@ public sealed record GrmComputation(RelationshipMatrix Matrix, int SnpsUsed, int
 /// w_ij = (x_ij − 2p_i)/√(2p_i(1−p_i)) (0 when missing) are built in SNP blocks and the off-diagonal
 /// sums come from the blocked product <see cref="GenotypeGram.AccumulateLower"/>; when genotypes
 /// are missing, M_jk comes from the same product over the observed-indicator matrix. Given an
-/// <see cref="Accelerator"/>, both products run on it (<see cref="DeviceGram"/>, kernels/grm.cl) with the
+/// <see cref="IGramDevice"/>, both products run on it (Compute.DeviceGram, the GramKernels) with the
 /// same blocks; everything else (frequencies, the diagonal, the divisions, the checks) stays on the host.
 /// <para>
 /// PSD: the off-diagonal part is the Gram matrix W Wᵀ/M, which is PSD, but eq. 3's diagonal
@@ -45,14 +44,14 @@ public static class GeneticRelationshipMatrix
     /// <param name="maxDegreeOfParallelism">Threads for the Gram product; -1 = all cores.</param>
     /// <param name="psdTolerance">Relative PSD tolerance passed to <see cref="RelationshipMatrix"/>; negative
     /// skips the check. By default (null) it is the bound the GCTA diagonal allows, see the remarks.</param>
-    /// <param name="accelerator">When given (OpenCL or CUDA, with fp64), the Gram products run on it; null = managed CPU.</param>
+    /// <param name="gramDevice">When given (a device accelerator), the Gram products run on it; null = managed CPU.</param>
     public static GrmComputation Compute(PlinkGenotypes genotypes, double? psdTolerance = null, int maxDegreeOfParallelism = -1,
-        Accelerator? accelerator = null) =>
-        Compute(genotypes, psdTolerance, maxDegreeOfParallelism, snpBlock: 0, accelerator);
+        IGramDevice? gramDevice = null) =>
+        Compute(genotypes, psdTolerance, maxDegreeOfParallelism, snpBlock: 0, gramDevice);
 
     /// <summary>As the public overload, with the SNP block size (0 = about 32 MB of W per block) settable for tests.</summary>
     internal static GrmComputation Compute(PlinkGenotypes genotypes, double? psdTolerance, int maxDegreeOfParallelism, int snpBlock,
-        Accelerator? accelerator = null)
+        IGramDevice? gramDevice = null)
     {
         ArgumentNullException.ThrowIfNull(genotypes);
         int n = genotypes.IndividualCount, m = genotypes.SnpCount;
@@ -65,8 +64,8 @@ public static class GeneticRelationshipMatrix
         var diagCount = new int[n];
         var x = new sbyte[n];
         int used = 0, excluded = 0, filled = 0;
-        using var deviceCross = accelerator is null || n == 0 ? null : new DeviceGram(accelerator, n, block);
-        DeviceGram? deviceCounts = null;
+        using var deviceCross = gramDevice is null || n == 0 ? null : gramDevice.Open(n, block);
+        IGramAccumulator? deviceCounts = null;
 
         void Flush()
         {
@@ -77,7 +76,7 @@ public static class GeneticRelationshipMatrix
             if (observed is not null)
             {
                 Compact(observed, n, block, filled);
-                if (deviceCross is not null) (deviceCounts ??= new DeviceGram(accelerator!, n, block)).Accumulate(observed, filled);
+                if (deviceCross is not null) (deviceCounts ??= gramDevice!.Open(n, block)).Accumulate(observed, filled);
                 else GenotypeGram.AccumulateLower(observed, n, filled, pairCounts!, maxDegreeOfParallelism);
                 Array.Clear(observed);
             }
@@ -149,7 +148,7 @@ public static class GeneticRelationshipMatrix
         // Weyl: λmin(A) ≥ λmin(W Wᵀ/M) − max_j |d_j| ≥ −max_j |d_j|, and max|λ| ≥ max diagonal.
         double tolerance = psdTolerance ?? Math.Max(RelationshipMatrix.DefaultPsdTolerance, maxDiagShift / maxDiag);
         var matrix = new RelationshipMatrix(ids, cross, $"the genotypes in {genotypes.Source}", psdTolerance: tolerance);
-        return new GrmComputation(matrix, used, excluded, accelerator is null ? "CPU (managed)" : accelerator.Device.Describe());
+        return new GrmComputation(matrix, used, excluded, gramDevice is null ? "CPU (managed)" : gramDevice.Description);
     }
 
     /// <summary>Moves an N×block buffer with only <paramref name="filled"/> columns used into N×filled row-major, in place.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using GpuHbm.Kernels;
-using GpuHbm.Sampling;
 
 namespace GpuHbm.Models.Kinship;
 

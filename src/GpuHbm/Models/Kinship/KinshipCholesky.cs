@@ -1,7 +1,6 @@
 using SimdVector = System.Numerics.Vector;
 using SimdVectorD = System.Numerics.Vector<double>;
 using System.Runtime.CompilerServices;
-using GpuHbm.Compute.Native;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Factorization;
 
@@ -70,14 +69,14 @@ public sealed class KinshipCholesky
     /// <summary>
     /// Cholesky factorization in place of the symmetric N×N row-major <paramref name="a"/>: on success the
     /// lower triangle (diagonal included) holds L with A = L Lᵀ; the strict upper triangle is unspecified.
-    /// Native LAPACK dpotrf when one loads (<see cref="LapackApi"/>), else MathNet. False when A is not
+    /// Native LAPACK dpotrf when one loads (<see cref="KinshipLinearAlgebra.Native"/>), else MathNet. False when A is not
     /// (numerically) positive definite.
     /// </summary>
     internal static bool TryFactorLower(double[] a, int n)
     {
-        if (LapackApi.TryGet(out _) is { } lapack)
+        if (KinshipLinearAlgebra.Native.LapackCholesky() is { } lapack)
         {
-            if (lapack.Dpotrf(a, n) != 0) return false;
+            if (lapack.Factor(a, n) != 0) return false;
             for (int i = 0; i < n; i++)
             {
                 double d = a[(long)i * n + i];

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using GpuHbm.Compute;
-using GpuHbm.Compute.Cuda;
-using GpuHbm.Compute.Native;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace GpuHbm.Models.Kinship;
@@ -95,10 +92,10 @@ public sealed class KinshipEigenSystem
         {
             (u, s, description, elapsed) = Run(k, kind);
         }
-        catch (Exception e) when (automatic && kind == KinshipEigenSolver.Cusolver && e is DeviceException or GpuHbmException)
+        catch (GpuHbmException e) when (automatic && kind == KinshipEigenSolver.Cusolver)
         {
             // The GPU was found but the decomposition failed there (e.g. out of memory): finish on the CPU.
-            kind = LapackApi.IsAvailable ? KinshipEigenSolver.Lapack : KinshipEigenSolver.Managed;
+            kind = KinshipLinearAlgebra.Native.LapackEigen(out _) is not null ? KinshipEigenSolver.Lapack : KinshipEigenSolver.Managed;
             fallback = $"cuSOLVER failed: {e.Message}";
             (u, s, description, elapsed) = Run(k, kind);
         }
@@ -132,23 +129,15 @@ public sealed class KinshipEigenSystem
         switch (kind)
         {
             case KinshipEigenSolver.Cusolver:
-            {
-                string? why = CusolverEigenSolver.Unavailable();
-                if (why is not null) throw new GpuHbmException($"the cuSOLVER eigensolver was requested but is unavailable: {why}");
-                description = CusolverEigenSolver.Describe();
-                u = k.Values.ToArray();
-                watch = Stopwatch.StartNew();
-                CusolverEigenSolver.Decompose(u, n, s);
-                break;
-            }
             case KinshipEigenSolver.Lapack:
             {
-                var lapack = LapackApi.TryGet(out string why)
-                    ?? throw new GpuHbmException($"the LAPACK eigensolver was requested but is unavailable: {why}");
-                description = $"LAPACK dsyevd ({lapack.LibraryName})";
+                string why = "";
+                var solver = (kind == KinshipEigenSolver.Cusolver ? KinshipLinearAlgebra.Native.CusolverEigen(out why) : KinshipLinearAlgebra.Native.LapackEigen(out why))
+                    ?? throw new GpuHbmException($"the {(kind == KinshipEigenSolver.Cusolver ? "cuSOLVER" : "LAPACK")} eigensolver was requested but is unavailable: {why}");
+                description = solver.Description;
                 u = k.Values.ToArray();
                 watch = Stopwatch.StartNew();
-                lapack.Dsyevd(u, n, s);
+                solver.Decompose(u, n, s);
                 break;
             }
             default:
@@ -176,11 +165,10 @@ public sealed class KinshipEigenSystem
         var reasons = new List<string>();
         if (n >= CusolverThreshold)
         {
-            string? why = CusolverEigenSolver.Unavailable();
-            if (why is null) return (KinshipEigenSolver.Cusolver, null);
+            if (KinshipLinearAlgebra.Native.CusolverEigen(out string why) is not null) return (KinshipEigenSolver.Cusolver, null);
             reasons.Add($"cuSOLVER: {why}");
         }
-        if (LapackApi.TryGet(out string lapackWhy) is not null)
+        if (KinshipLinearAlgebra.Native.LapackEigen(out string lapackWhy) is not null)
             return (KinshipEigenSolver.Lapack, reasons.Count == 0 ? null : string.Join("; ", reasons));
         reasons.Add($"LAPACK: {lapackWhy}");
         return (KinshipEigenSolver.Managed, string.Join("; ", reasons));

@@ -1,4 +1,3 @@
-using GpuHbm.Compute.Native;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace GpuHbm.Models.Kinship;
@@ -154,10 +153,10 @@ public sealed class RelationshipMatrix
             if (KinshipCholesky.TryFactorLower(shifted, n)) return;
         }
         double minEig = double.PositiveInfinity, maxAbs = 0;
-        if (LapackApi.TryGet(out _) is { } lapack)
+        if (KinshipLinearAlgebra.Native.LapackEigen(out _) is { } lapack)
         {
             var w = new double[n];
-            lapack.Dsyevd(_values.ToArray(), n, w, vectors: false);
+            lapack.Decompose(_values.ToArray(), n, w, vectors: false);
             foreach (double v in w)
             {
                 minEig = Math.Min(minEig, v);

@@ -17,11 +17,11 @@ public static class RelationshipMatrixReader
     /// <param name="path">The file (or PREFIX) to read.</param>
     /// <param name="psdTolerance">Relative PSD tolerance; null = the format's default (1e-6 for CSV,
     /// <see cref="GrmReader.DefaultPsdTolerance"/> for GCTA files, the diagonal-shift bound for genotypes).</param>
-    /// <param name="accelerator">When given, a GRM computed from PLINK genotypes runs its Gram product on it
-    /// (<see cref="GeneticRelationshipMatrix.Compute(PlinkGenotypes, double?, int, GpuHbm.Compute.Accelerator?)"/>); other formats ignore it.</param>
-    public static RelationshipMatrix Read(string path, double? psdTolerance = null, GpuHbm.Compute.Accelerator? accelerator = null)
+    /// <param name="gramDevice">When given, a GRM computed from PLINK genotypes runs its Gram product on it
+    /// (<see cref="GeneticRelationshipMatrix.Compute(PlinkGenotypes, double?, int, IGramDevice?)"/>); other formats ignore it.</param>
+    public static RelationshipMatrix Read(string path, double? psdTolerance = null, IGramDevice? gramDevice = null)
     {
-        var matrix = ReadCore(path, psdTolerance, accelerator);
+        var matrix = ReadCore(path, psdTolerance, gramDevice);
         matrix.ReadFrom = Path.GetFullPath(path);
         return matrix;
     }
@@ -43,7 +43,7 @@ public static class RelationshipMatrixReader
         return [p + ".bed", p + ".bim", p + ".fam"];
     }
 
-    private static RelationshipMatrix ReadCore(string path, double? psdTolerance, GpuHbm.Compute.Accelerator? accelerator)
+    private static RelationshipMatrix ReadCore(string path, double? psdTolerance, IGramDevice? gramDevice)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return RelationshipCsvReader.Read(path, psdTolerance ?? RelationshipMatrix.DefaultPsdTolerance);
@@ -51,7 +51,7 @@ public static class RelationshipMatrixReader
             || path.EndsWith(".grm.N.bin", StringComparison.Ordinal) || File.Exists(path + ".grm.bin"))
             return GrmReader.Read(path, psdTolerance ?? GrmReader.DefaultPsdTolerance);
         if (IsGenotypes(path))
-            return GeneticRelationshipMatrix.Compute(PlinkBedReader.Read(path), psdTolerance, accelerator: accelerator).Matrix;
+            return GeneticRelationshipMatrix.Compute(PlinkBedReader.Read(path), psdTolerance, gramDevice: gramDevice).Matrix;
         throw new GpuHbmDataException(
             $"the relationship matrix '{path}' is not a .csv file, a GCTA GRM (PREFIX.grm.bin + PREFIX.grm.id) or PLINK genotypes (PREFIX.bed/.bim/.fam)");
     }

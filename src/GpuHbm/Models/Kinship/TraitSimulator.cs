@@ -1,5 +1,4 @@
 using GpuHbm.Kernels;
-using GpuHbm.Sampling;
 
 namespace GpuHbm.Models.Kinship;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using GpuHbm.Compute;
-using GpuHbm.Compute.Cpu;
 using GpuHbm.Kernels;
 using GpuHbm.Models;
 using GpuHbm.Sampling.Initialization;
@@ -116,8 +115,11 @@ public sealed class CheesSampler
     private readonly CheesOptions _chees;
     private readonly ChainEnsembleFactory _factory;
 
-    public CheesSampler(CheesOptions? cheesOptions = null, ChainEnsembleFactory? ensembleFactory = null)
+    /// <param name="ensembleFactory">The backend: creates the one ensemble of all chains (the managed CPU's or a device's).</param>
+    /// <param name="cheesOptions">ChEES settings; null for the defaults.</param>
+    public CheesSampler(ChainEnsembleFactory ensembleFactory, CheesOptions? cheesOptions = null)
     {
+        ArgumentNullException.ThrowIfNull(ensembleFactory);
         _chees = cheesOptions ?? new CheesOptions();
         if (!(_chees.TargetAcceptance > 0 && _chees.TargetAcceptance < 1)) throw new ArgumentException("TargetAcceptance must lie in (0, 1).");
         if (!(_chees.LearningRate > 0)) throw new ArgumentException("LearningRate must be positive.");
@@ -129,7 +131,7 @@ public sealed class CheesSampler
         if (!(_chees.StepSizeShrinkage > 0)) throw new ArgumentException("StepSizeShrinkage must be positive.");
         if (_chees.MetricInterval < 1) throw new ArgumentException("MetricInterval must be at least 1.");
         if (!(_chees.InitialTrajectoryLength > 0)) throw new ArgumentException("InitialTrajectoryLength must be positive.");
-        _factory = ensembleFactory ?? CpuChainEnsemble.Factory;
+        _factory = ensembleFactory;
     }
 
     /// <summary>Warm-up and sampling for the whole ensemble; cancellation returns the draws made so far (Cancelled = true).</summary>

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 namespace GpuHbm.Sampling.Metrics;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Double;
 

@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 namespace GpuHbm.Sampling.Metrics;
 
 /// <summary>What one warm-up iteration did to a chain's metric.</summary>
@@ -101,12 +102,12 @@ public sealed class StanMetricWarmup : MetricWarmup
     public override void Save(CheckpointWriter writer)
     {
         _estimator.Save(writer);
-        _current.Save(writer);
+        writer.Write(_current);
     }
 
     public override void Restore(CheckpointReader reader)
     {
         _estimator.Restore(reader);
-        _current = InverseMetric.Restore(reader);
+        _current = reader.ReadInverseMetric();
     }
 }

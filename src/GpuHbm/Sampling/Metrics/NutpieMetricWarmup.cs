@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 namespace GpuHbm.Sampling.Metrics;
 
 /// <summary>
@@ -118,7 +119,7 @@ public sealed class NutpieMetricWarmup : MetricWarmup
     {
         _foreground.Save(writer);
         _background.Save(writer);
-        _current.Save(writer);
+        writer.Write(_current);
         writer.Write(_window);
         writer.Write(_lastUpdate);
         writer.Write(_changed);
@@ -129,7 +130,7 @@ public sealed class NutpieMetricWarmup : MetricWarmup
     {
         _foreground.Restore(reader);
         _background.Restore(reader);
-        _current = InverseMetric.Restore(reader);
+        _current = reader.ReadInverseMetric();
         _window = reader.ReadInt32();
         _lastUpdate = reader.ReadInt32();
         _changed = reader.ReadBoolean();

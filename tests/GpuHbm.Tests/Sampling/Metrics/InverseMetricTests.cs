@@ -1,3 +1,4 @@
+using GpuHbm.Kernels;
 using GpuHbm.Sampling.Metrics;
 using MathNet.Numerics.LinearAlgebra;
 using Xunit;
