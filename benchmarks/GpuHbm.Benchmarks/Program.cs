@@ -17,6 +17,20 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        try
+        {
+            return Run(args);
+        }
+        catch (GpuHbm.GpuHbmException e)
+        {
+            // A user-facing error (e.g. the backend asked for is unavailable, and why): the message, not a stack trace.
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int Run(string[] args)
+    {
         if (args.Length > 0 && args[0] == "radon") return RadonEndToEnd.Run(args[1..]);
         if (args.Length > 0 && args[0] == "density") return DensityThroughput.Run(args[1..]);
         if (args.Length > 0 && args[0] == "hospitals") return HospitalEndToEnd.Run(args[1..]);

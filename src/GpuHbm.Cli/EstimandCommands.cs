@@ -18,11 +18,7 @@ internal static class EstimandCommands
         Variance(output, error), ShrinkageCommand(output, error), Hte(output, error), Profile(output, error), Report(output, error),
     ];
 
-    private static Option<string> FitOption() => new("--fit") { Description = "A saved fit folder (gpuhbm fit --output DIR).", Required = true };
-
     private static Option<double> LevelOption() => new("--level") { Description = "Probability of the intervals.", DefaultValueFactory = _ => 0.9 };
-
-    private static Fit Load(string dir) => Fit.Load(dir);
 
     private static int Guard(TextWriter error, Func<int> run)
     {
@@ -57,14 +53,15 @@ internal static class EstimandCommands
 
     private static Command Variance(TextWriter output, TextWriter error)
     {
-        var fit = FitOption(); var level = LevelOption();
+        var level = LevelOption();
         var at = new Option<string[]>("--at") { Description = "Random-slope covariate values for the VPC, e.g. Days=0,4.5,9; repeatable." };
         var file = new Option<string?>("--output") { Description = "Write the table as CSV to this file." };
-        var cmd = new Command("variance", "Variance decomposition: ICC/VPC per grouping factor with intervals (data, latent or log-normal scale), h2 for kinship models.") { fit, level, at, file };
+        var cmd = new Command("variance", "Variance decomposition: ICC/VPC per grouping factor with intervals (data, latent or log-normal scale), h2 for kinship models.") { level, at, file };
+        var fit = SavedFitOptions.AddTo(cmd);
         cmd.SetAction(p => Guard(error, () =>
         {
             var values = (p.GetValue(at) ?? []).Select(ParseAt).ToDictionary(x => x.Name, x => x.Values);
-            var v = VarianceDecomposition.Compute(Load(p.GetRequiredValue(fit)), new VarianceDecompositionOptions { Level = p.GetValue(level), SlopeValues = values });
+            var v = VarianceDecomposition.Compute(fit.Load(p), new VarianceDecompositionOptions { Level = p.GetValue(level), SlopeValues = values });
             output.WriteLine($"Scale: {v.ScaleDescription}");
             output.WriteLine($"{"component",-28}{"share (mean)",12}  interval");
             foreach (var c in v.Components) output.WriteLine($"{c.Component,-28}{I(c.Share)}");
@@ -79,13 +76,14 @@ internal static class EstimandCommands
 
     private static Command ShrinkageCommand(TextWriter output, TextWriter error)
     {
-        var fit = FitOption(); var level = LevelOption();
+        var level = LevelOption();
         var group = new Option<string?>("--group") { Description = "Only this grouping (default: every group-level term)." };
         var dir = new Option<string?>("--output") { Description = "Folder for shrinkage.csv and the shrinkage and caterpillar plots (SVG)." };
-        var cmd = new Command("shrinkage", "Raw (no pooling) against partially pooled group estimates, group sizes and shrinkage factors; shrinkage and caterpillar plots.") { fit, group, level, dir };
+        var cmd = new Command("shrinkage", "Raw (no pooling) against partially pooled group estimates, group sizes and shrinkage factors; shrinkage and caterpillar plots.") { group, level, dir };
+        var fit = SavedFitOptions.AddTo(cmd);
         cmd.SetAction(p => Guard(error, () =>
         {
-            var tables = Shrinkage.Compute(Load(p.GetRequiredValue(fit)), new ShrinkageOptions { Group = p.GetValue(group), Level = p.GetValue(level) });
+            var tables = Shrinkage.Compute(fit.Load(p), new ShrinkageOptions { Group = p.GetValue(group), Level = p.GetValue(level) });
             foreach (var t in tables)
             {
                 output.WriteLine($"{t.Quantity}: {t.Groups.Count} levels, population mean {F(t.PopulationMean)}, mean shrinkage {F(t.Groups.Where(g => !double.IsNaN(g.Shrinkage)).Select(g => g.Shrinkage).DefaultIfEmpty(double.NaN).Average())}"
@@ -116,7 +114,7 @@ internal static class EstimandCommands
 
     private static Command Hte(TextWriter output, TextWriter error)
     {
-        var fit = FitOption(); var level = LevelOption();
+        var level = LevelOption();
         var treatment = new Option<string>("--treatment") { Description = "The treatment's column as in the output names (treat, or armB for level B of a factor).", Required = true };
         var benefit = new Option<string>("--benefit") { Description = "lower (an effect below 0 is a benefit) or higher.", Required = true };
         var group = new Option<string?>("--group") { Description = "The grouping with the varying treatment slope (default: the one that has it)." };
@@ -127,11 +125,12 @@ internal static class EstimandCommands
         var moderatorValues = new Option<string?>("--moderator-values") { Description = "Values of --moderator, e.g. 30,50,70 (default: its distinct values up to five, else its 5/50/95 % quantiles)." };
         var dir = new Option<string?>("--output") { Description = "Folder for treatment_effects.csv and treatment_effects.svg." };
         var cmd = new Command("hte", "Heterogeneity of a treatment effect across groups (a varying slope) or by a covariate (an interaction): per-group effects, P(benefit), P(beyond a minimal important difference), the effect in a new group, the proportion benefiting.")
-        { fit, treatment, benefit, group, mid, midResponse, at, moderator, moderatorValues, level, dir };
+        { treatment, benefit, group, mid, midResponse, at, moderator, moderatorValues, level, dir };
+        var fit = SavedFitOptions.AddTo(cmd);
         cmd.SetAction(p => Guard(error, () =>
         {
             var moderators = (p.GetValue(at) ?? []).Select(ParseAt).ToDictionary(x => x.Name, x => x.Values[0]);
-            var f = Load(p.GetRequiredValue(fit));
+            var f = fit.Load(p);
             var options = new TreatmentHeterogeneityOptions
             {
                 Treatment = p.GetRequiredValue(treatment), Benefit = TreatmentHeterogeneity.ParseDirection(p.GetRequiredValue(benefit)), Group = p.GetValue(group),
@@ -186,15 +185,16 @@ internal static class EstimandCommands
 
     private static Command Profile(TextWriter output, TextWriter error)
     {
-        var fit = FitOption(); var level = LevelOption();
+        var level = LevelOption();
         var group = new Option<string>("--group") { Description = "The grouping to profile, e.g. hospital.", Required = true };
         var (margin, flag, maxDraws) = ProfileOptions();
         var dir = new Option<string?>("--output") { Description = "Folder for profile.csv, funnel.svg, rates.svg and ranks.svg." };
         var cmd = new Command("profile", "Hospital profiling (CMS): risk-standardised rates, P(exceeds the overall rate by a margin), flags, rank intervals, funnel plot.")
-        { fit, group, margin, flag, level, maxDraws, dir };
+        { group, margin, flag, level, maxDraws, dir };
+        var fit = SavedFitOptions.AddTo(cmd);
         cmd.SetAction(p => Guard(error, () =>
         {
-            var f = Load(p.GetRequiredValue(fit));
+            var f = fit.Load(p);
             var options = new HospitalProfileOptions
             {
                 Group = p.GetRequiredValue(group), Margin = p.GetValue(margin), FlagProbability = p.GetValue(flag), Level = p.GetValue(level), MaxDraws = p.GetValue(maxDraws),
@@ -221,7 +221,7 @@ internal static class EstimandCommands
 
     private static Command Report(TextWriter output, TextWriter error)
     {
-        var fit = FitOption(); var level = LevelOption();
+        var level = LevelOption();
         var file = new Option<string>("--output") { Description = "The HTML file to write (one self-contained file).", Required = true };
         var treatment = new Option<string?>("--treatment") { Description = "Add a treatment-heterogeneity section for this treatment column." };
         var benefit = new Option<string>("--benefit") { Description = "With --treatment: lower or higher is a benefit.", DefaultValueFactory = _ => "lower" };
@@ -230,10 +230,11 @@ internal static class EstimandCommands
         var profile = new Option<string?>("--profile") { Description = "Add a profiling section for this grouping (e.g. hospital)." };
         var (margin, flag, maxDraws) = ProfileOptions();
         var cmd = new Command("report", "An HTML report of a saved fit: model, priors, sampler diagnostics with trace and rank plots, summary, variance decomposition, shrinkage, and optional treatment-heterogeneity and profiling sections.")
-        { fit, file, treatment, benefit, mid, moderator, profile, margin, flag, maxDraws, level };
+        { file, treatment, benefit, mid, moderator, profile, margin, flag, maxDraws, level };
+        var fit = SavedFitOptions.AddTo(cmd);
         cmd.SetAction(p => Guard(error, () =>
         {
-            var f = Load(p.GetRequiredValue(fit));
+            var f = fit.Load(p);
             var options = new ReportOptions
             {
                 Level = p.GetValue(level), Treatment = p.GetValue(treatment), Benefit = TreatmentHeterogeneity.ParseDirection(p.GetValue(benefit) ?? "lower"),

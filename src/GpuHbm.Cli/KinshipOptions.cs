@@ -38,6 +38,15 @@ internal sealed class KinshipOptions
         return k;
     }
 
+    /// <summary>Splits a --relmat value NAME=PATH; anything else is an error showing the form.</summary>
+    internal static (string Name, string Path) ParseRelmat(string spec)
+    {
+        int eq = spec.IndexOf('=');
+        if (eq <= 0 || eq == spec.Length - 1)
+            throw new GpuHbmException($"--relmat '{spec}': expected NAME=PATH, e.g. --relmat K=grm.csv");
+        return (spec[..eq].Trim(), spec[(eq + 1)..].Trim());
+    }
+
     public FitOptions Apply(ParseResult parse, FitOptions options, TextWriter output)
     {
         string fast = (parse.GetValue(_fastPath) ?? "on").Trim().ToLowerInvariant();
@@ -73,10 +82,7 @@ internal sealed class KinshipOptions
         {
             foreach (var spec in parse.GetValue(_relmat) ?? [])
             {
-                int eq = spec.IndexOf('=');
-                if (eq <= 0 || eq == spec.Length - 1)
-                    throw new GpuHbmException($"--relmat '{spec}': expected NAME=PATH, e.g. --relmat K=grm.csv");
-                string name = spec[..eq].Trim(), path = spec[(eq + 1)..].Trim();
+                var (name, path) = ParseRelmat(spec);
                 if (matrices.ContainsKey(name)) throw new GpuHbmException($"--relmat {name} is given twice");
                 var matrix = RelationshipMatrixReader.Read(path, psdTolerance, RelationshipMatrixReader.IsGenotypes(path) ? GramDevice() : null);
                 output.WriteLine($"relationship matrix {name}: {matrix.Count} individuals from {path}");

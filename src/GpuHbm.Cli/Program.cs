@@ -14,6 +14,11 @@ public static class Program
         root.Add(FitCommand.Create(output, error));
         root.Add(SimulateCommand.Create(output, error));
         root.Add(DevicesCommand.Create(output, error));
+        root.Add(PredictCommand.Create(output, error));
+        root.Add(LooCommand.Create(output, error));
+        root.Add(LooCommand.CreateCompare(output, error));
+        root.Add(EffectsCommand.Create(output, error));
+        root.Add(CheckCommand.Create(output, error));
         root.Add(SummarizeCommand.Create(output, error));
         foreach (var c in EstimandCommands.Create(output, error)) root.Add(c);
         try

@@ -44,7 +44,7 @@ public static class Glmm
         options.Validate();
         if (options.OutputDirectory is { } output && !resuming) FitFolder.Prepare(output, options.Overwrite);
         var clock = Stopwatch.StartNew();
-        var (model, rows, dropped) = Compile(formula, data, options);
+        var (model, used, dropped) = Compile(formula, data, options);
         var provenance = FitProvenance.Of(data, options);
         var backend = Compute.BackendSelection.ForModel(Compute.BackendSelection.Select(options.Backend, options.Device), model, options.Backend);
         var metric = options.MetricKind();
@@ -58,9 +58,10 @@ public static class Glmm
         ResourceCheck.Memory(model, options, backend);
         if (options.OutputDirectory is { } dir) FitFolder.CheckDiskSpace(dir, options.Chains, options.Draws, model.OutputNames.Count);
         clock.Stop();
-        return new FitPlan(formula, model, backend, options, data.Source, rows, dropped, clock.Elapsed)
+        return new FitPlan(formula, model, backend, options, data.Source, used.RowCount, dropped, clock.Elapsed)
         {
             Provenance = provenance,
+            Data = used,
             DataRecord = (data.Source, data.Format, options.OutputDirectory is null ? "" : DataFingerprint.ContentSha256(data)),
         };
     }
@@ -69,7 +70,8 @@ public static class Glmm
     /// Parses the formula, checks or drops missing values and compiles the model: what a fit and a
     /// saved fit's reload (<see cref="Results.Fit.Load(string, FitLoadOptions?)"/>) share.
     /// </summary>
-    internal static (IPosteriorModel Model, int Rows, int Dropped) Compile(string formula, DataTable data, FitOptions options)
+    /// <returns>The model, the rows it was fitted to (after any dropped) and how many were dropped.</returns>
+    internal static (IPosteriorModel Model, DataTable Used, int Dropped) Compile(string formula, DataTable data, FitOptions options)
     {
         var parsed = FormulaParser.Parse(formula);
         var used = parsed.UsedColumns();
@@ -85,7 +87,7 @@ public static class Glmm
 
         var spec = new ModelSpec(parsed, Family.Parse(options.Family), priors, options.Factors, options.RelationshipMatrices);
         var model = PosteriorModel.Compile(spec, data, options.KinshipFastPath, options.DrawGeneticEffects);
-        return (model, data.RowCount, dropped);
+        return (model, data, dropped);
     }
 
     /// <summary>
@@ -232,6 +234,9 @@ public sealed class FitPlan
     /// <summary>The data file's path and checksum (and the relationship matrices'), recorded in fit.json for <see cref="Results.Fit.Load(string, FitLoadOptions?)"/>.</summary>
     public FitProvenance? Provenance { get; init; }
 
+    /// <summary>The rows the model is fitted to (after any dropped for missing values).</summary>
+    public DataTable? Data { get; init; }
+
     /// <summary>Samples. Cancelling stops the chains at their next iteration and keeps the draws made so far.</summary>
     public Fit Run(CancellationToken cancellationToken = default) => Run(Options.Progress, cancellationToken);
 
@@ -286,7 +291,7 @@ public sealed class FitPlan
         }
         clock.Stop();
         var fit = Results.Fit.FromSampler(Model, result, new FitSettings(
-            Formula, o, DataSource, Rows, RowsDropped, CompileTime, CompileTime + clock.Elapsed) { Backend = Backend, Provenance = Provenance },
+            Formula, o, DataSource, Rows, RowsDropped, CompileTime, CompileTime + clock.Elapsed) { Backend = Backend, Provenance = Provenance, Data = Data },
             resume is { Data: var d } ? (d.Draws, d.Statistics) : null);
         if (stream is not null)
         {

@@ -92,4 +92,13 @@ public sealed record CsvFormat(char Delimiter, bool DelimiterDetected, bool Deci
         if (Encoding != "utf-8") text += $", {Encoding}";
         return text;
     }
+
+    /// <summary>Options that read the same file the same way again (the delimiter, decimal mark, missing-value markers and encoding found).</summary>
+    public CsvReadOptions ReadOptions() => new()
+    {
+        Delimiter = Delimiter,
+        DecimalSeparator = DecimalComma ? ',' : '.',
+        MissingValues = MissingValues,
+        Encoding = CsvReadOptions.ParseEncoding(Encoding),
+    };
 }

@@ -153,17 +153,37 @@ public sealed class PosteriorPredictor
         }
     }
 
+    /// <summary>
+    /// As <see cref="Compute(PredictionScale, int, int, int, int, Span{double})"/> for the draws listed (e.g. a thinned
+    /// subset), output row d for draws[d]; each value is the one the full computation gives for that draw.
+    /// </summary>
+    public double[] Compute(PredictionScale scale, IReadOnlyList<int> draws, int firstRow, int rowCount)
+    {
+        ArgumentNullException.ThrowIfNull(draws);
+        foreach (int d in draws)
+            if (d < 0 || d >= DrawCount) throw new ArgumentOutOfRangeException(nameof(draws), $"draw {d} is outside 0..{DrawCount}");
+        if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > RowCount)
+            throw new ArgumentOutOfRangeException(nameof(rowCount), $"rows [{firstRow}, {firstRow + rowCount}) are outside 0..{RowCount}");
+        Require(scale);
+        var target = new double[(long)draws.Count * rowCount];
+        ComputeInto(scale, draws.Count, d => draws[d], firstRow, rowCount, target);
+        return target;
+    }
+
     /// <summary>The work of <see cref="Compute(PredictionScale, int, int, int, int, Span{double})"/> into an array (parallel writes need one).</summary>
-    private void ComputeInto(PredictionScale scale, int firstDraw, int drawCount, int firstRow, int rowCount, double[] target)
+    private void ComputeInto(PredictionScale scale, int firstDraw, int drawCount, int firstRow, int rowCount, double[] target) =>
+        ComputeInto(scale, drawCount, d => firstDraw + d, firstRow, rowCount, target);
+
+    private void ComputeInto(PredictionScale scale, int drawCount, Func<int, int> drawOf, int firstRow, int rowCount, double[] target)
     {
         var states = new DrawState[drawCount];
-        Parallel.For(0, drawCount, d => states[d] = Prepare(firstDraw + d));
+        Parallel.For(0, drawCount, d => states[d] = Prepare(drawOf(d)));
         int chunks = (rowCount + RowChunk - 1) / RowChunk;
         Parallel.For(0, drawCount * chunks, task =>
         {
             int d = task / chunks, c = task % chunks;
             int r0 = firstRow + c * RowChunk, len = Math.Min(RowChunk, firstRow + rowCount - r0);
-            Row(scale, states[d], firstDraw + d, r0, target.AsSpan(d * rowCount + (r0 - firstRow), len));
+            Row(scale, states[d], drawOf(d), r0, target.AsSpan(d * rowCount + (r0 - firstRow), len));
         });
     }
 

@@ -30,7 +30,7 @@ public enum PredictionScale
 }
 
 /// <summary>How predictions treat group-level effects and where their random numbers come from.</summary>
-public sealed record PredictionOptions
+public record PredictionOptions
 {
     /// <summary>Levels the fit did not see; default <see cref="NewLevelMode.Error"/>.</summary>
     public NewLevelMode NewLevels { get; init; } = NewLevelMode.Error;

@@ -22,6 +22,9 @@ public sealed record RelationshipMatrixProvenance(string Name, string? Path, IRe
 public sealed record FitProvenance(string? DataPath, string? DataSha256, string? DataContentSha256,
     IReadOnlyList<RelationshipMatrixProvenance> RelationshipMatrices)
 {
+    /// <summary>How the data file was read (delimiter, decimal mark, missing-value markers, encoding), so that it is read again the same way.</summary>
+    public CsvFormat? DataFormat { get; init; }
+
     /// <summary>Fingerprints of the table given to the fit (before any rows were dropped) and of the options' matrices.</summary>
     public static FitProvenance Of(DataTable data, FitOptions options)
     {
@@ -30,7 +33,7 @@ public sealed record FitProvenance(string? DataPath, string? DataSha256, string?
         string? path = data.FilePath is { } f && File.Exists(f) ? f : null;
         var matrices = options.RelationshipMatrices.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => Of(kv.Key, kv.Value)).ToArray();
         return path is not null
-            ? new FitProvenance(path, DataFingerprint.FileSha256(path), null, matrices)
+            ? new FitProvenance(path, DataFingerprint.FileSha256(path), null, matrices) { DataFormat = data.Format }
             : new FitProvenance(null, null, DataFingerprint.ContentSha256(data), matrices);
     }
 

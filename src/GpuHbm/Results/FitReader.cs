@@ -83,7 +83,8 @@ internal static class FitReader
             };
 
             var data = LoadData(recordedData, options, jsonPath);
-            var (model, rows, dropped) = Glmm.Compile(formula, data, fitOptions);
+            var (model, used, dropped) = Glmm.Compile(formula, data, fitOptions);
+            int rows = used.RowCount;
             int recordedRows = recordedData.GetProperty("rows_used").GetInt32();
             if (rows != recordedRows)
                 throw new GpuHbmDataException($"the model rebuilt from '{jsonPath}' has {rows} rows, but the fit used {recordedRows}");
@@ -115,6 +116,7 @@ internal static class FitReader
                 TimeSpan.FromSeconds(timings.GetProperty("compile_seconds").GetDouble()), TimeSpan.FromSeconds(timings.GetProperty("total_seconds").GetDouble()))
             {
                 Provenance = FitProvenance.Of(data, fitOptions),
+                Data = used,
             };
             return new Fit(model, draws, statistics, adaptation, settings, chainTimes,
                 timings.GetProperty("gradient_evaluations").GetInt64(), root.GetProperty("stopped_early").GetBoolean())
@@ -199,7 +201,15 @@ internal static class FitReader
                 ? $"the data file '{file}' that the fit in '{jsonPath}' was made from does not exist (moved or deleted?); give its new place with --fit-data FILE (FitLoadOptions.DataPath)"
                 : $"the data file '{file}' does not exist");
         CheckFile(file, sha!, "data file", jsonPath);
-        return DataTable.ReadCsv(file);
+        return DataTable.ReadCsv(file, recorded.TryGetProperty("csv", out var csv) && csv.ValueKind == JsonValueKind.Object ? CsvOptions(csv) : null);
+    }
+
+    /// <summary>The options the data file was read with (fit.json's data.csv), so that it is read the same way again.</summary>
+    private static CsvReadOptions CsvOptions(JsonElement csv)
+    {
+        var delimiter = csv.GetProperty("delimiter").GetString()!;
+        return new CsvFormat(delimiter[0], false, csv.GetProperty("decimal_comma").GetBoolean(), 0, csv.GetProperty("encoding").GetString()!,
+            Strings(csv.GetProperty("missing_values"))).ReadOptions();
     }
 
     private static void CheckFile(string file, string recordedSha, string what, string jsonPath)

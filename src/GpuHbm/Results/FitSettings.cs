@@ -15,4 +15,7 @@ public sealed record FitSettings(
 
     /// <summary>The data file's path and checksum and the relationship matrices' (null when not recorded).</summary>
     public FitProvenance? Provenance { get; init; }
+
+    /// <summary>The rows the model was fitted to (after any dropped for missing values): what effects and checks recode; null when not kept.</summary>
+    public Data.DataTable? Data { get; init; }
 }

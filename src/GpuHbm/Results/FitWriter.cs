@@ -59,6 +59,9 @@ public static class FitWriter
             {
                 Source = s.DataSource, RowsUsed = s.RowsUsed, RowsDropped = s.RowsDropped,
                 Path = s.Provenance?.DataPath, Sha256 = s.Provenance?.DataSha256, ContentSha256 = s.Provenance?.DataContentSha256,
+                Csv = s.Provenance?.DataFormat is { } f
+                    ? new { Delimiter = f.Delimiter.ToString(), f.DecimalComma, f.MissingValues, f.Encoding }
+                    : null,
             },
             Formula = s.Formula,
             FitOptions = new

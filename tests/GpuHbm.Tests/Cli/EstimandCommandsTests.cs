@@ -15,13 +15,7 @@ public class EstimandCommandsTests
         return dir;
     });
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => GpuHbm.Tests.Cli.CliRunner.Run(args);
 
     [Fact]
     public void Variance_prints_the_scale_the_icc_and_the_vpc_at_given_values()

@@ -217,4 +217,47 @@ public class PosteriorPredictorTests
         Assert.InRange(mean, -4 / Math.Sqrt(n), 4 / Math.Sqrt(n));
         Assert.InRange(variance, 1 - 4 * Math.Sqrt(2 / n), 1 + 4 * Math.Sqrt(2 / n));
     }
+
+    [Fact]
+    public void Offsets_and_known_standard_errors_come_from_the_new_rows()
+    {
+        // Poisson with an exposure offset: η = b_Intercept + b_x·x + r_g + log_t of the NEW row, E[y] = exp(η).
+        var rng = new Random(7);
+        int n = 120;
+        var x = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray();
+        var logT = Enumerable.Range(0, n).Select(_ => Math.Log(1 + 9 * rng.NextDouble())).ToArray();
+        var g = Enumerable.Range(0, n).Select(i => (object)$"g{i % 6}").ToArray();
+        var y = Enumerable.Range(0, n).Select(i => (object)(double)Poisson.Sample(rng, Math.Exp(-1 + 0.5 * x[i] + logT[i]))).ToArray();
+        var data = DataTable.FromColumns(("y", y), ("x", x.Cast<object>().ToArray()), ("log_t", logT.Cast<object>().ToArray()), ("g", g));
+        var fit = Glmm.Fit("y ~ 1 + x + (1 | g) + offset(log_t)", data, new FitOptions { Family = "poisson", Chains = 1, Warmup = 150, Draws = 40, Seed = 3 });
+        var fresh = DataTable.FromColumns(("x", [0.25, 0.25]), ("log_t", [0.0, Math.Log(50)]), ("g", ["g2", "g2"]));
+        var engine = new PosteriorPredictor(fit, PredictionRows.FromData(fit.Model, fresh));
+        var eta = engine.Compute(PredictionScale.LinearPredictor, 0, engine.DrawCount, 0, 2);
+        var mu = engine.Compute(PredictionScale.ExpectedResponse, 0, engine.DrawCount, 0, 2);
+        for (int d = 0; d < engine.DrawCount; d++)
+        {
+            double linear = D(fit, d, "b_Intercept") + 0.25 * D(fit, d, "b_x") + D(fit, d, "r_g[g2,Intercept]");
+            Assert.Equal(linear, eta[d * 2], 1e-12);
+            Assert.Equal(linear + Math.Log(50), eta[d * 2 + 1], 1e-12);
+            Assert.Equal(50 * Math.Exp(linear), mu[d * 2 + 1], 1e-9 * mu[d * 2 + 1]);
+        }
+
+        // Meta-analysis with known SEs: y_rep = η + se·ε with the NEW row's se, so (y_rep − η)/se ~ N(0, 1) for se = 1 and 100.
+        var schools = DataTable.ReadCsv(TestPaths.ExampleData("eight_schools.csv"));
+        var meta = Glmm.Fit("y | se(sigma) ~ 1 + (1 | school)", schools, new FitOptions { Chains = 2, Warmup = 200, Draws = 500, Seed = 4 });
+        var rows = DataTable.FromColumns(("school", ["3", "3"]), ("sigma", [1.0, 100.0]));
+        var p = new PosteriorPredictor(meta, PredictionRows.FromData(meta.Model, rows));
+        var e2 = p.Compute(PredictionScale.ExpectedResponse, 0, p.DrawCount, 0, 2);
+        var rep = p.Compute(PredictionScale.PosteriorPredictive, 0, p.DrawCount, 0, 2);
+        foreach (var (row, se) in new[] { (0, 1.0), (1, 100.0) })
+        {
+            var z = Enumerable.Range(0, p.DrawCount).Select(d => (rep[d * 2 + row] - e2[d * 2 + row]) / se).ToArray();
+            double m = z.Average(), v = z.Sum(t => (t - m) * (t - m)) / (z.Length - 1);
+            Assert.InRange(m, -4 / Math.Sqrt(z.Length), 4 / Math.Sqrt(z.Length));
+            Assert.InRange(v, 1 - 4 * Math.Sqrt(2.0 / z.Length), 1 + 4 * Math.Sqrt(2.0 / z.Length));
+        }
+        Assert.Contains("'sigma'", Assert.Throws<GpuHbmDataException>(() =>
+            new PosteriorPredictor(meta, PredictionRows.FromData(meta.Model, DataTable.FromColumns(("school", ["3"]))))
+                .Compute(PredictionScale.PosteriorPredictive, 0, 1, 0, 1)).Message);
+    }
 }

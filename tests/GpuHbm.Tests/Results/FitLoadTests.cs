@@ -106,6 +106,36 @@ public class FitLoadTests : IDisposable
     }
 
     [Fact]
+    public void The_data_file_is_read_again_with_the_options_it_was_read_with()
+    {
+        // Space-separated, decimal commas, "." for missing, Latin-1 subject names: none of it is what ReadCsv assumes.
+        string data = Path.Combine(_dir, "sleep-latin1.txt");
+        var lines = File.ReadAllLines(TestPaths.ExampleData("sleepstudy.csv"));
+        var header = lines[0].Split(',').Select(h => h.Trim('"')).ToArray();
+        int subject = Array.IndexOf(header, "Subject"), reaction = Array.IndexOf(header, "Reaction");
+        var rows = new List<string> { string.Join(' ', header) };
+        for (int i = 1; i < lines.Length; i++)
+        {
+            var cells = lines[i].Split(',').Select(c => c.Trim('"')).ToArray();
+            cells[subject] = "Zürich" + cells[subject];
+            cells[reaction] = i == 5 ? "." : cells[reaction].Replace('.', ',');
+            rows.Add(string.Join(' ', cells));
+        }
+        File.WriteAllLines(data, rows, System.Text.Encoding.Latin1);
+        var read = new CsvReadOptions { Delimiter = ' ', DecimalSeparator = ',', MissingValues = ["."], Encoding = System.Text.Encoding.Latin1 };
+        var fit = Glmm.Fit(Sleep, DataTable.ReadCsv(data, read),
+            new FitOptions { DropMissing = true, Chains = 1, Warmup = 100, Draws = 20, Seed = 4, Priors = ["sd ~ normal(0, 50)"] });
+        string outDir = Path.Combine(_dir, "latin1");
+        fit.Save(outDir);
+
+        var loaded = Fit.Load(outDir);
+        Assert.Equal(1, loaded.Settings.RowsDropped);
+        Assert.Equal(179, loaded.Model.ObservationCount);
+        Assert.Contains("r_Subject[Zürich308,Intercept]", loaded.Model.OutputNames);
+        Assert.Equal(fit.Settings.Data!["Reaction"].Numeric(), loaded.Settings.Data!["Reaction"].Numeric());
+    }
+
+    [Fact]
     public void Relationship_matrix_files_are_checked_too()
     {
         var (k, table) = SmallKinship();

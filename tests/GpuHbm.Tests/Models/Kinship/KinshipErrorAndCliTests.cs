@@ -73,13 +73,7 @@ public class KinshipErrorAndCliTests : IDisposable
         Assert.Contains(fit.Model.Notes, n => n.Contains("exactly one row per individual"));
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => GpuHbm.Tests.Cli.CliRunner.Run(args);
 
     private string WriteMatrixCsv(string name, IReadOnlyList<string> ids, Func<int, int, double> value)
     {
