@@ -55,6 +55,7 @@ internal static class LooCommand
                 var names = dirs.Select(d => Path.GetFileName(Path.TrimEndingDirectorySeparator(d))).ToArray();
                 if (names.Distinct().Count() < names.Length) names = dirs;
                 var models = new List<(string, LooResult)>();
+                var warnings = new List<string>();
                 double[]? firstY = null;
                 for (int m = 0; m < dirs.Length; m++)
                 {
@@ -62,13 +63,16 @@ internal static class LooCommand
                     var y = PredictionRows.FromFit(fit.Model).Response!.Value.ToArray();
                     if (firstY is null) firstY = y;
                     else if (!y.SequenceEqual(firstY))
-                        error.WriteLine($"warning: '{names[m]}' was fitted to a different response than '{names[0]}' ({y.Length} and {firstY.Length} observations, or other values); elpd differences then mean nothing");
+                        warnings.Add($"warning: '{names[m]}' was fitted to a different response than '{names[0]}' ({y.Length} and {firstY.Length} observations, or other values); elpd differences then mean nothing");
                     var loo = PsisLoo.Of(fit);
-                    foreach (var w in loo.Warnings) error.WriteLine($"warning: {names[m]}: {w}");
+                    warnings.AddRange(loo.Warnings.Select(w => $"warning: {names[m]}: {w}"));
                     models.Add((names[m], loo));
                 }
                 var rows = LooComparison.Compare(models);
                 output.Write(LooComparison.ToText(rows));
+                output.Flush();
+                // After the table, so that the two streams do not interleave on a terminal.
+                foreach (var w in warnings) error.WriteLine(w);
                 if (parse.GetValue(file) is { } path)
                 {
                     using (var w = new StreamWriter(path)) LooComparison.WriteCsv(rows, w);
