@@ -97,8 +97,8 @@ public sealed class LooResult
                 w.Add($"{bad} of {Observations} {Units} have a Pareto k above {KBad}: PSIS-LOO is unreliable for them " +
                       $"({(Group is null ? "rows " : "")}{string.Join(", ", worst)}{(bad > 5 ? ", ..." : "")}); " +
                       (Group is null
-                          ? "the model may be misspecified or these observations very influential. Refit without them (exact LOO) or use K-fold cross-validation for a reliable estimate."
-                          : "leaving out a whole group moves the posterior of its effects far, which importance sampling rarely bridges; use grouped K-fold cross-validation (refits) for a reliable estimate."));
+                          ? "the model may be misspecified or these observations very influential. Refit without them (exact LOO) or use K-fold cross-validation (gpuhbm kfold, KFold.Run) for a reliable estimate."
+                          : "leaving out a whole group moves the posterior of its effects far, which importance sampling rarely bridges; use grouped K-fold cross-validation (gpuhbm kfold --group, KFold.Run) for a reliable estimate."));
             }
             else if (slightly > 0)
                 w.Add($"{slightly} of {Observations} {Units} have a Pareto k between {KOk} and {KBad}: PSIS-LOO is usable but its error is larger than usual for them.");
