@@ -16,7 +16,8 @@ internal static class LooCommand
     {
         var folder = new Option<string?>("--output", "-o") { Description = "Folder for loo.csv (estimates) and loo_pointwise.csv (per observation: elpd_loo, p_loo, Pareto k, n_eff, r_eff, WAIC terms)." };
         var group = new Option<string?>("--group") { Description = "Leave one group out: each level of this grouping (or data column) is a unit, its rows' log likelihoods summed (PSIS-LOGO)." };
-        var command = new Command("loo", "PSIS-LOO cross-validation and WAIC of a saved fit: elpd_loo, p_loo, looic with SEs, Pareto k diagnostics.") { folder, group };
+        var reloo = new Option<bool>("--reloo") { Description = "Refit the model without each observation whose Pareto k is above 0.7 and use its exact elpd (loo's reloo)." };
+        var command = new Command("loo", "PSIS-LOO cross-validation and WAIC of a saved fit: elpd_loo, p_loo, looic with SEs, Pareto k diagnostics.") { folder, group, reloo };
         var saved = SavedFitOptions.AddTo(command);
         command.SetAction(parse =>
         {
@@ -24,6 +25,8 @@ internal static class LooCommand
             {
                 var fit = saved.Load(parse);
                 var loo = parse.GetValue(group) is { } g ? PsisLoo.OfGroups(fit, g) : PsisLoo.Of(fit);
+                if (parse.GetValue(reloo))
+                    loo = KFold.Reloo(fit, loo, options: new KFoldOptions { FoldFinished = (j, n) => error.WriteLine($"refit {j} of {n} done") });
                 output.Write(loo.ToText());
                 if (parse.GetValue(folder) is { } dir)
                 {

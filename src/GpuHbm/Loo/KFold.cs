@@ -54,34 +54,12 @@ public static class KFold
         int k = options.Folds;
 
         var elpd = new double[n];
-        var baseOptions = fit.Settings.Options with
-        {
-            Seed = seed,
-            Chains = options.Chains ?? fit.Settings.Options.Chains,
-            Warmup = options.Warmup ?? fit.Settings.Options.Warmup,
-            Draws = options.Draws ?? fit.Settings.Options.Draws,
-            MaxParallelism = options.MaxParallelism ?? fit.Settings.Options.MaxParallelism,
-            OutputDirectory = null,
-            Progress = null,
-            DropMissing = false,
-        };
+        var refitOptions = RefitOptions(fit, options, seed);
         for (int f = 0; f < k; f++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var train = Enumerable.Range(0, n).Where(i => fold[i] != f).ToArray();
             var test = Enumerable.Range(0, n).Where(i => fold[i] == f).ToArray();
-            var refit = Glmm.Fit(fit.Settings.Formula, data.SelectRows(train), baseOptions with { Seed = seed + (ulong)f + 1 }, cancellationToken);
-            if (refit.StoppedEarly) throw new OperationCanceledException("K-fold cross-validation was stopped");
-            var rows = PredictionRows.FromData(refit.Model, data.SelectRows(test));
-            var engine = new PosteriorPredictor(refit, rows, new PredictionOptions { NewLevels = NewLevelMode.Sample, Seed = seed + (ulong)f + 1 });
-            var ll = engine.Compute(PredictionScale.LogLikelihood, 0, engine.DrawCount, 0, rows.Count);
-            int draws = engine.DrawCount;
-            for (int i = 0; i < test.Length; i++)
-            {
-                var column = new double[draws];
-                for (int s = 0; s < draws; s++) column[s] = ll[(long)s * test.Length + i];
-                elpd[test[i]] = ParetoSmoothing.LogSumExp(column) - Math.Log(draws);
-            }
+            var scores = HeldOut(fit, data, test, refitOptions, seed + (ulong)f + 1, cancellationToken);
+            for (int i = 0; i < test.Length; i++) elpd[test[i]] = scores[i];
             options.FoldFinished?.Invoke(f + 1, k);
         }
 
@@ -89,6 +67,81 @@ public static class KFold
         var full = PsisLoo.Of(fit);
         var lpd = full.Pointwise.Select(p => p.Lpd).ToArray();
         return new KFoldResult(elpd, lpd, fold, k) { Group = options.Group };
+    }
+
+    /// <summary>
+    /// Exact leave-one-out for the observations PSIS cannot bridge (loo's <c>reloo</c>): each observation whose Pareto k
+    /// exceeds <paramref name="threshold"/> is left out, the model refitted to the others and the observation scored by
+    /// log mean_s p(y_i | θ_s) over the refit's draws; its elpd_loo, p_loo = lpd − elpd_loo and looic replace PSIS's, its
+    /// Monte Carlo SE and Pareto k become 0 (so the warnings count only the observations PSIS still estimates) and its n_eff
+    /// the refit's draws.
+    /// </summary>
+    /// <param name="fit">The fit <paramref name="loo"/> was computed from.</param>
+    /// <param name="loo">PSIS-LOO of the fit by observation (<see cref="PsisLoo.Of"/>), not by group.</param>
+    /// <param name="threshold">Pareto k above which an observation is refitted (loo's k_threshold, 0.7).</param>
+    /// <param name="options">Chains, warm-up, draws and seed of the refits (Folds and Group are not used).</param>
+    /// <param name="cancellationToken">Stops between and inside refits.</param>
+    public static LooResult Reloo(Fit fit, LooResult loo, double threshold = LooResult.KBad, KFoldOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        ArgumentNullException.ThrowIfNull(loo);
+        if (loo.Group is not null) throw new GpuHbmException("exact refits are for leave-one-observation-out; for groups use K-fold cross-validation (--group)");
+        options ??= new KFoldOptions();
+        var data = fit.Settings.Data
+            ?? throw new GpuHbmException("exact LOO refits the model, so it needs the fitted data (a fit from Glmm.Fit or Fit.Load)");
+        if (data.RowCount != loo.Observations) throw new GpuHbmException($"the LOO result has {loo.Observations} observations but the fit {data.RowCount}");
+        ulong seed = options.Seed ?? fit.Seed;
+        var refitOptions = RefitOptions(fit, options, seed);
+        var bad = Enumerable.Range(0, loo.Observations).Where(i => loo.Pointwise[i].ParetoK > threshold).ToArray();
+        var pointwise = loo.Pointwise.ToArray();
+        for (int j = 0; j < bad.Length; j++)
+        {
+            int i = bad[j];
+            double elpd = HeldOut(fit, data, [i], refitOptions, seed + (ulong)i + 1, cancellationToken)[0];
+            pointwise[i] = pointwise[i] with { ElpdLoo = elpd, PLoo = pointwise[i].Lpd - elpd, Looic = -2 * elpd, McseElpdLoo = 0, ParetoK = 0, NEff = refitOptions.Chains * refitOptions.Draws };
+            options.FoldFinished?.Invoke(j + 1, bad.Length);
+        }
+        return new LooResult(pointwise, loo.Draws) { Refitted = bad };
+    }
+
+    /// <summary>The fit's options for a refit: no output folder or progress, rows already without missing values.</summary>
+    private static FitOptions RefitOptions(Fit fit, KFoldOptions options, ulong seed)
+    {
+        var o = fit.Settings.Options;
+        return o with
+        {
+            Seed = seed,
+            Chains = options.Chains ?? o.Chains,
+            Warmup = options.Warmup ?? o.Warmup,
+            Draws = options.Draws ?? o.Draws,
+            MaxParallelism = options.MaxParallelism ?? o.MaxParallelism,
+            OutputDirectory = null,
+            Progress = null,
+            DropMissing = false,
+        };
+    }
+
+    /// <summary>Refits the model without the rows <paramref name="test"/> and returns their elpd_i = log mean_s p(y_i | θ_s).</summary>
+    private static double[] HeldOut(Fit fit, DataTable data, int[] test, FitOptions refitOptions, ulong seed, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var held = new HashSet<int>(test);
+        var train = Enumerable.Range(0, data.RowCount).Where(i => !held.Contains(i)).ToArray();
+        var refit = Glmm.Fit(fit.Settings.Formula, data.SelectRows(train), refitOptions with { Seed = seed }, cancellationToken);
+        if (refit.StoppedEarly) throw new OperationCanceledException("the refits were stopped");
+        var rows = PredictionRows.FromData(refit.Model, data.SelectRows(test));
+        var engine = new PosteriorPredictor(refit, rows, new PredictionOptions { NewLevels = NewLevelMode.Sample, Seed = seed });
+        var ll = engine.Compute(PredictionScale.LogLikelihood, 0, engine.DrawCount, 0, rows.Count);
+        int draws = engine.DrawCount;
+        var elpd = new double[test.Length];
+        var column = new double[draws];
+        for (int i = 0; i < test.Length; i++)
+        {
+            for (int s = 0; s < draws; s++) column[s] = ll[(long)s * test.Length + i];
+            elpd[i] = ParetoSmoothing.LogSumExp(column) - Math.Log(draws);
+        }
+        return elpd;
     }
 
     /// <summary>

@@ -138,5 +138,11 @@ public class PredictionCommandsTests : IDisposable
         (code, _, e) = Run("kfold", "--fit", fit, "--folds", "19", "--group", "Subject");
         Assert.Equal(1, code);
         Assert.Contains("between 2 and 18", e);
+
+        // loo --reloo: after the exact refits no observation is left with k above 0.7.
+        (code, o, e) = Run("loo", "--fit", fit, "--reloo");
+        Assert.True(code == 0, e);
+        Assert.Contains("elpd_loo", o);
+        Assert.DoesNotContain("Pareto k above 0.7", o);
     }
 }

@@ -69,6 +69,35 @@ public class KFoldTests
     }
 
     [Fact]
+    public void Exact_refits_replace_psis_for_the_observations_above_the_threshold()
+    {
+        var (data, y, se, _) = Simulate();
+        var fit = Glmm.Fit("y | se(s) ~ 1", data, new FitOptions { Chains = 2, Warmup = 300, Draws = 1000, Seed = 9, Priors = ["Intercept ~ normal(0, 10)"] });
+        var psis = PsisLoo.Of(fit);
+        // No k above 0.7 in this well-behaved model: nothing is refitted.
+        var same = KFold.Reloo(fit, psis);
+        Assert.Empty(same.Refitted);
+        Assert.Equal(psis.ElpdLoo.Estimate, same.ElpdLoo.Estimate);
+
+        // Threshold below every k: every observation refitted without itself, each against the closed form.
+        var exact = KFold.Reloo(fit, psis, threshold: -1);
+        Assert.Equal(y.Length, exact.Refitted.Count);
+        var leaveOne = Enumerable.Range(0, y.Length).ToArray();
+        for (int i = 0; i < y.Length; i++)
+        {
+            var (truth, mcse) = Exact(y, se, leaveOne, i, draws: 1000);
+            var p = exact.Pointwise[i];
+            Assert.True(Math.Abs(p.ElpdLoo - truth) < 5 * mcse + 1e-9, $"row {i + 1}: {p.ElpdLoo} vs exact {truth} (mcse {mcse})");
+            Assert.Equal(psis.Pointwise[i].Lpd - p.ElpdLoo, p.PLoo, 1e-12);
+            Assert.Equal(0, p.ParetoK);
+            // PSIS on this model is itself close to exact LOO.
+            Assert.Equal(psis.Pointwise[i].ElpdLoo, p.ElpdLoo, 0.05);
+        }
+        Assert.Contains("24 observation(s) refitted exactly", exact.ToText());
+        Assert.Throws<GpuHbmException>(() => KFold.Reloo(fit, new LooResult(psis.Pointwise, psis.Draws) { Group = "site" }));
+    }
+
+    [Fact]
     public void Bad_fold_counts_and_groups_are_named()
     {
         var (data, _, _, _) = Simulate();
