@@ -42,6 +42,36 @@ public static class EnsembleKernels
         }
     }
 
+    /// <summary>destination ← α_c·a + β_c·b for active chains, with per-chain coefficients (alpha[c], beta[c]); destination may be a or b.</summary>
+    [DeviceKernel]
+    public static void CombinePerChain(EnsembleView e, int destination, int a, ArrayView<double> alpha, int b, ArrayView<double> beta)
+    {
+        long n = (long)e.Chains * e.Dimension, stride = (long)Grid.DimX * Group.DimX;
+        for (long i = Grid.GlobalIndex.X; i < n; i += stride)
+        {
+            int c = (int)(i / e.Dimension);
+            if (e.Mask[c] == 0) continue;
+            long d = i - (long)c * e.Dimension;
+            double x = e.Slots[e.Row(a, c) + d], y = e.Slots[e.Row(b, c) + d];
+            e.Slots[e.Row(destination, c) + d] = alpha[c] * x + beta[c] * y;
+        }
+    }
+
+    /// <summary>destination ← a ∘ b (<paramref name="divide"/> 0) or a ⊘ b (1), elementwise, for active chains; destination may be a or b.</summary>
+    [DeviceKernel]
+    public static void MultiplyOrDivide(EnsembleView e, int destination, int a, int b, int divide)
+    {
+        long n = (long)e.Chains * e.Dimension, stride = (long)Grid.DimX * Group.DimX;
+        for (long i = Grid.GlobalIndex.X; i < n; i += stride)
+        {
+            int c = (int)(i / e.Dimension);
+            if (e.Mask[c] == 0) continue;
+            long d = i - (long)c * e.Dimension;
+            double x = e.Slots[e.Row(a, c) + d], y = e.Slots[e.Row(b, c) + d];
+            e.Slots[e.Row(destination, c) + d] = divide != 0 ? x / y : x * y;
+        }
+    }
+
     /// <summary>destination's row ← <paramref name="row"/> (D values) for active chains; <paramref name="destination"/> −1 writes the inverse metric.</summary>
     [DeviceKernel]
     public static void Broadcast(EnsembleView e, int destination, ArrayView<double> row)

@@ -18,4 +18,6 @@ public enum RandomPurpose : uint
     PosteriorPredictive = 9,
     /// <summary>Effects of group levels not in the fit, drawn from the fitted population (counter: c2 = draw, c1 = term).</summary>
     NewLevelEffects = 10,
+    /// <summary>Normals of the draws around each optimum that start ChEES chains (Sampling.Initialization.EnsembleLbfgs.DrawAroundOptimum).</summary>
+    InitialDraw = 11,
 }

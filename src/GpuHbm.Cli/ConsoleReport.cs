@@ -22,6 +22,7 @@ internal static class ConsoleReport
         output.Write(fit.Summary.ToText(showGroupEffects));
         output.WriteLine();
         output.WriteLine(fit.Report.ToText());
+        if (fit.Ensemble is { } ensemble) output.WriteLine(ensemble.Describe());
         foreach (var w in fit.Report.Warnings) output.WriteLine("warning: " + w);
         var s = fit.Settings;
         double sampling = fit.ChainTimes.Count == 0 ? 0 : fit.ChainTimes.Max(t => t.Sampling.TotalSeconds);

@@ -17,7 +17,17 @@ internal static class FitCommand
         var prior = new Option<string[]>("--prior") { Description = "A prior, e.g. \"sd ~ normal(0, 50)\"; repeat for several (each class once).", AllowMultipleArgumentsPerToken = false };
         var factor = new Option<string[]>("--factor") { Description = "Treat a numeric column as categorical (like R's factor()); repeat for several." };
         var chains = NumberOption.Int("--chains", "Number of chains.", 4);
-        var warmup = NumberOption.Int("--warmup", "Warm-up iterations per chain.", 1000);
+        var warmup = new Option<string>("--warmup")
+        {
+            Description = "Warm-up iterations per chain, or auto (ChEES: stop when the superchains agree, at most --max-warmup). Default: 1000 for NUTS, auto for ChEES.",
+        };
+        var maxWarmup = NumberOption.Int("--max-warmup", "Cap of the automatic warm-up (ChEES).", 1000);
+        var targetEss = NumberOption.NullableInt("--target-ess", "ChEES: stop sampling once the smallest bulk ESS reaches this (--draws is the cap).");
+        var init = new Option<string>("--init")
+        {
+            Description = "ChEES starting points: auto/laplace (L-BFGS, then a Laplace draw around each optimum), prior (prior location ± 2 scales) or uniform (Stan's uniform(-2, 2)).",
+            DefaultValueFactory = _ => "auto",
+        };
         var draws = NumberOption.Int("--draws", "Kept draws per chain.", 1000);
         var seed = NumberOption.NullableUInt64("--seed", "Random seed (default: from the clock; it is printed and saved).");
         var adaptDelta = NumberOption.Double("--adapt-delta", "Target acceptance for step-size adaptation.", 0.8);
@@ -46,12 +56,12 @@ internal static class FitCommand
         var backend = new Option<string>("--backend") { Description = "auto (CUDA, else an OpenCL GPU, else the CPU), cpu, cpu-accelerator (the device kernels on ILGPU's CPU accelerator, for debugging), opencl or cuda.", DefaultValueFactory = _ => "auto" };
         var device = NumberOption.NullableInt("--device", "Device index within the backend, as `gpuhbm devices` lists them.");
         var sampler = new Option<string>("--sampler") { Description = "nuts (per-chain NUTS) or chees (ChEES-HMC, all chains in lockstep).", DefaultValueFactory = _ => "nuts" };
-        var superchains = NumberOption.NullableInt("--superchains", $"ChEES: number of superchains for nested R-hat (default: superchains of {FitOptions.DefaultSuperchainSize} chains).");
+        var superchains = NumberOption.NullableInt("--superchains", "ChEES: number of superchains (chains sharing a start) for nested R-hat and the auto warm-up (default: superchains of 16 chains, 8 for fewer than 32 chains).");
         var checkpointInterval = NumberOption.Double("--checkpoint-interval", "Seconds between flushes of the streamed draws to disk and checkpoints for --resume.", 2);
 
         var cmd = new Command("fit", "Fit a multilevel model with NUTS or ChEES-HMC on the CPU, an OpenCL device or a CUDA GPU.")
-        { data, formula, family, prior, factor, chains, warmup, draws, seed, adaptDelta, maxDepth, metric, centring, outputDir, overwrite, resume, dropMissing, na,
-          delimiter, decimalMark, encoding, threads, quiet, showGroups, backend, device, sampler, superchains, checkpointInterval };
+        { data, formula, family, prior, factor, chains, warmup, maxWarmup, draws, targetEss, seed, adaptDelta, maxDepth, metric, centring, outputDir, overwrite, resume,
+          dropMissing, na, delimiter, decimalMark, encoding, threads, quiet, showGroups, backend, device, sampler, superchains, init, checkpointInterval };
         var kinship = KinshipOptions.AddTo(cmd);
 
         cmd.SetAction(parse =>
@@ -100,7 +110,10 @@ internal static class FitCommand
                     Priors = parse.GetValue(prior) ?? [],
                     Factors = parse.GetValue(factor) ?? [],
                     Chains = parse.GetValue(chains),
-                    Warmup = parse.GetValue(warmup),
+                    Warmup = ParseWarmup(parse.GetValue(warmup), parse.GetValue(sampler)),
+                    MaxWarmup = parse.GetValue(maxWarmup),
+                    TargetEss = parse.GetValue(targetEss),
+                    Init = parse.GetValue(init) ?? "auto",
                     Draws = parse.GetValue(draws),
                     Seed = parse.GetValue(seed),
                     AdaptDelta = parse.GetValue(adaptDelta),
@@ -124,6 +137,8 @@ internal static class FitCommand
                 };
                 options.Validate(); // range errors before the relationship matrices are read
                 options = kinship.Apply(parse, options, output);
+                if (string.Equals(parse.GetValue(warmup), "auto", StringComparison.OrdinalIgnoreCase) && !options.AutoWarmup)
+                    throw new GpuHbmOptionException("--warmup", nameof(FitOptions.Warmup), "auto needs superchains: at least 16 chains in a multiple of 8, or --superchains K");
                 var fitPlan = Glmm.Plan(formulaText, table, options);
                 if (table.Format is { } f && (f.Delimiter != ',' || f.DecimalComma && f.DecimalCommaValues > 0 || f.Encoding != "utf-8"))
                     output.WriteLine($"read {table.Source}: {f.Describe()}");
@@ -135,6 +150,20 @@ internal static class FitCommand
             }
         });
         return cmd;
+    }
+
+    /// <summary>--warmup: a number, "auto" (null: ChEES decides) or absent (the sampler's default).</summary>
+    private static int? ParseWarmup(string? text, string? sampler)
+    {
+        if (text is null) return null;
+        if (string.Equals(text, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!string.Equals(sampler, "chees", StringComparison.OrdinalIgnoreCase))
+                throw new GpuHbmOptionException("--warmup", nameof(FitOptions.Warmup), "auto needs --sampler chees (NUTS warms up for a fixed number of iterations)");
+            return null;
+        }
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n)) return n;
+        throw new GpuHbmOptionException("--warmup", nameof(FitOptions.Warmup), $"must be a whole number of iterations or auto; '{text}' is not one");
     }
 
     private static int Execute(FitPlan plan, bool quiet, bool showGroups, TextWriter output, TextWriter error)
@@ -158,14 +187,16 @@ internal static class FitCommand
             string samplerName = options.Sampler == "chees" ? "ChEES-HMC" : "NUTS";
             output.WriteLine($"gpuhbm fit: {plan.Formula}  [{options.Family}]  {plan.Rows} rows from {plan.DataSource}");
             output.WriteLine($"backend: {backend.Name} ({backend.Reason})");
-            output.WriteLine($"{samplerName} on {backend.Device.Describe()}: {options.Chains} chains x ({options.Warmup} warm-up + {options.Draws} draws), seed {options.Seed}"
+            string warmText = options.AutoWarmup ? $"auto warm-up (at most {options.MaxWarmup})" : $"{options.ResolvedWarmup} warm-up";
+            string drawText = options.TargetEss is { } ess ? $"up to {options.Draws} draws until bulk ESS {ess}" : $"{options.Draws} draws";
+            output.WriteLine($"{samplerName} on {backend.Device.Describe()}: {options.Chains} chains x ({warmText} + {drawText}), seed {options.Seed}"
                 + (options.Sampler == "nuts" ? $", metric {options.Metric}" : "")
                 + (backend.IsDevice ? ", all chains in one device ensemble" : ""));
             if (outputDir is not null) output.WriteLine($"streaming draws to {Path.Combine(outputDir, Results.FitFolder.DrawsFile)} (progress in {Path.Combine(outputDir, Results.FitFolder.ManifestFile)})");
 
             // Many lockstep chains (ChEES, device ensembles) report together: show one line for all of them.
             bool aggregate = options.Chains > 16;
-            display = quiet ? null : new ChainProgressDisplay(aggregate ? 1 : options.Chains, options.Warmup, options.Draws, error);
+            display = quiet ? null : new ChainProgressDisplay(aggregate ? 1 : options.Chains, options.ResolvedWarmup, options.Draws, error);
             using var displayScope = display;
             IProgress<ChainProgress>? progress = display is null ? null : aggregate ? new FirstChainOnly(display) : display;
             var fit = plan.Run(progress, cts.Token);

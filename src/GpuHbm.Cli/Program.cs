@@ -17,6 +17,7 @@ public static class Program
         root.Add(PredictCommand.Create(output, error));
         root.Add(LooCommand.Create(output, error));
         root.Add(LooCommand.CreateCompare(output, error));
+        root.Add(LooCommand.CreateKFold(output, error));
         root.Add(EffectsCommand.Create(output, error));
         root.Add(CheckCommand.Create(output, error));
         root.Add(SummarizeCommand.Create(output, error));

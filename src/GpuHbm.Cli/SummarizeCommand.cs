@@ -39,7 +39,7 @@ internal static class SummarizeCommand
         string status = manifest is null ? "no manifest.json (saved with Fit.Save)" : FitFolderStatus.Describe(directory, manifest);
         output.WriteLine($"fit in {directory}: {status}");
         if (manifest is { } m)
-            output.WriteLine($"{m.Settings.Formula}  [{m.Settings.Family}]  {m.Settings.Sampler}, {m.Settings.Chains} chains x ({m.Settings.Warmup} warm-up + {m.Settings.Draws} draws), seed {m.Settings.Seed}");
+            output.WriteLine($"{m.Settings.Formula}  [{m.Settings.Family}]  {m.Settings.Sampler}, {m.Settings.Chains} chains x ({(m.Settings.Warmup is { } wu ? $"{wu}" : $"auto (at most {m.Settings.MaxWarmup})")} warm-up + {m.Settings.Draws} draws), seed {m.Settings.Seed}");
         output.WriteLine($"draws per chain: {string.Join(", ", counts)}");
         if (draws.CommonDrawCount < 4)
         {
@@ -53,7 +53,8 @@ internal static class SummarizeCommand
             superchains = new FitOptions { Sampler = s.Sampler, Chains = draws.SummarizedChains.Count, Superchains = s.Superchains }.NestedRhatSuperchains();
         if (superchains is { } k && draws.SummarizedChains.Count % k != 0) superchains = null;
         var summary = PosteriorSummary.Compute(DrawsWithDraws(draws), superchains);
-        var report = new SamplerReport(statistics, manifest?.Settings.MaxDepth ?? 10, summary, manifest?.Settings.Warmup, manifest?.Settings.AdaptDelta);
+        var report = new SamplerReport(statistics, manifest?.Settings.MaxDepth ?? 10, summary,
+            manifest?.Settings.Sampler == "chees" ? null : manifest?.Settings.Warmup, manifest?.Settings.AdaptDelta);
         output.WriteLine();
         output.Write(summary.ToText(showGroups));
         output.WriteLine();

@@ -57,7 +57,7 @@ public static class SvgPlot
 
     /// <summary>Adds a legend inside the plot area.</summary>
     public static void AddLegend(PlotModel model, LegendPosition position = LegendPosition.TopRight) =>
-        model.Legends.Add(new Legend { LegendPosition = position, LegendPlacement = LegendPlacement.Inside, LegendPadding = 18, LegendBackground = OxyColor.FromAColor(220, OxyColors.White), LegendFontSize = 10 });
+        model.Legends.Add(new Legend { LegendPosition = position, LegendPlacement = LegendPlacement.Inside, LegendPadding = 18, LegendLineSpacing = 5, LegendBackground = OxyColor.FromAColor(220, OxyColors.White), LegendFontSize = 10 });
 
     /// <summary>The plot as an &lt;svg&gt; element (no XML prolog), to inline in HTML.</summary>
     public static string ToSvg(PlotModel model, double width = DefaultWidth, double height = DefaultHeight)
@@ -78,7 +78,7 @@ public static class SvgPlot
         public override OxySize MeasureText(string text, string fontFamily, double fontSize, double fontWeight)
         {
             var size = base.MeasureText(text, fontFamily, fontSize, fontWeight);
-            return new OxySize(size.Width * 1.35, size.Height);
+            return new OxySize(size.Width * 1.35, size.Height * 1.3);
         }
     }
 

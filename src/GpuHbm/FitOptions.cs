@@ -20,8 +20,48 @@ public sealed record FitOptions
     public IReadOnlyList<string> Factors { get; init; } = [];
 
     public int Chains { get; init; } = 4;
-    public int Warmup { get; init; } = 1000;
+
+    /// <summary>
+    /// Warm-up iterations per chain. Null (the default) means the sampler's default: 1000 for NUTS; for ChEES "auto",
+    /// the warm-up stops when the ensemble has converged (nested R-hat over superchains, metric and step size settled),
+    /// capped by <see cref="MaxWarmup"/> — when the chains form superchains (<see cref="NestedRhatSuperchains"/>), else 1000.
+    /// </summary>
+    public int? Warmup { get; init; }
+
+    /// <summary>The cap of the automatic warm-up (ChEES, <see cref="Warmup"/> null).</summary>
+    public int MaxWarmup { get; init; } = 1000;
+
     public int Draws { get; init; } = 1000;
+
+    /// <summary>ChEES: stop sampling once the smallest bulk ESS over the parameters reaches this (<see cref="Draws"/> is then the cap).</summary>
+    public int? TargetEss { get; init; }
+
+    /// <summary>
+    /// How ChEES chooses its starting points: "auto" or "laplace" (L-BFGS from dispersed starts on the prior scale, then a
+    /// draw from the Laplace-style approximation around each optimum), "prior" (location ± 2 scales of the priors) or
+    /// "uniform" (Stan's uniform(−2, 2)). NUTS always starts as Stan does.
+    /// </summary>
+    public string Init { get; init; } = "auto";
+
+    /// <summary>
+    /// Starting points on the unconstrained scale θ (see the model's ParameterLayout), one array of length D per chain;
+    /// null lets the sampler choose (<see cref="Init"/>). The chains start exactly there unless <see cref="Init"/> is
+    /// "laplace" (ChEES), which runs the optimiser from the points of each superchain's first chain. For nested R-hat,
+    /// give the chains of a superchain the same start.
+    /// </summary>
+    public IReadOnlyList<double[]>? InitialValues { get; init; }
+
+    /// <summary>ChEES settings beyond the defaults (library only: rounds, thresholds, adaptation rates); null: the defaults.</summary>
+    public Sampling.Chees.CheesOptions? Chees { get; init; }
+
+    /// <summary>True for ChEES.</summary>
+    public bool IsChees => string.Equals(Sampler, "chees", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when the warm-up length is chosen by the convergence rule (ChEES with superchains and no fixed warm-up).</summary>
+    public bool AutoWarmup => Warmup is null && IsChees && NestedRhatSuperchains() is not null;
+
+    /// <summary>The fixed warm-up length, or the cap of the automatic warm-up.</summary>
+    public int ResolvedWarmup => Warmup ?? (AutoWarmup ? MaxWarmup : 1000);
 
     /// <summary>Random seed; null picks one from the clock (it is reported in fit.json so the run can be repeated).</summary>
     public ulong? Seed { get; init; }
@@ -76,20 +116,32 @@ public sealed record FitOptions
 
     /// <summary>
     /// Number of superchains for nested R-hat (ChEES runs only): chains are grouped into this many contiguous
-    /// superchains of equal size. Null: superchains of <see cref="DefaultSuperchainSize"/> chains when the chain
-    /// count is a multiple of it and gives at least 2 superchains, else no nested R-hat.
+    /// superchains of equal size, the chains of a superchain sharing their starting point. Null: superchains of
+    /// <see cref="DefaultSuperchainSize"/> chains, or no nested R-hat when the chain count allows none.
     /// </summary>
     public int? Superchains { get; init; }
 
-    /// <summary>Chains per superchain when <see cref="Superchains"/> is not given.</summary>
-    public const int DefaultSuperchainSize = 8;
+    /// <summary>
+    /// Chains per superchain when <see cref="Superchains"/> is not given, or null when <paramref name="chains"/> allows no
+    /// two superchains: 16 for a multiple of 16 chains from 32 on (C/32 beyond 512 chains, so at most 32 superchains),
+    /// else 8 for a multiple of 8 from 16 on. At stationarity nested R-hat is about √(1 + 1/(M·N_eff)) for superchains of
+    /// M chains with N_eff effective draws each (Margossian et al. 2024), so short chains need large superchains for
+    /// the 1.01 rule; 16 keeps 50 draws per chain under it on the reference posteriors while leaving 16 superchains
+    /// to compare from 256 chains.
+    /// </summary>
+    public static int? DefaultSuperchainSize(int chains)
+    {
+        if (chains >= 32 && chains % 16 == 0) return chains > 512 && chains % 32 == 0 ? chains / 32 : 16;
+        if (chains >= 16 && chains % 8 == 0) return 8;
+        return null;
+    }
 
     /// <summary>The superchain count nested R-hat uses for this fit, or null when it is not computed (NUTS, or too few chains).</summary>
     public int? NestedRhatSuperchains()
     {
-        if (!string.Equals(Sampler, "chees", StringComparison.OrdinalIgnoreCase)) return null;
+        if (!IsChees) return null;
         if (Superchains is { } k) return k;
-        return Chains % DefaultSuperchainSize == 0 && Chains / DefaultSuperchainSize >= 2 ? Chains / DefaultSuperchainSize : null;
+        return DefaultSuperchainSize(Chains) is { } m ? Chains / m : null;
     }
 
     /// <summary>
@@ -138,10 +190,23 @@ public sealed record FitOptions
     {
         static GpuHbmOptionException Bad(string option, string property, string problem) => new(option, property, problem);
         if (Chains < 1) throw Bad("--chains", nameof(Chains), $"must be at least 1 (got {Chains})");
-        if (Warmup < 0) throw Bad("--warmup", nameof(Warmup), $"must be 0 or more (got {Warmup})");
+        if (Warmup < 0) throw Bad("--warmup", nameof(Warmup), $"must be 0 or more, or auto (got {Warmup})");
         if (Draws < 1) throw Bad("--draws", nameof(Draws), $"must be at least 1 (got {Draws})");
         if (Warmup >= 1 << 20) throw Bad("--warmup", nameof(Warmup), $"must be below {1 << 20} (got {Warmup})");
-        if ((long)Warmup + Draws > int.MaxValue / 2) throw Bad("--draws", nameof(Draws), $"with --warmup must total below {int.MaxValue / 2} iterations (got {Draws} + {Warmup})");
+        if (MaxWarmup < 1) throw Bad("--max-warmup", nameof(MaxWarmup), $"must be at least 1 (got {MaxWarmup})");
+        if (MaxWarmup >= 1 << 20) throw Bad("--max-warmup", nameof(MaxWarmup), $"must be below {1 << 20} (got {MaxWarmup})");
+        if ((long)ResolvedWarmup + Draws > int.MaxValue / 2) throw Bad("--draws", nameof(Draws), $"with --warmup must total below {int.MaxValue / 2} iterations (got {Draws} + {ResolvedWarmup})");
+        if (TargetEss is { } ess)
+        {
+            if (ess < 1) throw Bad("--target-ess", nameof(TargetEss), $"must be at least 1 (got {ess})");
+            if (!IsChees) throw Bad("--target-ess", nameof(TargetEss), "needs --sampler chees (NUTS runs the requested draws)");
+        }
+        if (Init?.ToLowerInvariant() is not ("auto" or "laplace" or "prior" or "uniform"))
+            throw Bad("--init", nameof(Init), $"must be auto, laplace, prior or uniform (got '{Init}')");
+        if (InitialValues is not null && Init.ToLowerInvariant() is "prior" or "uniform")
+            throw Bad("--init", nameof(Init), $"{Init} draws its own starting points; drop the initial values or use --init auto or laplace");
+        if (!IsChees && Init.ToLowerInvariant() is not ("auto" or "uniform"))
+            throw Bad("--init", nameof(Init), $"{Init} needs --sampler chees (NUTS starts from Stan's uniform(-2, 2))");
         if (!(AdaptDelta > 0 && AdaptDelta < 1)) throw Bad("--adapt-delta", nameof(AdaptDelta), $"must be strictly between 0 and 1, e.g. 0.95 (got {AdaptDelta})");
         if (MaxDepth < 1 || MaxDepth > 30) throw Bad("--max-depth", nameof(MaxDepth), $"must be between 1 and 30 (got {MaxDepth})");
         if (MaxParallelism is < 1)

@@ -138,6 +138,7 @@ public static class Glmm
         var options = new FitOptions
         {
             Family = s.Family, Priors = s.Priors, Factors = s.Factors, Chains = s.Chains, Warmup = s.Warmup, Draws = s.Draws, Seed = s.Seed,
+            MaxWarmup = s.MaxWarmup, TargetEss = s.TargetEss, Init = s.Init, InitialValues = s.InitialValues,
             AdaptDelta = s.AdaptDelta, MaxDepth = s.MaxDepth, DropMissing = s.DropMissing, MaxParallelism = maxParallelism,
             Backend = s.BackendUsed, Device = s.Device, Sampler = s.Sampler, Superchains = s.Superchains, Metric = s.Metric,
             AutomaticCentring = s.AutomaticCentring,
@@ -255,8 +256,21 @@ public sealed class FitPlan
         var samplerOptions = new SamplerOptions
         {
             Chains = o.Chains,
-            Warmup = o.Warmup,
+            Warmup = o.ResolvedWarmup,
+            AutoWarmup = o.AutoWarmup,
+            TargetEss = o.TargetEss,
+            Superchains = o.NestedRhatSuperchains(),
+            Scale = o.IsChees ? Model.UnconstrainedScale : null,
+            Initialization = o.Init.ToLowerInvariant() switch
+            {
+                "prior" => Sampling.Initialization.InitializationMethod.Prior,
+                "uniform" => Sampling.Initialization.InitializationMethod.Uniform,
+                "auto" when o.InitialValues is not null => Sampling.Initialization.InitializationMethod.Given,
+                _ => Sampling.Initialization.InitializationMethod.Laplace,
+            },
             Draws = o.Draws,
+            InitialPositions = o.InitialValues,
+            Chees = o.Chees,
             Seed = o.Seed!.Value,
             AdaptDelta = o.AdaptDelta,
             MaxDepth = o.MaxDepth,
@@ -307,6 +321,7 @@ public sealed class FitPlan
             CsvMissingValues = format?.MissingValues ?? ["NA"],
             CsvEncoding = format?.Encoding ?? "utf-8",
             Family = o.Family, Priors = o.Priors, Factors = o.Factors, Chains = o.Chains, Warmup = o.Warmup, Draws = o.Draws, Seed = o.Seed!.Value,
+            MaxWarmup = o.MaxWarmup, TargetEss = o.TargetEss, Init = o.Init, InitialValues = o.InitialValues,
             AdaptDelta = o.AdaptDelta, MaxDepth = o.MaxDepth, DropMissing = o.DropMissing, Backend = o.Backend, BackendUsed = Backend.Name,
             Device = o.Device, Sampler = o.Sampler.ToLowerInvariant(), Superchains = o.Superchains, Metric = o.Metric,
             AutomaticCentring = o.AutomaticCentring,

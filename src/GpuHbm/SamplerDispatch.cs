@@ -26,7 +26,7 @@ public static class SamplerDispatch
         bool chees = string.Equals(sampler, "chees", StringComparison.OrdinalIgnoreCase);
         if (!backend.IsDevice)
             return chees
-                ? new CheesSampler(CpuChainEnsemble.Factory).Run(model, options, progress, cancellationToken)
+                ? new CheesSampler(CpuChainEnsemble.Factory, options.Chees).Run(model, options, progress, cancellationToken)
                 : new NutsSampler(CpuChainEnsemble.Factory, ensemblesEvaluateTheirDensity: true).Run(model, options, progress, cancellationToken);
 
         var compiled = BackendSelection.DeviceModel(model)
@@ -47,7 +47,7 @@ public static class SamplerDispatch
         {
             ChainEnsembleFactory factory = (_, ids, slots, seed) => new DeviceChainEnsemble(density, ids, slots, seed);
             return chees
-                ? new CheesSampler(factory).Run(model, options, progress, cancellationToken)
+                ? new CheesSampler(factory, options.Chees).Run(model, options, progress, cancellationToken)
                 : new NutsSampler(factory, chainsPerEnsemble: chains).Run(model, options, progress, cancellationToken);
         }
     }

@@ -13,6 +13,10 @@ public sealed partial class DeviceChainEnsemble
             acc.Kernel("EnsembleKernels.Copy", a => a.LoadStreamKernel<EnsembleView, int, int>(EnsembleKernels.Copy));
         private readonly Action<KernelConfig, EnsembleView, int, int, double, int, double> _combine =
             acc.Kernel("EnsembleKernels.Combine", a => a.LoadStreamKernel<EnsembleView, int, int, double, int, double>(EnsembleKernels.Combine));
+        private readonly Action<KernelConfig, EnsembleView, int, int, ArrayView<double>, int, ArrayView<double>> _combinePerChain =
+            acc.Kernel("EnsembleKernels.CombinePerChain", a => a.LoadStreamKernel<EnsembleView, int, int, ArrayView<double>, int, ArrayView<double>>(EnsembleKernels.CombinePerChain));
+        private readonly Action<KernelConfig, EnsembleView, int, int, int, int> _multiplyOrDivide =
+            acc.Kernel("EnsembleKernels.MultiplyOrDivide", a => a.LoadStreamKernel<EnsembleView, int, int, int, int>(EnsembleKernels.MultiplyOrDivide));
         private readonly Action<KernelConfig, EnsembleView, int, ArrayView<double>> _broadcast =
             acc.Kernel("EnsembleKernels.Broadcast", a => a.LoadStreamKernel<EnsembleView, int, ArrayView<double>>(EnsembleKernels.Broadcast));
         private readonly Action<KernelConfig, EnsembleView, int, ulong, uint, RandomPurpose, ArrayView<double>> _momentum =
@@ -43,6 +47,12 @@ public sealed partial class DeviceChainEnsemble
 
         public void Combine(EnsembleView e, int destination, int a, double alpha, int b, double beta) =>
             Run("combining ensemble rows", () => _combine(Elements(e), e, destination, a, alpha, b, beta));
+
+        public void CombinePerChain(EnsembleView e, int destination, int a, ArrayView<double> alpha, int b, ArrayView<double> beta) =>
+            Run("combining ensemble rows with per-chain coefficients", () => _combinePerChain(Elements(e), e, destination, a, alpha, b, beta));
+
+        public void MultiplyOrDivide(EnsembleView e, int destination, int a, int b, bool divide) =>
+            Run(divide ? "dividing ensemble rows" : "multiplying ensemble rows", () => _multiplyOrDivide(Elements(e), e, destination, a, b, divide ? 1 : 0));
 
         public void Broadcast(EnsembleView e, int destination, ArrayView<double> row) =>
             Run("broadcasting a row", () => _broadcast(Elements(e), e, destination, row));

@@ -14,7 +14,7 @@ namespace GpuHbm.Compute;
 /// <para>Host ↔ device traffic per operation (C chains, D dimensions, k dot pairs; the mask and step sizes are only
 /// re-sent when they differ from the previous upload):</para>
 /// <list type="bullet">
-/// <item>Copy, Add, Combine: ≤ 4C (mask). Broadcast: ≤ 4C + 8D.</item>
+/// <item>Copy, Add, Combine, Multiply, Divide: ≤ 4C (mask); Combine with per-chain coefficients: ≤ 4C + 16C. Broadcast: ≤ 4C + 8D.</item>
 /// <item>Evaluate: ≤ 4C + 8C. DrawMomentum: ≤ 4C + 8C. Dots: ≤ 4C + 8kC.</item>
 /// <item>Leapfrog (any number of steps): ≤ 4C (mask) + 4C (running flags) + 8C (step sizes) + 16C (log density and
 /// kinetic energy read once at the end) — nothing per step: a chain whose log density becomes −∞ is switched off by
@@ -273,6 +273,36 @@ public sealed partial class DeviceChainEnsemble : IChainEnsemble
         int dst = SlotIndex(destination), x = SlotIndex(a), y = SlotIndex(b);
         if (UploadMask(active) == 0) return;
         _kernels.Combine(View(), dst, x, alpha, y, beta);
+        Written(destination);
+    }
+
+    public void Combine(EnsembleSlot destination, EnsembleSlot a, ReadOnlySpan<double> alpha, EnsembleSlot b, ReadOnlySpan<double> beta,
+        ReadOnlySpan<bool> active)
+    {
+        ThrowIfDisposed();
+        int dst = SlotIndex(destination), x = SlotIndex(a), y = SlotIndex(b);
+        if (alpha.Length != Chains || beta.Length != Chains) throw new ArgumentException($"alpha and beta must have one entry per chain ({Chains}).");
+        if (UploadMask(active) == 0) return;
+        alpha.CopyTo(_scalarsHost);
+        beta.CopyTo(_scalarsHost.AsSpan(Chains));
+        _scalars.CopyFromHost(_scalarsHost);
+        var coefficients = _scalars.View;
+        _kernels.CombinePerChain(View(), dst, x, coefficients.SubView(0, Chains), y, coefficients.SubView(Chains, Chains));
+        Written(destination);
+    }
+
+    public void Multiply(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active) =>
+        MultiplyOrDivide(destination, a, b, active, divide: false);
+
+    public void Divide(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active) =>
+        MultiplyOrDivide(destination, a, b, active, divide: true);
+
+    private void MultiplyOrDivide(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active, bool divide)
+    {
+        ThrowIfDisposed();
+        int dst = SlotIndex(destination), x = SlotIndex(a), y = SlotIndex(b);
+        if (UploadMask(active) == 0) return;
+        _kernels.MultiplyOrDivide(View(), dst, x, y, divide);
         Written(destination);
     }
 

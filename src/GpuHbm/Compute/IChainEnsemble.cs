@@ -135,6 +135,20 @@ public interface IChainEnsemble : IDisposable
     /// <summary>For each active chain: destination ← α·a + β·b elementwise, α and β shared by all chains (destination may be a or b).</summary>
     void Combine(EnsembleSlot destination, EnsembleSlot a, double alpha, EnsembleSlot b, double beta, ReadOnlySpan<bool> active);
 
+    /// <summary>
+    /// For each active chain: destination ← α_c·a + β_c·b elementwise with per-chain coefficients α_c = alpha[c],
+    /// β_c = beta[c] (length Chains; destination may be a or b). The per-chain axpy of batched quasi-Newton methods
+    /// (L-BFGS two-loop recursion, line searches) and of per-chain partial momentum refreshment.
+    /// </summary>
+    void Combine(EnsembleSlot destination, EnsembleSlot a, ReadOnlySpan<double> alpha, EnsembleSlot b, ReadOnlySpan<double> beta,
+        ReadOnlySpan<bool> active);
+
+    /// <summary>For each active chain: destination ← a ∘ b elementwise (the Hadamard product; destination may be a or b).</summary>
+    void Multiply(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active);
+
+    /// <summary>For each active chain: destination ← a ⊘ b elementwise (IEEE division; destination may be a or b).</summary>
+    void Divide(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active);
+
     /// <summary>For each active chain: destination's row ← <paramref name="row"/> (length D), one host vector broadcast to all rows.</summary>
     void Broadcast(EnsembleSlot destination, ReadOnlySpan<double> row, ReadOnlySpan<bool> active);
 

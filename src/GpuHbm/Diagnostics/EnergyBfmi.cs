@@ -28,6 +28,30 @@ public static class EnergyBfmi
         return denominator == 0 ? double.NaN : numerator / denominator;
     }
 
+    /// <summary>
+    /// E-BFMI of an ensemble of chains that share their adaptation (ChEES): the sums of eq. 3 pooled over chains,
+    /// Σ_c Σ_n (E_cn − E_c,n−1)² / Σ_c Σ_n (E_cn − Ē_c)², each chain centred at its own mean. With many short chains the
+    /// per-chain values are noisy (50 draws give a sampling sd of about 0.2), so some fall below 0.3 by chance while the
+    /// pooled value reflects the shared momentum resampling. NaN when no chain has two values.
+    /// </summary>
+    public static double Pooled(double[][] energies)
+    {
+        ArgumentNullException.ThrowIfNull(energies);
+        double numerator = 0, denominator = 0;
+        foreach (var e in energies)
+        {
+            if (e.Length < 2) continue;
+            double mean = SampleStatistics.Mean(e);
+            for (int i = 0; i < e.Length; i++)
+            {
+                double d = e[i] - mean;
+                denominator += d * d;
+                if (i > 0) numerator += (e[i] - e[i - 1]) * (e[i] - e[i - 1]);
+            }
+        }
+        return denominator == 0 ? double.NaN : numerator / denominator;
+    }
+
     /// <summary>E-BFMI of every chain (<c>energies[chain][iteration]</c>).</summary>
     public static double[] PerChain(double[][] energies)
     {

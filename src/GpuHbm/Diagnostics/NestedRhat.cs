@@ -29,23 +29,38 @@ public static class NestedRhat
             throw new ArgumentException($"{chains.Length} chains cannot be grouped into {superchainCount} superchains of equal size.", nameof(superchainCount));
         if (DrawsMatrix.ShouldReturnNaN(chains)) return double.NaN;
 
-        int chainsPerSuperchain = chains.Length / superchainCount;
-        int n = chains[0].Length;
+        var means = new double[chains.Length];
+        var variances = new double[chains.Length];
+        for (int c = 0; c < chains.Length; c++)
+        {
+            means[c] = SampleStatistics.Mean(chains[c]);
+            variances[c] = chains[c].Length > 1 ? SampleStatistics.Variance(chains[c]) : 0;
+        }
+        return FromChainMoments(means, variances, superchainCount);
+    }
+
+    /// <summary>
+    /// Nested R̂ from each chain's mean f̄_km and within-chain variance (denominator N − 1; 0 when N = 1), chains
+    /// grouped as in <see cref="Compute(double[][], int)"/>: the same formula without the draws, for samplers that keep
+    /// running sums on the ensemble rather than every draw (the auto warm-up of <see cref="Sampling.Chees.CheesSampler"/>).
+    /// </summary>
+    public static double FromChainMoments(ReadOnlySpan<double> chainMeans, ReadOnlySpan<double> chainVariances, int superchainCount)
+    {
+        int chainCount = chainMeans.Length;
+        if (chainVariances.Length != chainCount) throw new ArgumentException("one variance per chain mean is needed.", nameof(chainVariances));
+        if (superchainCount < 1 || chainCount % superchainCount != 0)
+            throw new ArgumentException($"{chainCount} chains cannot be grouped into {superchainCount} superchains of equal size.", nameof(superchainCount));
+        int chainsPerSuperchain = chainCount / superchainCount;
         var superchainMeans = new double[superchainCount];
         double withinSuperchainSum = 0;
-        var chainMeans = new double[chainsPerSuperchain];
         for (int k = 0; k < superchainCount; k++)
         {
+            var means = chainMeans.Slice(k * chainsPerSuperchain, chainsPerSuperchain);
             double withinChain = 0;
-            for (int m = 0; m < chainsPerSuperchain; m++)
-            {
-                var chain = chains[k * chainsPerSuperchain + m];
-                chainMeans[m] = SampleStatistics.Mean(chain);
-                if (n > 1) withinChain += SampleStatistics.Variance(chain);
-            }
+            foreach (double v in chainVariances.Slice(k * chainsPerSuperchain, chainsPerSuperchain)) withinChain += v;
             withinChain /= chainsPerSuperchain;                                               // W̃_k
-            double betweenChain = chainsPerSuperchain > 1 ? SampleStatistics.Variance(chainMeans) : 0; // B̃_k
-            superchainMeans[k] = SampleStatistics.Mean(chainMeans);                           // f̄_k (equal chain lengths)
+            double betweenChain = chainsPerSuperchain > 1 ? SampleStatistics.Variance(means) : 0; // B̃_k
+            superchainMeans[k] = SampleStatistics.Mean(means);                                // f̄_k (equal chain lengths)
             withinSuperchainSum += withinChain + betweenChain;
         }
         double betweenSuperchain = SampleStatistics.Variance(superchainMeans);                // B̂_ν

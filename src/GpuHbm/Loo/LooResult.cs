@@ -42,6 +42,9 @@ public sealed class LooResult
     public IReadOnlyList<LooPointwise> Pointwise { get; }
     public int Observations => Pointwise.Count;
 
+    /// <summary>Observations (0-based) whose elpd_loo comes from an exact refit (<see cref="KFold.Reloo"/>) instead of PSIS.</summary>
+    public IReadOnlyList<int> Refitted { get; init; } = [];
+
     /// <summary>
     /// For leave-one-group-out (<see cref="PsisLoo.OfGroups"/>): the grouping, and each unit's level; null when the
     /// units are single observations.
@@ -97,8 +100,8 @@ public sealed class LooResult
                 w.Add($"{bad} of {Observations} {Units} have a Pareto k above {KBad}: PSIS-LOO is unreliable for them " +
                       $"({(Group is null ? "rows " : "")}{string.Join(", ", worst)}{(bad > 5 ? ", ..." : "")}); " +
                       (Group is null
-                          ? "the model may be misspecified or these observations very influential. Refit without them (exact LOO) or use K-fold cross-validation for a reliable estimate."
-                          : "leaving out a whole group moves the posterior of its effects far, which importance sampling rarely bridges; use grouped K-fold cross-validation (refits) for a reliable estimate."));
+                          ? "the model may be misspecified or these observations very influential. Refit without them (exact LOO: gpuhbm loo --reloo, KFold.Reloo) or use K-fold cross-validation (gpuhbm kfold, KFold.Run) for a reliable estimate."
+                          : "leaving out a whole group moves the posterior of its effects far, which importance sampling rarely bridges; use grouped K-fold cross-validation (gpuhbm kfold --group, KFold.Run) for a reliable estimate."));
             }
             else if (slightly > 0)
                 w.Add($"{slightly} of {Observations} {Units} have a Pareto k between {KOk} and {KBad}: PSIS-LOO is usable but its error is larger than usual for them.");
@@ -122,6 +125,8 @@ public sealed class LooResult
             sb.AppendLine($"{name,-10}{F(e.Estimate, "F1"),10}{F(e.Se, "F1"),8}");
         sb.AppendLine("------");
         sb.AppendLine($"Monte Carlo SE of elpd_loo is {F(McseElpdLoo, "F1")}.");
+        if (Refitted.Count > 0)
+            sb.AppendLine($"{Refitted.Count} observation(s) refitted exactly (rows {string.Join(", ", Refitted.Take(10).Select(i => i + 1))}{(Refitted.Count > 10 ? ", ..." : "")}); their Pareto k is shown as 0.");
         sb.AppendLine();
         var counts = KCounts;
         string[] labels = ["(-Inf, 0.5]  (good)", " (0.5, 0.7]  (ok)", "   (0.7, 1]  (bad)", "   (1, Inf)  (very bad)"];

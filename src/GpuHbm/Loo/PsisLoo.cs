@@ -77,21 +77,7 @@ public static class PsisLoo
         ArgumentNullException.ThrowIfNull(fit);
         ArgumentNullException.ThrowIfNull(group);
         var rows = PredictionRows.FromFit(fit.Model);
-        var terms = fit.Model.RandomTerms;
-        int t = Enumerable.Range(0, terms.Count).FirstOrDefault(k => terms[k].GroupName == group, -1);
-        string[] levels;
-        int[] level;
-        if (t >= 0)
-        {
-            levels = terms[t].LevelNames.ToArray();
-            level = rows.Terms[t].Level;
-        }
-        else if (fit.Settings.Data is { } table && table.HasColumn(group) && table.RowCount == rows.Count)
-        {
-            var factor = table[group].ToFactor();
-            (levels, level) = (factor.Levels, factor.Codes);
-        }
-        else throw new GpuHbmModelException($"'{group}' is neither a grouping of the model ({string.Join(", ", terms.Select(x => x.GroupName).Distinct())}) nor a column of the fitted data");
+        var (levels, level) = GroupsOf(fit, rows, group);
 
         var engine = new PosteriorPredictor(fit, rows);
         var (selected, chains) = CommonDraws(fit);
@@ -111,6 +97,23 @@ public static class PsisLoo
         var pointwise = new LooPointwise[g];
         Parallel.For(0, g, k => pointwise[k] = Observation(sums.AsSpan((int)((long)k * draws), draws), chains));
         return new LooResult(pointwise, draws) { Group = group, Levels = levels };
+    }
+
+    /// <summary>
+    /// The levels of <paramref name="group"/> and each fitted row's level: a grouping of the model (its own level coding),
+    /// else a column of the fitted data; an error names both kinds otherwise.
+    /// </summary>
+    internal static (string[] Levels, int[] Level) GroupsOf(Fit fit, PredictionRows rows, string group)
+    {
+        var terms = fit.Model.RandomTerms;
+        int t = Enumerable.Range(0, terms.Count).FirstOrDefault(k => terms[k].GroupName == group, -1);
+        if (t >= 0) return (terms[t].LevelNames.ToArray(), rows.Terms[t].Level);
+        if (fit.Settings.Data is { } table && table.HasColumn(group) && table.RowCount == rows.Count)
+        {
+            var factor = table[group].ToFactor();
+            return (factor.Levels, factor.Codes);
+        }
+        throw new GpuHbmModelException($"'{group}' is neither a grouping of the model ({string.Join(", ", terms.Select(x => x.GroupName).Distinct())}) nor a column of the fitted data");
     }
 
     /// <summary>The global indices of the draws LOO uses (summarized chains, each cut to the common length) and their chain count.</summary>

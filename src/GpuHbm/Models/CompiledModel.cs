@@ -53,7 +53,11 @@ public sealed class CompiledModel : IPosteriorModel, ICentrableDensity
         _termBlocks = terms.Select((_, t) => layout.Blocks.Where(b => b.Term == t).ToArray()).ToArray();
         _sigmaBlock = layout.Find("sigma");
         _maxK = terms.Length == 0 ? 1 : terms.Max(t => t.K);
+        UnconstrainedScale = ParameterScale.ForPriors(layout, priors, DefaultPriors.For(spec.Family, response.Y), x);
     }
+
+    /// <inheritdoc/>
+    public ParameterScale UnconstrainedScale { get; }
 
     private readonly ParameterBlock[][] _termBlocks;   // per term: sd, [L], z
     private readonly int[] _relationshipTerms;          // indices of gr(id, cov = K) terms

@@ -32,6 +32,12 @@ public interface IPosteriorModel : IBatchedDensity
     /// <summary>One-off set-up before sampling (Cholesky factors of relationship matrices, or the FaST-LMM eigendecomposition).</summary>
     TimeSpan SetupTime { get; }
 
+    /// <summary>
+    /// Where each coordinate of θ is expected to lie and on what scale, from the priors (<see cref="ParameterScale"/>):
+    /// samplers start chains and set their initial metric from it. The default is location 0, scale 1.
+    /// </summary>
+    ParameterScale UnconstrainedScale => ParameterScale.Unit(Dimension);
+
     /// <summary>Writes the reported parameters for one θ.</summary>
     void Constrain(ReadOnlySpan<double> theta, Span<double> output);
 

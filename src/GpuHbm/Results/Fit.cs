@@ -22,8 +22,11 @@ public sealed class Fit
     /// <summary>Per chain: warm-up and sampling wall time.</summary>
     public IReadOnlyList<(TimeSpan Warmup, TimeSpan Sampling)> ChainTimes { get; }
 
-    /// <summary>Gradient evaluations over all chains, warm-up included.</summary>
+    /// <summary>Gradient evaluations over all chains, warm-up and initialisation included.</summary>
     public long GradientEvaluations { get; }
+
+    /// <summary>Gradient evaluations over all chains before sampling (initialisation and warm-up).</summary>
+    public long WarmupGradientEvaluations { get; internal init; }
 
     /// <summary>True when the run was cancelled or failed; the draws made until then are kept.</summary>
     public bool StoppedEarly { get; }
@@ -33,6 +36,15 @@ public sealed class Fit
 
     /// <summary>The folder this fit was loaded from (<see cref="Load"/>), or null for a fit made in this process.</summary>
     public string? Directory { get; internal init; }
+
+    /// <summary>ChEES: how the ensemble was started, warmed up (convergence checks) and stopped; null for NUTS.</summary>
+    public Sampling.Chees.EnsembleRunReport? Ensemble { get; internal init; }
+
+    /// <summary>
+    /// False when the run is known not to have converged: a ChEES warm-up that did not meet its convergence rule, or
+    /// nested R-hat (ChEES) or R-hat (NUTS) above 1.01 in the summary. The report warns and fit.json records it.
+    /// </summary>
+    public bool Converged => Report.ConvergenceProblems.Count == 0;
 
     /// <summary>The folder the fit was streamed and saved to (<see cref="FitOptions.OutputDirectory"/>), or null.</summary>
     public string? SavedTo { get; internal set; }
@@ -55,7 +67,7 @@ public sealed class Fit
 
     /// <summary>Divergences, tree depth, E-BFMI and convergence warnings.</summary>
     public SamplerReport Report => _report ??= new SamplerReport(Statistics, Settings.Options.MaxDepth, Draws.CommonDrawCount >= 4 ? Summary : null,
-        Settings.Options.Warmup, Settings.Options.AdaptDelta);
+        Ensemble is null ? Settings.Options.ResolvedWarmup : null, Settings.Options.AdaptDelta, Ensemble);
 
     /// <summary>The draws of one parameter as [chain][iteration].</summary>
     public double[][] this[string parameter] => Draws.Chains(parameter);
@@ -104,6 +116,10 @@ public sealed class Fit
         return new Fit(model, new DrawSet(model.OutputNames, values),
             result.Chains.Select(c => earlier is { } e ? SamplerStatistics.Concat(e.Statistics[c.Chain], c.Statistics) : c.Statistics).ToArray(),
             result.Chains.Select(c => c.Adaptation).ToArray(),
-            settings, times, result.Chains.Sum(c => c.GradientEvaluations), result.Cancelled) { Failure = result.Failure?.Message };
+            settings, times, result.Chains.Sum(c => c.GradientEvaluations) + (result.Ensemble?.Initialization.GradientEvaluations ?? 0), result.Cancelled)
+        {
+            Failure = result.Failure?.Message, Ensemble = result.Ensemble,
+            WarmupGradientEvaluations = result.Chains.Sum(c => c.WarmupGradientEvaluations) + (result.Ensemble?.Initialization.GradientEvaluations ?? 0),
+        };
     }
 }

@@ -260,8 +260,18 @@ public sealed record FitRunSettings
     public IReadOnlyList<string> Priors { get; init; } = [];
     public IReadOnlyList<string> Factors { get; init; } = [];
     public int Chains { get; init; }
-    public int Warmup { get; init; }
+
+    /// <summary>Warm-up iterations; null for ChEES's automatic warm-up (capped by <see cref="MaxWarmup"/>).</summary>
+    public int? Warmup { get; init; }
+    public int MaxWarmup { get; init; } = 1000;
     public int Draws { get; init; }
+
+    /// <summary>ChEES: the bulk ESS at which sampling stops, or null.</summary>
+    public int? TargetEss { get; init; }
+
+    /// <summary>ChEES: how the starting points were chosen (auto, laplace, prior, uniform), and the given ones (library), if any.</summary>
+    public string Init { get; init; } = "auto";
+    public IReadOnlyList<double[]>? InitialValues { get; init; }
     public ulong Seed { get; init; }
     public double AdaptDelta { get; init; }
     public int MaxDepth { get; init; }

@@ -69,7 +69,10 @@ internal static class FitReader
                 DrawGeneticEffects = fo.GetProperty("draw_genetic_effects").GetBoolean(),
                 RelationshipMatrices = relmats,
                 Chains = sampler.GetProperty("chains").GetInt32(),
-                Warmup = sampler.GetProperty("warmup").GetInt32(),
+                // An automatic warm-up is recorded with its cap as "warmup" (fit.json before issue 8 has no warmup_mode).
+                Warmup = sampler.TryGetProperty("warmup_mode", out var wm) && wm.GetString() == "auto" ? null : sampler.GetProperty("warmup").GetInt32(),
+                MaxWarmup = sampler.TryGetProperty("max_warmup", out var mw) && mw.ValueKind == JsonValueKind.Number ? mw.GetInt32() : 1000,
+                TargetEss = sampler.TryGetProperty("target_ess", out var te) && te.ValueKind == JsonValueKind.Number ? te.GetInt32() : null,
                 Draws = sampler.GetProperty("draws").GetInt32(),
                 Seed = sampler.GetProperty("seed").GetUInt64(),
                 AdaptDelta = sampler.GetProperty("adapt_delta").GetDouble(),
@@ -124,9 +127,53 @@ internal static class FitReader
                 timings.GetProperty("gradient_evaluations").GetInt64(), root.GetProperty("stopped_early").GetBoolean())
             {
                 Failure = root.TryGetProperty("failure", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null,
+                WarmupGradientEvaluations = timings.TryGetProperty("warmup_gradient_evaluations", out var wg) && wg.ValueKind == JsonValueKind.Number ? wg.GetInt64() : 0,
+                Ensemble = root.TryGetProperty("ensemble", out var en) && en.ValueKind == JsonValueKind.Object ? ReadEnsemble(en) : null,
                 Directory = Path.GetFullPath(directory),
             };
         }
+    }
+
+    /// <summary>fit.json's "ensemble" (ChEES: initialisation, warm-up checks and verdict, sampling), as FitWriter wrote it.</summary>
+    private static Sampling.Chees.EnsembleRunReport ReadEnsemble(JsonElement e)
+    {
+        static double D(JsonElement o, string name) => o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
+        var init = e.GetProperty("initialization");
+        var warm = e.GetProperty("warmup");
+        var sampling = e.GetProperty("sampling");
+        return new Sampling.Chees.EnsembleRunReport
+        {
+            Initialization = new Sampling.Initialization.InitializationReport
+            {
+                Method = init.GetProperty("method").GetString() ?? "",
+                Starts = init.GetProperty("starts").GetInt32(),
+                GradientEvaluations = init.GetProperty("gradient_evaluations").GetInt64(),
+                OptimizerIterations = init.GetProperty("optimizer_iterations").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
+                OptimizersConverged = init.GetProperty("optimizers_converged").GetInt32(),
+                LogDensityAtOptimum = init.GetProperty("log_density_at_optimum").EnumerateArray()
+                    .Select(x => x.ValueKind == JsonValueKind.Number ? x.GetDouble() : double.NaN).ToArray(),
+                Time = TimeSpan.FromSeconds(init.GetProperty("seconds").GetDouble()),
+            },
+            Superchains = warm.GetProperty("superchains").GetInt32(),
+            AutoWarmup = warm.GetProperty("mode").GetString() == "auto",
+            WarmupLimit = warm.GetProperty("limit").GetInt32(),
+            WarmupIterations = warm.GetProperty("iterations").GetInt32(),
+            WarmupConverged = warm.GetProperty("converged").GetBoolean(),
+            NotConvergedReason = warm.TryGetProperty("not_converged_reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null,
+            NestedRhatThreshold = warm.GetProperty("nested_rhat_threshold").GetDouble(),
+            WarmupGradientEvaluations = warm.GetProperty("gradient_evaluations").GetInt64(),
+            Checks = warm.GetProperty("checks").EnumerateArray().Select(c => new Sampling.Chees.WarmupCheck(
+                c.GetProperty("iteration").GetInt32(), D(c, "nested_rhat"),
+                c.GetProperty("worst").GetString() is { } w && w.StartsWith("theta[", StringComparison.Ordinal) ? int.Parse(w[6..^1], System.Globalization.CultureInfo.InvariantCulture) : -1,
+                Math.Log(D(c, "metric_change_factor")), D(c, "harmonic_mean_acceptance"), D(c, "step_size"), D(c, "trajectory_length"),
+                c.GetProperty("gradient_evaluations").GetInt64())).ToArray(),
+            TargetEss = sampling.TryGetProperty("target_ess", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt32() : null,
+            EssAtStop = D(sampling, "ess_at_stop"),
+            TargetEssReached = sampling.GetProperty("target_ess_reached").GetBoolean(),
+            SamplingHarmonicMeanAcceptance = D(sampling, "harmonic_mean_acceptance"),
+            StepSize = D(sampling, "step_size"),
+            TrajectoryLength = D(sampling, "trajectory_length"),
+        };
     }
 
     private static string[] Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString()!).ToArray();

@@ -100,10 +100,15 @@ public static class FitWriter
                     MemoryBytes = b.Device.GlobalMemoryBytes, b.Device.SupportsFp64,
                 } : null,
                 BackendReason = s.Backend?.Reason,
-                o.Chains, o.Warmup, o.Draws, Seed = o.Seed, o.AdaptDelta, o.MaxDepth, Metric = o.Metric,
+                o.Chains, Warmup = o.ResolvedWarmup, WarmupMode = o.AutoWarmup ? "auto" : "fixed", MaxWarmup = o.AutoWarmup ? o.MaxWarmup : (int?)null,
+                o.Draws, o.TargetEss, Seed = o.Seed, o.AdaptDelta, o.MaxDepth, Metric = o.Metric,
                 o.AutomaticCentring,
+                Init = fit.Ensemble?.Initialization.Method,
                 NestedRhatSuperchains = o.NestedRhatSuperchains(),
             },
+            Converged = fit.Converged,
+            ConvergenceProblems = report.ConvergenceProblems,
+            Ensemble = EnsembleSection(fit.Ensemble),
             DrawsPerChain = Enumerable.Range(0, fit.Draws.ChainCount).Select(fit.Draws.DrawCount).ToArray(),
             StoppedEarly = fit.StoppedEarly,
             Failure = fit.Failure,
@@ -117,6 +122,7 @@ public static class FitWriter
                 TotalSeconds = s.TotalTime.TotalSeconds,
                 Chains = fit.ChainTimes.Select((t, c) => new { Chain = c + 1, WarmupSeconds = t.Warmup.TotalSeconds, SamplingSeconds = t.Sampling.TotalSeconds }).ToArray(),
                 GradientEvaluations = fit.GradientEvaluations,
+                WarmupGradientEvaluations = fit.WarmupGradientEvaluations,
             },
             Diagnostics = new
             {
@@ -128,6 +134,42 @@ public static class FitWriter
             },
         };
     }
+
+    /// <summary>ChEES: initialisation (method, cost), warm-up (iterations, converged, every check) and the target-ESS stop.</summary>
+    private static object? EnsembleSection(Sampling.Chees.EnsembleRunReport? e) => e is null ? null : new
+    {
+        Initialization = new
+        {
+            e.Initialization.Method, e.Initialization.Starts, e.Initialization.GradientEvaluations,
+            e.Initialization.OptimizerIterations, e.Initialization.OptimizersConverged,
+            LogDensityAtOptimum = e.Initialization.LogDensityAtOptimum.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
+            Seconds = e.Initialization.Time.TotalSeconds,
+        },
+        Warmup = new
+        {
+            Mode = e.AutoWarmup ? "auto" : "fixed",
+            Limit = e.WarmupLimit,
+            Iterations = e.WarmupIterations,
+            Converged = e.WarmupConverged,
+            e.NotConvergedReason,
+            e.NestedRhatThreshold,
+            e.Superchains,
+            GradientEvaluations = e.WarmupGradientEvaluations,
+            Checks = e.Checks.Select(c => new
+            {
+                c.Iteration, NestedRhat = Finite(c.NestedRhat), Worst = c.WorstCoordinate < 0 ? "lp__" : $"theta[{c.WorstCoordinate}]",
+                MetricChangeFactor = Finite(Math.Exp(c.MetricChange)), HarmonicMeanAcceptance = Finite(c.HarmonicMeanAcceptance),
+                c.StepSize, c.TrajectoryLength, c.GradientEvaluations,
+            }).ToArray(),
+        },
+        Sampling = new
+        {
+            e.StepSize, e.TrajectoryLength, HarmonicMeanAcceptance = Finite(e.SamplingHarmonicMeanAcceptance),
+            e.TargetEss, EssAtStop = Finite(e.EssAtStop), e.TargetEssReached,
+        },
+    };
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
     /// <summary>h2 rows: posterior mean and 90 % interval (5 % and 95 % quantiles).</summary>
     private static object[] HeritabilitySummary(Fit fit)

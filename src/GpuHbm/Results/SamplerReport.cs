@@ -6,7 +6,9 @@ namespace GpuHbm.Results;
 
 /// <summary>
 /// The sampler's health: divergences, tree-depth saturation and E-BFMI per chain, and the
-/// convergence warnings Stan users expect (R-hat &gt; 1.01, bulk or tail ESS &lt; 400).
+/// convergence warnings Stan users expect (R-hat &gt; 1.01, bulk or tail ESS &lt; 400); for many short chains grouped
+/// into superchains (ChEES) nested R-hat &gt; 1.01 replaces the R-hat rule, and a warm-up that did not meet its
+/// convergence rule is reported.
 /// </summary>
 public sealed class SamplerReport
 {
@@ -16,22 +18,34 @@ public sealed class SamplerReport
     public int[] DivergencesPerChain { get; }
     public int[] MaxDepthHitsPerChain { get; }
     public double[] EbfmiPerChain { get; }
+
+    /// <summary>E-BFMI with the sums pooled over chains (<see cref="EnergyBfmi.Pooled"/>): the ensemble's value when chains share their adaptation.</summary>
+    public double EbfmiPooled { get; }
+
+    /// <summary>More chains than this are an ensemble: E-BFMI is judged pooled, and listed as min and median.</summary>
+    public const int EnsembleChains = 8;
     public int MaxDepth { get; }
     public int Divergences => DivergencesPerChain.Sum();
     public int MaxDepthHits => MaxDepthHitsPerChain.Sum();
     public IReadOnlyList<string> Warnings { get; }
 
+    /// <summary>The warnings that say the draws may not represent the posterior (a run with any is not "converged").</summary>
+    public IReadOnlyList<string> ConvergenceProblems { get; }
+
     /// <param name="chains">Per-chain sampler statistics of the kept draws.</param>
     /// <param name="maxDepth">The maximum tree depth of the run.</param>
     /// <param name="summary">The posterior summary (null when there were too few draws).</param>
-    /// <param name="warmup">Warm-up iterations of the run, when known: the advice for divergences depends on it.</param>
+    /// <param name="warmup">Warm-up iterations of the run, when known: the advice for divergences depends on it (NUTS; null for ChEES, whose warm-up is judged by <paramref name="ensemble"/>).</param>
     /// <param name="adaptDelta">The run's target acceptance, when known.</param>
-    public SamplerReport(IReadOnlyList<SamplerStatistics> chains, int maxDepth, PosteriorSummary? summary, int? warmup = null, double? adaptDelta = null)
+    /// <param name="ensemble">ChEES: the ensemble's initialisation and warm-up verdict.</param>
+    public SamplerReport(IReadOnlyList<SamplerStatistics> chains, int maxDepth, PosteriorSummary? summary, int? warmup = null, double? adaptDelta = null,
+        Sampling.Chees.EnsembleRunReport? ensemble = null)
     {
         MaxDepth = maxDepth;
         DivergencesPerChain = chains.Select(s => s.Divergent.Count(d => d)).ToArray();
         MaxDepthHitsPerChain = chains.Select(s => s.TreeDepth.Count(d => d >= maxDepth)).ToArray();
         EbfmiPerChain = chains.Select(s => s.Count >= 2 ? EnergyBfmi.Compute(s.Energy) : double.NaN).ToArray();
+        EbfmiPooled = EnergyBfmi.Pooled(chains.Select(s => s.Energy).ToArray());
         var w = new List<string>();
         int total = chains.Sum(s => s.Count);
         // With little or no warm-up the step size and metric were never adapted: that, not adapt-delta, is the cause.
@@ -54,23 +68,50 @@ public sealed class SamplerReport
         }
         if (MaxDepthHits > 0)
             w.Add($"{MaxDepthHits} of {total} transitions hit the maximum tree depth of {maxDepth}; " + (unadapted ?? $"consider --max-depth {maxDepth + 2}") + ".");
-        for (int c = 0; c < EbfmiPerChain.Length; c++)
+        if (chains.Count <= EnsembleChains)
         {
-            if (EbfmiPerChain[c] < EbfmiThreshold)
-                w.Add($"chain {c + 1}: E-BFMI {EbfmiPerChain[c].ToString("F3", CultureInfo.InvariantCulture)} is below {EbfmiThreshold}; the momentum resampling explores the energy poorly.");
-            else if (double.IsNaN(EbfmiPerChain[c]) && chains[c].Count >= 2 && !stuck.Contains(c))
-                w.Add($"chain {c + 1}: E-BFMI could not be computed (its energy did not vary).");
+            for (int c = 0; c < EbfmiPerChain.Length; c++)
+            {
+                if (EbfmiPerChain[c] < EbfmiThreshold)
+                    w.Add($"chain {c + 1}: E-BFMI {EbfmiPerChain[c].ToString("F3", CultureInfo.InvariantCulture)} is below {EbfmiThreshold}; the momentum resampling explores the energy poorly.");
+                else if (double.IsNaN(EbfmiPerChain[c]) && chains[c].Count >= 2 && !stuck.Contains(c))
+                    w.Add($"chain {c + 1}: E-BFMI could not be computed (its energy did not vary).");
+            }
         }
+        else if (EbfmiPooled < EbfmiThreshold)
+            w.Add($"E-BFMI pooled over the {chains.Count} chains is {EbfmiPooled.ToString("F3", CultureInfo.InvariantCulture)}, below {EbfmiThreshold}; the momentum resampling explores the energy poorly.");
+        var problems = new List<string>();
+        if (ensemble is { WarmupConverged: false } && ensemble.WarmupIterations > 0)
+            problems.Add(ensemble.AutoWarmup
+                ? $"the warm-up did not converge within its cap of {ensemble.WarmupLimit} iterations ({ensemble.NotConvergedReason}); the draws may not represent the posterior. Try a larger --max-warmup, more chains or other initial values."
+                : $"the warm-up of {ensemble.WarmupIterations} iterations did not meet the convergence rule ({ensemble.NotConvergedReason}); the draws may not represent the posterior. Try --warmup auto or a longer warm-up.");
         if (summary is not null)
         {
             var rows = summary.Rows;
+            if (!summary.HasNestedRhat)
+            {
+                var highRhat = rows.Where(r => r.Rhat > RhatThreshold).ToList();
+                if (highRhat.Count > 0)
+                    problems.Add($"R-hat above {RhatThreshold} for {highRhat.Count} parameter(s) (worst: {Worst(highRhat, r => r.Rhat, true)}); the chains have not mixed.");
+            }
+            else
+            {
+                // Many short chains: R-hat is inflated by about √(1 + τ/n) even after convergence (Margossian et al. 2024,
+                // §2), so nested R-hat over superchains carries the 1.01 rule.
+                var highNested = rows.Where(r => r.NestedRhat > RhatThreshold || double.IsNaN(r.NestedRhat) && !double.IsNaN(r.Rhat)).ToList();
+                if (highNested.Count > 0)
+                    problems.Add($"nested R-hat above {RhatThreshold} for {highNested.Count} parameter(s) (worst: {Worst(highNested, r => r.NestedRhat, true)}); the superchains disagree: the chains have not converged.");
+            }
             var nanRhat = rows.Where(r => double.IsNaN(r.Rhat)).ToList();
-            var highRhat = rows.Where(r => r.Rhat > RhatThreshold).ToList();
-            if (highRhat.Count > 0)
-                w.Add($"R-hat above {RhatThreshold} for {highRhat.Count} parameter(s) (worst: {Worst(highRhat, r => r.Rhat, true)}); the chains have not mixed.");
             if (nanRhat.Count > 0)
-                w.Add($"R-hat could not be computed for {nanRhat.Count} parameter(s) (e.g. {nanRhat[0].Variable}): their draws are constant within a chain" +
+                problems.Add($"R-hat could not be computed for {nanRhat.Count} parameter(s) (e.g. {nanRhat[0].Variable}): their draws are constant within a chain" +
                       (stuck.Count > 0 ? " (a chain did not move)" : "") + "; treat the fit as not converged.");
+        }
+        w.AddRange(problems);
+        ConvergenceProblems = problems;
+        if (summary is not null)
+        {
+            var rows = summary.Rows;
             static double MinEss(SummaryRow r) => Math.Min(r.EssBulk, r.EssTail);
             var nanEss = rows.Where(r => double.IsNaN(r.EssBulk) || double.IsNaN(r.EssTail)).ToList();
             var lowEss = rows.Where(r => !double.IsNaN(r.EssBulk) && !double.IsNaN(r.EssTail) && MinEss(r) < EssThreshold).ToList();
@@ -98,10 +139,10 @@ public sealed class SamplerReport
     {
         static string F(double e) => double.IsNaN(e) ? "NA" : e.ToString("F2", CultureInfo.InvariantCulture);
         string head = $"divergences: {Divergences}; max tree depth ({MaxDepth}) hits: {MaxDepthHits}; ";
-        if (EbfmiPerChain.Length <= 8) return head + "E-BFMI per chain: " + string.Join(", ", EbfmiPerChain.Select(F));
+        if (EbfmiPerChain.Length <= EnsembleChains) return head + "E-BFMI per chain: " + string.Join(", ", EbfmiPerChain.Select(F));
         var finite = EbfmiPerChain.Where(double.IsFinite).Order().ToArray();
         return finite.Length == 0
             ? head + "E-BFMI: NA"
-            : head + $"E-BFMI over {EbfmiPerChain.Length} chains: min {F(finite[0])}, median {F(finite[finite.Length / 2])}";
+            : head + $"E-BFMI over {EbfmiPerChain.Length} chains: pooled {F(EbfmiPooled)}, min {F(finite[0])}, median {F(finite[finite.Length / 2])}";
     }
 }

@@ -75,6 +75,61 @@ internal sealed class DrawRecorder
         Kept++;
     }
 
+    /// <summary>
+    /// The draws (θ, chain-major, KeptBefore × D each) and log densities an interrupted run kept before
+    /// <see cref="FirstKept"/>, used only by <see cref="SmallestBulkEss"/> (ChEES's target-ESS stop), so that a resumed run
+    /// stops where the uninterrupted one would have.
+    /// </summary>
+    public void KeepEarlier(double[][] draws, double[][] logDensity)
+    {
+        if (draws.Length != _draws.Length || logDensity.Length != _draws.Length)
+            throw new InvalidDataException($"earlier draws of {draws.Length} chains for an ensemble of {_draws.Length}");
+        for (int c = 0; c < draws.Length; c++)
+            if (draws[c].Length != FirstKept * _dimension || logDensity[c].Length != FirstKept)
+                throw new InvalidDataException($"chain {_firstChain + c + 1}: earlier draws do not match the {FirstKept} kept before the checkpoint");
+        (_earlierDraws, _earlierLogDensity) = (draws, logDensity);
+    }
+
+    private double[][]? _earlierDraws, _earlierLogDensity;
+
+    /// <summary>Per chain, every draw (θ, KeptTotal × D) and log density kept over the whole run, when the earlier ones are known.</summary>
+    public (double[][] Draws, double[][] LogDensity) AllKept()
+    {
+        int chains = _draws.Length, before = _earlierDraws is null ? 0 : FirstKept;
+        var draws = new double[chains][];
+        var lp = new double[chains][];
+        for (int c = 0; c < chains; c++)
+        {
+            draws[c] = [.. (_earlierDraws?[c] ?? []), .. _draws[c].AsSpan(0, Kept * _dimension)];
+            lp[c] = [.. (_earlierLogDensity?[c] ?? []), .. _statistics[c].LogDensity.AsSpan(0, Kept)];
+            if (draws[c].Length != (before + Kept) * _dimension) throw new InvalidOperationException("kept draws are inconsistent");
+        }
+        return (draws, lp);
+    }
+
+    /// <summary>
+    /// The smallest bulk ESS (Vehtari et al. 2021; <see cref="Diagnostics.EffectiveSampleSize.Bulk"/>) over the coordinates
+    /// of θ and the log density, from the draws kept so far (with those of <see cref="KeepEarlier"/>).
+    /// </summary>
+    public double SmallestBulkEss()
+    {
+        var (draws, lp) = AllKept();
+        int chains = draws.Length, kept = lp[0].Length;
+        double smallest = Diagnostics.EffectiveSampleSize.Bulk(lp);
+        if (double.IsNaN(smallest)) return double.NaN;
+        var x = new double[chains][];
+        for (int c = 0; c < chains; c++) x[c] = new double[kept];
+        for (int i = 0; i < _dimension; i++)
+        {
+            for (int c = 0; c < chains; c++)
+                for (int k = 0; k < kept; k++) x[c][k] = draws[c][k * _dimension + i];
+            double ess = Diagnostics.EffectiveSampleSize.Bulk(x);
+            if (double.IsNaN(ess)) return double.NaN;   // not defined (e.g. constant draws): never "reached"
+            smallest = Math.Min(smallest, ess);
+        }
+        return smallest;
+    }
+
     /// <summary>Chain <paramref name="chain"/>'s kept draws (Kept × D) and statistics.</summary>
     public (double[] Draws, SamplerStatistics Statistics) Take(int chain)
     {

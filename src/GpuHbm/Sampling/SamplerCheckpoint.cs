@@ -98,6 +98,7 @@ public sealed class CheckpointWriter : IDisposable
     public void Write(long v) => _w.Write(v);
     public void Write(double v) => _w.Write(v);
     public void Write(bool v) => _w.Write(v);
+    public void Write(string v) => _w.Write(v);
 
     public void Write(ReadOnlySpan<double> values)
     {
@@ -156,6 +157,7 @@ public sealed class CheckpointReader : IDisposable
     public long ReadInt64() => _r.ReadInt64();
     public double ReadDouble() => _r.ReadDouble();
     public bool ReadBoolean() => _r.ReadBoolean();
+    public string ReadString() => _r.ReadString();
 
     /// <summary>True when everything has been read.</summary>
     public bool AtEnd => _r.BaseStream.Position == _r.BaseStream.Length;

@@ -52,6 +52,33 @@ public sealed record SamplerOptions
     /// </summary>
     public IReadOnlyList<double[]>? InitialPositions { get; init; }
 
+    /// <summary>
+    /// ChEES: choose the warm-up length by the ensemble convergence rule (nested R-hat over superchains, metric and step
+    /// size settled), with <see cref="Warmup"/> as the cap. NUTS ignores it.
+    /// </summary>
+    public bool AutoWarmup { get; init; }
+
+    /// <summary>ChEES: stop sampling once the smallest bulk ESS over θ and log π reaches this (<see cref="Draws"/> is then the cap); null: run all draws.</summary>
+    public int? TargetEss { get; init; }
+
+    /// <summary>Prior location and scale of each coordinate of θ (from the model); ChEES starts chains and sets its initial metric from it. Null: location 0, scale 1.</summary>
+    public Models.ParameterScale? Scale { get; init; }
+
+    /// <summary>
+    /// ChEES: number of superchains, contiguous groups of chains that share a starting point (nested R-hat needs them,
+    /// Margossian et al. 2024); must divide <see cref="Chains"/>. Null: every chain is its own superchain.
+    /// </summary>
+    public int? Superchains { get; init; }
+
+    /// <summary>
+    /// ChEES: how the starting points are chosen. With <see cref="InitialPositions"/>, Laplace runs the optimiser from the
+    /// given points of each superchain's first chain; any other method starts the chains exactly there.
+    /// </summary>
+    public Initialization.InitializationMethod Initialization { get; init; } = Sampling.Initialization.InitializationMethod.Laplace;
+
+    /// <summary>ChEES settings beyond these (rounds, thresholds, step-size and trajectory adaptation); null: the defaults.</summary>
+    public Chees.CheesOptions? Chees { get; init; }
+
     /// <summary>Receives each kept draw as it is made, and checkpoints of the sampler's state; null for none.</summary>
     public ISamplingObserver? Observer { get; init; }
 
@@ -76,6 +103,9 @@ public sealed record SamplerOptions
         if (Thin < 1) throw new ArgumentException("Thin must be at least 1.");
         if (MaxParallelism < 1) throw new ArgumentException("MaxParallelism must be at least 1.");
         if (!(InitialStepSize > 0) || !double.IsFinite(InitialStepSize)) throw new ArgumentException("InitialStepSize must be finite and positive.");
+        if (TargetEss is < 1) throw new ArgumentException("TargetEss must be at least 1.");
+        if (Superchains is { } k && (k < 1 || Chains % k != 0)) throw new ArgumentException($"Superchains ({k}) must divide Chains ({Chains}).");
+        if (Scale is not null && Scale.Dimension != dimension) throw new ArgumentException($"Scale has dimension {Scale.Dimension}, the density {dimension}.");
         if (InitialPositions is { } init)
         {
             if (init.Count != Chains) throw new ArgumentException($"InitialPositions has {init.Count} entries for {Chains} chains.");

@@ -180,6 +180,9 @@ public sealed class SamplerResult
     /// <summary>Per-chain results, indexed by chain number.</summary>
     public IReadOnlyList<ChainResult> Chains { get; }
 
+    /// <summary>ChEES: the initialisation, the warm-up's convergence checks and the target-ESS stop; null for NUTS.</summary>
+    public Chees.EnsembleRunReport? Ensemble { get; init; }
+
     public int ChainCount => Chains.Count;
 
     /// <summary>True when the run was cancelled; the draws made until then are kept.</summary>

@@ -118,4 +118,31 @@ public class PredictionCommandsTests : IDisposable
         Assert.True(c == 0, e);
         Assert.Contains("elpd_loo", o);
     }
+
+    [Fact]
+    public void Kfold_refits_and_keeps_each_group_in_one_fold()
+    {
+        string fit = FitSleep("kfold", "Reaction ~ 1 + Days + (1 + Days | Subject)");
+        string file = Path.Combine(_dir, "kfold.csv");
+        var (code, o, e) = Run("kfold", "--fit", fit, "--folds", "3", "--group", "Subject", "--warmup", "100", "--draws", "50", "--output", file);
+        Assert.True(code == 0, e);
+        Assert.Contains("Based on 3-fold cross-validation (grouped by Subject)", o);
+        Assert.Contains("elpd_kfold", o);
+        Assert.Contains("fold 3 of 3 refitted", e);
+        var rows = File.ReadAllLines(file).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(180, rows.Length);
+        var subject = GpuHbm.Data.DataTable.ReadCsv(TestPaths.ExampleData("sleepstudy.csv"))["Subject"].Raw;
+        Assert.All(rows.GroupBy(r => subject[int.Parse(r[0], CultureInfo.InvariantCulture) - 1]), g => Assert.Single(g.Select(r => r[1]).Distinct()));
+        Assert.Equal(["1", "2", "3"], rows.Select(r => r[1]).Distinct().Order());
+        Assert.All(rows, r => Assert.True(double.Parse(r[2], CultureInfo.InvariantCulture) < 0));
+        (code, _, e) = Run("kfold", "--fit", fit, "--folds", "19", "--group", "Subject");
+        Assert.Equal(1, code);
+        Assert.Contains("between 2 and 18", e);
+
+        // loo --reloo: after the exact refits no observation is left with k above 0.7.
+        (code, o, e) = Run("loo", "--fit", fit, "--reloo");
+        Assert.True(code == 0, e);
+        Assert.Contains("elpd_loo", o);
+        Assert.DoesNotContain("Pareto k above 0.7", o);
+    }
 }

@@ -108,6 +108,17 @@ public abstract partial class AcceleratorSuite
             cpu.Combine(S(4), S(1), 0.7, S(5), -1.3, m); device.Combine(S(4), S(1), 0.7, S(5), -1.3, m);
             AssertSlotsEqual(cpu, device, slots, 0, "Combine");
             m = RandomMask(rng, chains);
+            var alpha = Enumerable.Range(0, chains).Select(_ => rng.NextDouble() * 4 - 2).ToArray();
+            var beta = Enumerable.Range(0, chains).Select(_ => rng.NextDouble() * 4 - 2).ToArray();
+            cpu.Combine(S(1), S(1), alpha, S(4), beta, m); device.Combine(S(1), S(1), alpha, S(4), beta, m);
+            AssertSlotsEqual(cpu, device, slots, 0, "Combine with per-chain coefficients, in place");
+            m = RandomMask(rng, chains);
+            cpu.Multiply(S(4), S(4), S(2), m); device.Multiply(S(4), S(4), S(2), m);
+            AssertSlotsEqual(cpu, device, slots, 0, "Multiply in place");
+            m = RandomMask(rng, chains);
+            cpu.Divide(S(5), S(3), S(1), m); device.Divide(S(5), S(3), S(1), m);
+            AssertSlotsEqual(cpu, device, slots, 0, "Divide");
+            m = RandomMask(rng, chains);
             for (int i = 0; i < dim; i++) row[i] = rng.NextDouble();
             cpu.Broadcast(S(5), row, m); device.Broadcast(S(5), row, m);
             AssertSlotsEqual(cpu, device, slots, 0, "Broadcast");
@@ -453,9 +464,42 @@ public abstract partial class AcceleratorSuite
         Assert.True(worst <= 1e-10, $"worst relative difference {worst:E2}");
     }
 
+    /// <summary>
+    /// ChEES on the device ensemble against the managed CPU: the whole adaptation (ensemble step-size search, dual
+    /// averaging on the harmonic-mean acceptance, Adam on the ChEES criterion, the cross-chain metric at every
+    /// iteration, the superchain monitor's running sums) and sampling. Starts drawn on the prior scale and short
+    /// trajectories (T from 0.05, slow Adam): with ChEES's default T ≈ 2.25 (hundreds of leapfrog steps per iteration)
+    /// the dynamics amplify the 1e-16 differences of the cross-chain sums chaotically (measured: ε differs by 3e-5
+    /// relative after 20 iterations, then acceptance decisions flip), which says nothing about the kernels.
+    /// </summary>
     protected void ChEES_with_the_GLMM_device_density_tracks_the_CPU_fit_on_radon() =>
         AssertTracksCpuFit("radon_mn.csv", "log_radon ~ 1 + floor + (1 | county)",
-            new FitOptions { Chains = 16, Warmup = 40, Draws = 10, Seed = 5, Sampler = "chees" }, 1e-8);
+            new FitOptions
+            {
+                Chains = 16, Warmup = 60, Draws = 10, Seed = 5, Sampler = "chees", Init = "prior",
+                Chees = new GpuHbm.Sampling.Chees.CheesOptions { InitialTrajectoryLength = 0.05, LearningRate = 0.005 },
+            }, 1e-8);
+
+    /// <summary>
+    /// The default initialisation on the device (L-BFGS on the ensemble from dispersed starts, one per superchain)
+    /// reaches the optima the managed CPU reaches: log π at each optimum within 1e-6 relative. (The iterates themselves
+    /// may part: the optimiser's stopping test and line-search decisions meet 1e-16 differences near the optimum, so
+    /// one run may take a few more iterations; measured on radon: 158/145 vs 164/151.)
+    /// </summary>
+    protected void The_ChEES_initialisation_on_the_device_reaches_the_CPU_optima_on_radon()
+    {
+        var data = GpuHbm.Data.DataTable.ReadCsv(TestPaths.ExampleData("radon_mn.csv"));
+        const string formula = "log_radon ~ 1 + floor + (1 | county)";
+        var options = new FitOptions { Chains = 32, Warmup = 0, Draws = 1, Seed = 5, Sampler = "chees" };
+        var cpu = Glmm.Fit(formula, data, options with { Backend = "cpu" }).Ensemble!.Initialization;
+        var device = Glmm.Fit(formula, data, options with { Backend = BackendSelection.NameOf(Accelerator.Backend) }).Ensemble!.Initialization;
+        Output.WriteLine($"L-BFGS iterations cpu {string.Join(",", cpu.OptimizerIterations)}, device {string.Join(",", device.OptimizerIterations)}; " +
+                         $"log π at the optima cpu {string.Join(",", cpu.LogDensityAtOptimum)}, device {string.Join(",", device.LogDensityAtOptimum)}");
+        Assert.Equal(cpu.Starts, device.Starts);
+        Assert.Equal(cpu.OptimizersConverged, device.OptimizersConverged);
+        for (int k = 0; k < cpu.Starts; k++)
+            AssertClose(cpu.LogDensityAtOptimum[k], device.LogDensityAtOptimum[k], 1e-6, $"log π at optimum {k}");
+    }
 
     /// <summary>One-time traffic of building an ensemble: chain ids, the zero/one rows, evaluation counters, the first mask.</summary>
     private static long DeviceSetupBytes(int chains, int dim) => 4L * chains + 8L * chains + 4L * chains + 16L * dim;

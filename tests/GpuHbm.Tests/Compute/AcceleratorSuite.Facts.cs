@@ -43,6 +43,7 @@ public abstract partial class AcceleratorSuite
     [Fact] public void Chees_gaussian_target() => Run(ChEES_on_the_device_matches_the_posterior);
     [Fact] public void Nuts_sleepstudy_tracks_cpu() => Run(NUTS_with_the_GLMM_device_density_tracks_the_CPU_run_on_sleepstudy);
     [Fact] public void Chees_radon_tracks_cpu() => Run(ChEES_with_the_GLMM_device_density_tracks_the_CPU_fit_on_radon);
+    [Fact] public void Chees_initialisation_reaches_cpu_optima() => Run(The_ChEES_initialisation_on_the_device_reaches_the_CPU_optima_on_radon);
 
     [Fact] public void Gram_product() => Run(Gram_product_equals_GenotypeGram);
     [Fact] public void Gram_deterministic_blocks() => Run(Accumulation_over_blocks_is_deterministic);

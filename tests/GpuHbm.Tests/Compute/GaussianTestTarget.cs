@@ -193,6 +193,16 @@ internal sealed class CountingEnsemble(IChainEnsemble inner) : IChainEnsemble
     public void Combine(EnsembleSlot destination, EnsembleSlot a, double alpha, EnsembleSlot b, double beta, ReadOnlySpan<bool> active)
     { Op(4L * C); inner.Combine(destination, a, alpha, b, beta, active); }
 
+    public void Combine(EnsembleSlot destination, EnsembleSlot a, ReadOnlySpan<double> alpha, EnsembleSlot b, ReadOnlySpan<double> beta,
+        ReadOnlySpan<bool> active)
+    { Op(4L * C + 16L * C); inner.Combine(destination, a, alpha, b, beta, active); }
+
+    public void Multiply(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active)
+    { Op(4L * C); inner.Multiply(destination, a, b, active); }
+
+    public void Divide(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active)
+    { Op(4L * C); inner.Divide(destination, a, b, active); }
+
     public void Broadcast(EnsembleSlot destination, ReadOnlySpan<double> row, ReadOnlySpan<bool> active)
     { Op(4L * C + 8L * D); inner.Broadcast(destination, row, active); }
 

@@ -19,13 +19,21 @@ public class StreamingAndResumeTests : IDisposable
     private static readonly Lazy<DataTable> Sleep = new(() => DataTable.ReadCsv(TestPaths.ExampleData("sleepstudy.csv")));
     private const string Formula = "Reaction ~ 1 + Days + (1 + Days | Subject)";
 
-    /// <param name="sampler">"nuts", "chees", or "nuts:METRIC" for NUTS with a metric adaptation (stan-diag, diag, low-rank).</param>
-    private static FitOptions Options(string sampler, string dir) => new()
-    {
-        Chains = sampler == "chees" ? 8 : 2, Warmup = 150, Draws = 120, Seed = 11, Sampler = sampler.Split(':')[0], Backend = "cpu",
-        Metric = sampler.Contains(':') ? sampler.Split(':')[1] : null,
-        OutputDirectory = dir, CheckpointInterval = TimeSpan.FromMilliseconds(1),
-    };
+    /// <param name="sampler">"nuts", "chees", or "nuts:METRIC" for NUTS with a metric adaptation (stan-diag, diag, low-rank);
+    /// "chees:auto" for ChEES with 32 chains in 2 superchains, the automatic warm-up and a target ESS (its stopping rule
+    /// needs the draws kept before the checkpoint).</param>
+    private static FitOptions Options(string sampler, string dir) => sampler == "chees:auto"
+        ? new()
+        {
+            Chains = 32, Warmup = null, MaxWarmup = 400, Draws = 120, TargetEss = 500, Seed = 11, Sampler = "chees", Backend = "cpu",
+            OutputDirectory = dir, CheckpointInterval = TimeSpan.FromMilliseconds(1),
+        }
+        : new()
+        {
+            Chains = sampler == "chees" ? 8 : 2, Warmup = 150, Draws = 120, Seed = 11, Sampler = sampler.Split(':')[0], Backend = "cpu",
+            Metric = sampler.Contains(':') ? sampler.Split(':')[1] : null,
+            OutputDirectory = dir, CheckpointInterval = TimeSpan.FromMilliseconds(1),
+        };
 
     /// <summary>Cancels the run once any chain reports at least <paramref name="iteration"/> iterations (warm-up + sampling).</summary>
     private sealed class StopAt(int iteration, CancellationTokenSource cts) : IProgress<ChainProgress>
@@ -42,10 +50,14 @@ public class StreamingAndResumeTests : IDisposable
         return plan.Run(new StopAt(stopAt, cts), cts.Token);
     }
 
+    /// <summary>The options with automatic centring and a longer warm-up when <paramref name="warmup"/> is given.</summary>
+    private static FitOptions Centred(FitOptions options, int? warmup) =>
+        warmup is { } w ? options with { Warmup = w, AutomaticCentring = true } : options;
+
     private string Reference(string sampler, string formula = Formula, int? warmup = null)
     {
         string dir = Path.Combine(_dir, "reference-" + sampler.Replace(':', '-'));
-        var fit = Glmm.Plan(formula, Sleep.Value, Options(sampler, dir) with { Warmup = warmup ?? 150, AutomaticCentring = warmup is not null }).Run();
+        var fit = Glmm.Plan(formula, Sleep.Value, Centred(Options(sampler, dir), warmup)).Run();
         Assert.False(fit.StoppedEarly);
         return dir;
     }
@@ -58,6 +70,7 @@ public class StreamingAndResumeTests : IDisposable
     [InlineData("nuts:low-rank", new[] { 50, 120, 200 })] // the low-rank estimator keeps its draws and gradients
     [InlineData("chees", new[] { 60 })]         // ChEES repeats warm-up
     [InlineData("chees", new[] { 200, 240 })]   // ChEES from its sampling checkpoints
+    [InlineData("chees:auto", new[] { 60, 130, 150 })] // auto warm-up repeated; then sampling with a target ESS resumed twice
     public void A_stopped_run_resumed_gives_the_uninterrupted_draws_bit_for_bit(string sampler, int[] stops) =>
         StopAndResume(sampler, stops, Formula);
 
@@ -77,7 +90,7 @@ public class StreamingAndResumeTests : IDisposable
             Assert.True(adaptation.Any(a => a.CentredEffects > 0), "no chain of the reference run centred anything");
         }
         string dir = Path.Combine(_dir, "stopped-" + sampler.Replace(':', '-'));
-        var first = RunStopped(Glmm.Plan(formula, Sleep.Value, Options(sampler, dir) with { Warmup = warmup ?? 150, AutomaticCentring = warmup is not null }), stops[0]);
+        var first = RunStopped(Glmm.Plan(formula, Sleep.Value, Centred(Options(sampler, dir), warmup)), stops[0]);
         Assert.True(first.StoppedEarly);
         Assert.Equal(FitManifest.Stopped, FitFolder.ReadManifest(dir).Status);
         AssertPrefixOf(reference, dir);
@@ -92,6 +105,21 @@ public class StreamingAndResumeTests : IDisposable
         Assert.Equal(File.ReadAllBytes(Path.Combine(reference, "draws.csv")), File.ReadAllBytes(Path.Combine(dir, "draws.csv")));
         Assert.Equal(File.ReadAllBytes(Path.Combine(reference, "sampler.csv")), File.ReadAllBytes(Path.Combine(dir, "sampler.csv")));
         Assert.Equal(File.ReadAllBytes(Path.Combine(reference, "summary.csv")), File.ReadAllBytes(Path.Combine(dir, "summary.csv")));
+        if (sampler.StartsWith("chees", StringComparison.Ordinal))
+        {
+            // The warm-up's report (length, checks, verdict, initialisation cost), the sampling statistics and the gradient
+            // count travel with the checkpoint: the resumed fit reports what the uninterrupted one did.
+            using var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(reference, "fit.json")));
+            using var actual = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "fit.json")));
+            JsonElement Ensemble(JsonDocument d) => d.RootElement.GetProperty("ensemble");
+            Assert.Equal(Ensemble(expected).GetProperty("warmup").GetRawText(), Ensemble(actual).GetProperty("warmup").GetRawText());
+            Assert.Equal(Ensemble(expected).GetProperty("sampling").GetRawText(), Ensemble(actual).GetProperty("sampling").GetRawText());
+            Assert.Equal(Ensemble(expected).GetProperty("initialization").GetProperty("gradient_evaluations").GetInt64(),
+                Ensemble(actual).GetProperty("initialization").GetProperty("gradient_evaluations").GetInt64());
+            Assert.Equal(expected.RootElement.GetProperty("converged").GetBoolean(), actual.RootElement.GetProperty("converged").GetBoolean());
+            foreach (var key in new[] { "gradient_evaluations", "warmup_gradient_evaluations" })
+                Assert.Equal(expected.RootElement.GetProperty("timings").GetProperty(key).GetInt64(), actual.RootElement.GetProperty("timings").GetProperty(key).GetInt64());
+        }
         var manifest = FitFolder.ReadManifest(dir);
         Assert.Equal(FitManifest.Finished, manifest.Status);
         Assert.Equal(stops.Length, manifest.Resumed);

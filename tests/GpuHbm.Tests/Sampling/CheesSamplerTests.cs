@@ -63,18 +63,78 @@ public class CheesSamplerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_restart_lifts_the_trajectory_length_to_at_least_one_step()
+    public void The_auto_warm_up_stops_when_the_superchains_agree_and_sampling_stops_at_the_target_ESS()
     {
-        // T starts at the initial ε (found where the chains start, far below the typical set's ε) and the ChEES gradient
-        // can only move log T by a few percent per iteration: the restart after a metric update must lift T to the new
-        // ε (BlackJAX clips T to [ε, ε·maxLeapfrogSteps]), or every transition stays a single leapfrog step.
-        var adaptation = new CheesAdaptation(1e-4);
-        for (int t = 0; t < 25; t++) adaptation.Update(1.0, 0.0);
-        Assert.True(adaptation.TrajectoryLength < adaptation.StepSize);
-        adaptation.Restart(0.3, 1.0);
-        Assert.Equal(0.3, adaptation.TrajectoryLength, 1e-12);
-        adaptation.Restart(0.3, 1e6);
-        Assert.Equal(0.3 * adaptation.MaxLeapfrogSteps, adaptation.TrajectoryLength, 1e-9);
+        // 100-d normal with variances over 10⁴, 128 chains in 8 superchains, default (L-BFGS + Laplace) starts.
+        var density = IidNormalDensity.Spread(100);
+        var options = new SamplerOptions { Chains = 128, Warmup = 600, AutoWarmup = true, Superchains = 8, Draws = 400, TargetEss = 2000, Seed = 8 };
+        var r = new CheesSampler(CpuChainEnsemble.Factory).Run(density, options);
+        var e = r.Ensemble!;
+        output.WriteLine(e.Describe());
+        Assert.Equal("laplace", e.Initialization.Method);
+        Assert.Equal(8, e.Initialization.Starts);
+        Assert.True(e.Initialization.GradientEvaluations > 0);
+        Assert.True(e.WarmupConverged, e.NotConvergedReason);
+        Assert.InRange(e.WarmupIterations, 50, 300);
+        Assert.Equal(e.WarmupIterations, r.Chains[0].WarmupIterations);
+        Assert.True(e.Checks[^1].NestedRhat < 1.01);
+        Assert.Equal(e.WarmupIterations / 50, e.Checks.Count);
+        // The step size reaches its target: ChEES's statistic over the sampling iterations near 0.651.
+        Assert.InRange(e.SamplingHarmonicMeanAcceptance, 0.5, 0.85);
+        // The metric is the posterior variance.
+        var logRatio = r.Chains[0].Adaptation.InverseMetric.Select((v, i) => Math.Log(v / (density.Scales[i] * density.Scales[i]))).ToArray();
+        Assert.True(logRatio.Max(Math.Abs) < Math.Log(1.5), $"metric off by a factor {Math.Exp(logRatio.Max(Math.Abs)):F2}");
+
+        // Sampling stopped once the smallest bulk ESS passed the target, before the cap; recompute it from the draws.
+        Assert.True(e.TargetEssReached);
+        int kept = r.Chains[0].DrawCount;
+        Assert.InRange(kept, 4, 399);
+        Assert.Equal(0, kept % 10);
+        double smallest = double.PositiveInfinity;
+        for (int i = 0; i < 100; i++)
+        {
+            var chains = r.Chains.Select(c => Enumerable.Range(0, kept).Select(k => c.Draw(k)[i]).ToArray()).ToArray();
+            smallest = Math.Min(smallest, GpuHbm.Diagnostics.EffectiveSampleSize.Bulk(chains));
+        }
+        Assert.True(smallest >= 2000, $"bulk ESS {smallest} at the stop");
+        Assert.True(e.EssAtStop <= smallest + 1e-9);   // log π is among the quantities checked
+        Assert.False(r.Cancelled);
+    }
+
+    [Fact]
+    public void A_warm_up_cut_short_is_reported_as_not_converged()
+    {
+        // Chains started 100 scales away and a cap of one round: the rule cannot be met.
+        var density = IidNormalDensity.Spread(20);
+        var far = Enumerable.Range(0, 32).Select(c => Enumerable.Range(0, 20).Select(i => (c / 8 % 2 == 0 ? 100 : -100) * density.Scales[i]).ToArray()).ToArray();
+        var options = new SamplerOptions
+        {
+            Chains = 32, Warmup = 50, AutoWarmup = true, Superchains = 4, Draws = 20, Seed = 2, InitialPositions = far,
+            Initialization = GpuHbm.Sampling.Initialization.InitializationMethod.Given,
+        };
+        var e = new CheesSampler(CpuChainEnsemble.Factory).Run(density, options).Ensemble!;
+        output.WriteLine(e.Describe());
+        Assert.Equal("given", e.Initialization.Method);
+        Assert.False(e.WarmupConverged);
+        Assert.Equal(50, e.WarmupIterations);
+        Assert.Contains("nested R-hat", e.NotConvergedReason);
+        Assert.Contains("NOT converged", e.Describe());
+    }
+
+    [Fact]
+    public void The_trajectory_length_stays_between_one_step_and_the_step_cap()
+    {
+        // BlackJAX clips T to [ε, ε·maxLeapfrogSteps] after every update: a T below one step would make every transition a
+        // single leapfrog step (MALA) while the ChEES gradient, taken at t = u·T, could keep pushing it down.
+        var adaptation = new CheesAdaptation(1e-4, initialTrajectoryLength: 1e-9);
+        Assert.Equal(1e-4, adaptation.TrajectoryLength, 1e-15);
+        for (int t = 0; t < 25; t++) adaptation.Update(0.651, -1.0);
+        Assert.True(adaptation.TrajectoryLength >= adaptation.StepSize);
+        var capped = new CheesAdaptation(0.1, maxLeapfrogSteps: 10, initialTrajectoryLength: 50);
+        Assert.Equal(1.0, capped.TrajectoryLength, 1e-12);
+        Assert.Equal(2.2467, CheesAdaptation.StandardNormalOptimum, 1e-4);
+        // tan(2T) = 2T at the optimum of 1 − sin(2T)/(2T).
+        Assert.Equal(2 * CheesAdaptation.StandardNormalOptimum, Math.Tan(2 * CheesAdaptation.StandardNormalOptimum), 1e-2);
     }
 
     [Fact]

@@ -41,6 +41,30 @@ public class CpuChainEnsembleTests
     }
 
     [Fact]
+    public void Per_chain_combine_multiply_and_divide_are_elementwise_by_hand()
+    {
+        using var e = Make();
+        for (int c = 0; c < 3; c++)
+        {
+            e.WriteRow(A, c, [c + 1, c + 2, c + 3, c + 4]);
+            e.WriteRow(B, c, [10, 20, 30, 40]);
+        }
+        bool[] mask = [true, false, true];
+        e.Combine(C, A, [2.0, 99, -1.0], B, [0.5, 99, 0.25], mask);
+        var row = new double[4];
+        e.ReadRow(C, 0, row); Assert.Equal([2 * 1 + 5, 2 * 2 + 10, 2 * 3 + 15, 2 * 4 + 20.0], row);
+        e.ReadRow(C, 1, row); Assert.Equal([0, 0, 0, 0], row);
+        e.ReadRow(C, 2, row); Assert.Equal([-3 + 2.5, -4 + 5, -5 + 7.5, -6 + 10.0], row);
+        e.Multiply(A, A, B, mask);
+        e.ReadRow(A, 2, row); Assert.Equal([30, 80, 150, 240.0], row);
+        e.ReadRow(A, 1, row); Assert.Equal([2, 3, 4, 5.0], row);
+        e.Divide(C, A, B, mask);
+        e.ReadRow(C, 2, row); Assert.Equal([3, 4, 5, 6.0], row);
+        e.ReadRow(C, 1, row); Assert.Equal([0, 0, 0, 0.0], row);
+        Assert.Throws<ArgumentException>(() => e.Combine(C, A, [1.0], B, [1.0, 2, 3], mask));
+    }
+
+    [Fact]
     public void Momentum_is_Philox_normals_scaled_by_the_metric_and_dots_are_weighted()
     {
         using var e = Make(chains: 2, d: 3);

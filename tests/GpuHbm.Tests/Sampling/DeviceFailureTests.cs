@@ -76,6 +76,10 @@ public class DeviceFailureTests
         public void Add(EnsembleSlot d, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active) => inner.Add(d, a, b, active);
         public void Combine(EnsembleSlot d, EnsembleSlot a, double alpha, EnsembleSlot b, double beta, ReadOnlySpan<bool> active) =>
             inner.Combine(d, a, alpha, b, beta, active);
+        public void Combine(EnsembleSlot d, EnsembleSlot a, ReadOnlySpan<double> alpha, EnsembleSlot b, ReadOnlySpan<double> beta,
+            ReadOnlySpan<bool> active) => inner.Combine(d, a, alpha, b, beta, active);
+        public void Multiply(EnsembleSlot d, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active) => inner.Multiply(d, a, b, active);
+        public void Divide(EnsembleSlot d, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active) => inner.Divide(d, a, b, active);
         public void Broadcast(EnsembleSlot d, ReadOnlySpan<double> row, ReadOnlySpan<bool> active) => inner.Broadcast(d, row, active);
         public double CrossChainMoments(EnsembleSlot s, ReadOnlySpan<double> w, ReadOnlySpan<bool> active, Span<double> mean, Span<double> sq) =>
             inner.CrossChainMoments(s, w, active, mean, sq);

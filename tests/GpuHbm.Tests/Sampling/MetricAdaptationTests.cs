@@ -133,6 +133,12 @@ public class MetricAdaptationTests(ITestOutputHelper output)
         public void Add(GpuHbm.Compute.EnsembleSlot d, GpuHbm.Compute.EnsembleSlot a, GpuHbm.Compute.EnsembleSlot b, ReadOnlySpan<bool> active) => inner.Add(d, a, b, active);
         public void Combine(GpuHbm.Compute.EnsembleSlot d, GpuHbm.Compute.EnsembleSlot a, double alpha, GpuHbm.Compute.EnsembleSlot b, double beta, ReadOnlySpan<bool> active) =>
             inner.Combine(d, a, alpha, b, beta, active);
+        public void Combine(GpuHbm.Compute.EnsembleSlot d, GpuHbm.Compute.EnsembleSlot a, ReadOnlySpan<double> alpha, GpuHbm.Compute.EnsembleSlot b,
+            ReadOnlySpan<double> beta, ReadOnlySpan<bool> active) => inner.Combine(d, a, alpha, b, beta, active);
+        public void Multiply(GpuHbm.Compute.EnsembleSlot d, GpuHbm.Compute.EnsembleSlot a, GpuHbm.Compute.EnsembleSlot b, ReadOnlySpan<bool> active) =>
+            inner.Multiply(d, a, b, active);
+        public void Divide(GpuHbm.Compute.EnsembleSlot d, GpuHbm.Compute.EnsembleSlot a, GpuHbm.Compute.EnsembleSlot b, ReadOnlySpan<bool> active) =>
+            inner.Divide(d, a, b, active);
         public void Broadcast(GpuHbm.Compute.EnsembleSlot d, ReadOnlySpan<double> row, ReadOnlySpan<bool> active) => inner.Broadcast(d, row, active);
         public double CrossChainMoments(GpuHbm.Compute.EnsembleSlot slot, ReadOnlySpan<double> w, ReadOnlySpan<bool> active, Span<double> mean, Span<double> meanOfSquares) =>
             inner.CrossChainMoments(slot, w, active, mean, meanOfSquares);

@@ -176,6 +176,45 @@ public sealed class CpuChainEnsemble : IChainEnsemble
         }
     }
 
+    public void Combine(EnsembleSlot destination, EnsembleSlot a, ReadOnlySpan<double> alpha, EnsembleSlot b, ReadOnlySpan<double> beta,
+        ReadOnlySpan<bool> active)
+    {
+        CheckLength(active);
+        if (alpha.Length != Chains || beta.Length != Chains) throw new ArgumentException($"alpha and beta must have one entry per chain ({Chains}).");
+        for (int c = 0; c < Chains; c++)
+        {
+            if (!active[c]) continue;
+            Span<double> d = Row(destination, c);
+            ReadOnlySpan<double> x = Row(a, c), y = Row(b, c);
+            double al = alpha[c], be = beta[c];
+            for (int i = 0; i < d.Length; i++) d[i] = al * x[i] + be * y[i];
+        }
+    }
+
+    public void Multiply(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active)
+    {
+        CheckLength(active);
+        for (int c = 0; c < Chains; c++)
+        {
+            if (!active[c]) continue;
+            Span<double> d = Row(destination, c);
+            ReadOnlySpan<double> x = Row(a, c), y = Row(b, c);
+            for (int i = 0; i < d.Length; i++) d[i] = x[i] * y[i];
+        }
+    }
+
+    public void Divide(EnsembleSlot destination, EnsembleSlot a, EnsembleSlot b, ReadOnlySpan<bool> active)
+    {
+        CheckLength(active);
+        for (int c = 0; c < Chains; c++)
+        {
+            if (!active[c]) continue;
+            Span<double> d = Row(destination, c);
+            ReadOnlySpan<double> x = Row(a, c), y = Row(b, c);
+            for (int i = 0; i < d.Length; i++) d[i] = x[i] / y[i];
+        }
+    }
+
     public void Broadcast(EnsembleSlot destination, ReadOnlySpan<double> row, ReadOnlySpan<bool> active)
     {
         CheckLength(active);

@@ -41,7 +41,16 @@ public sealed class FastLmmModel : IPosteriorModel
         EigendecompositionTime = eigen.DecompositionTime;
         EigenSolver = eigen.Solver;
         Notes = notes;
+        // θ = (b, log sd_g, log sigma): the scale of the general path's blocks with the same priors.
+        var layout = new ParameterLayout([
+            new ParameterBlock("b", 0, _p, ParameterTransform.Identity),
+            new ParameterBlock("sd", _p, 1, ParameterTransform.Log, 0),
+            new ParameterBlock("sigma", _p + 1, 1, ParameterTransform.Log)]);
+        UnconstrainedScale = ParameterScale.ForPriors(layout, parts.Priors, DefaultPriors.For(parts.Spec.Family, parts.Response.Y), parts.X);
     }
+
+    /// <inheritdoc/>
+    public ParameterScale UnconstrainedScale { get; }
 
     /// <summary>The design, response, terms and coding the model was compiled from.</summary>
     internal CompiledModel.Parts Data => _parts;

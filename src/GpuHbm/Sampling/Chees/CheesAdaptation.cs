@@ -10,9 +10,9 @@ namespace GpuHbm.Sampling.Chees;
 /// 0.651 (Beskos et al. 2013's optimum for HMC);</item>
 /// <item>trajectory length T: ascent on log T by <see cref="Adam"/> along the acceptance-weighted mean of the
 /// per-chain ChEES gradients, each step clipped to ±0.35, with iterate averaging of log T (weight t^−½),
-/// and T clipped to at most ε × maxLeapfrogSteps after each update and to [ε, ε × maxLeapfrogSteps] at each restart
-/// after a metric update (BlackJAX's chees_adaptation: "the minimum trajectory length is one integrator step");
-/// a transition takes max(1, ⌈u·T/ε⌉) steps.</item>
+/// and T clipped to [ε, ε × maxLeapfrogSteps] after each update (BlackJAX's chees_adaptation: "the minimum trajectory
+/// length is one integrator step"; TFP's _clip_max_trajectory_length has the upper clip); a transition takes
+/// max(1, ⌈u·T/ε⌉) steps. T starts at <see cref="StandardNormalOptimum"/> (in the units of the initial metric).</item>
 /// </list>
 /// </summary>
 public sealed class CheesAdaptation
@@ -21,18 +21,26 @@ public sealed class CheesAdaptation
     public const double LogUpdateClip = 0.35;
 
     private readonly DualAveraging _dualAveraging;
-    private Adam _adam;
-    private readonly double _learningRate;
+    private readonly Adam _adam;
 
-    public CheesAdaptation(double initialStepSize, double targetAcceptance = 0.651, double learningRate = 0.025, int maxLeapfrogSteps = 1000)
+    /// <summary>
+    /// The T that maximises the jittered ChEES criterion of a standard normal target sampled with M⁻¹ = I: with
+    /// q(t) = q cos t + p sin t, E(‖q(t)‖² − ‖q‖²)² = 4d·sin²t (the ChEES criterion of Hoffman, Radul &amp; Sountsov 2021,
+    /// §3, for q, p ~ N(0, I_d)), and averaging over the jitter t = u·T, u ~ U(0, 1), gives 2d·(1 − sin(2T)/(2T)), largest
+    /// where tan(2T) = 2T: T = 4.4934/2 ≈ 2.2467. Our choice of starting T for a metric estimated from the starting
+    /// points (BlackJAX starts at T = ε, TFP at ε times the user's number of leapfrog steps).
+    /// </summary>
+    public const double StandardNormalOptimum = 2.2467;
+
+    public CheesAdaptation(double initialStepSize, double targetAcceptance = 0.651, double learningRate = 0.025, int maxLeapfrogSteps = 1000,
+        double initialTrajectoryLength = 0, double dualAveragingGamma = 0.05)
     {
-        _dualAveraging = new DualAveraging(targetAcceptance) { Mu = Math.Log(10 * initialStepSize) };
-        _learningRate = learningRate;
+        _dualAveraging = new DualAveraging(targetAcceptance, dualAveragingGamma) { Mu = Math.Log(10 * initialStepSize) };
         _adam = new Adam(learningRate);
         MaxLeapfrogSteps = maxLeapfrogSteps;
         StepSize = initialStepSize;
-        TrajectoryLength = initialStepSize;
-        LogTrajectoryLengthAverage = Math.Log(initialStepSize);
+        TrajectoryLength = Math.Clamp(initialTrajectoryLength, initialStepSize, initialStepSize * maxLeapfrogSteps);
+        LogTrajectoryLengthAverage = Math.Log(TrajectoryLength);
     }
 
     public int MaxLeapfrogSteps { get; }
@@ -56,45 +64,6 @@ public sealed class CheesAdaptation
     public double FinalTrajectoryLength => Math.Clamp(Math.Exp(LogTrajectoryLengthAverage), FinalStepSize, FinalStepSize * MaxLeapfrogSteps);
 
     /// <summary>
-    /// After a metric update: restarts step-size dual averaging around the new ε (as Stan does), multiplies T by
-    /// <paramref name="trajectoryScale"/> (the change of the dynamics' time scale) and restarts Adam and the
-    /// iterate averaging of log T, so that T is not left in a local maximum of the old geometry.
-    /// </summary>
-    public void Restart(double stepSize, double trajectoryScale)
-    {
-        _dualAveraging.Mu = Math.Log(10 * stepSize);
-        _dualAveraging.Restart();
-        StepSize = stepSize;
-        if (double.IsFinite(trajectoryScale) && trajectoryScale > 0) TrajectoryLength *= trajectoryScale;
-        // At least one step (BlackJAX clips T to [ε, ε·maxLeapfrogSteps]). T starts at the initial ε, which the step-size
-        // search finds where the chains start — far out in the tails, orders of magnitude below the ε of the typical set;
-        // without this floor T stays below ε while ε grows, every transition is one leapfrog step, and the ChEES gradient
-        // (taken at t = u·T, not at the ε actually integrated) moves log T by a few percent per iteration at most, so the
-        // chains are still drifting (MALA-like) when warm-up ends.
-        TrajectoryLength = Math.Clamp(TrajectoryLength, StepSize, StepSize * MaxLeapfrogSteps);
-        LogTrajectoryLengthAverage = Math.Log(TrajectoryLength);
-        _adam = new Adam(_learningRate);
-        Count = 0;
-    }
-
-    /// <summary>
-    /// How a metric change rescales trajectory time: coordinate i's oscillation period scales as
-    /// 1/√(M⁻¹ᵢ,new/M⁻¹ᵢ,old); ChEES is dominated by the high-variance coordinates (Var‖q‖² = Σ 2σᵢ⁴), so the
-    /// periods are averaged with weights (M⁻¹ᵢ,new)² ≈ σᵢ⁴.
-    /// </summary>
-    public static double TrajectoryScale(ReadOnlySpan<double> oldInverseMetric, ReadOnlySpan<double> newInverseMetric)
-    {
-        double weighted = 0, weights = 0;
-        for (int i = 0; i < oldInverseMetric.Length; i++)
-        {
-            double w = newInverseMetric[i] * newInverseMetric[i];
-            weighted += w / Math.Sqrt(newInverseMetric[i] / oldInverseMetric[i]);
-            weights += w;
-        }
-        return weighted / weights;
-    }
-
-    /// <summary>
     /// One update from an iteration's statistics.
     /// </summary>
     /// <param name="harmonicMeanAcceptance">Harmonic mean over all chains of the acceptance probabilities (divergent chains count as 0).</param>
@@ -112,8 +81,7 @@ public sealed class CheesAdaptation
         }
         double weight = Math.Pow(Count, -0.5);
         LogTrajectoryLengthAverage = weight * Math.Log(TrajectoryLength) + (1 - weight) * LogTrajectoryLengthAverage;
-        // Only an upper clip here (as TFP): the transient large ε right after a dual-averaging restart (μ = log 10ε) must
-        // not drag T up. The lower clip at one step is applied in Restart, against the ε the step-size search found.
-        TrajectoryLength = Math.Min(TrajectoryLength, StepSize * MaxLeapfrogSteps);
+        // BlackJAX's clip to [ε, ε·maxLeapfrogSteps]: at least one integrator step, at most the cap.
+        TrajectoryLength = Math.Clamp(TrajectoryLength, StepSize, StepSize * MaxLeapfrogSteps);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GpuHbm.Compute;
 using GpuHbm.Kernels;
 using GpuHbm.Models;
+using GpuHbm.Sampling.Initialization;
 
 namespace GpuHbm.Sampling.Chees;
 
@@ -11,33 +12,113 @@ public sealed record CheesOptions
     /// <summary>Target harmonic-mean acceptance probability (0.651, Beskos et al. 2013).</summary>
     public double TargetAcceptance { get; init; } = 0.651;
 
+    /// <summary>
+    /// Dual averaging's γ for the step size (Hoffman &amp; Gelman 2014, §3.2; Stan, TFP and BlackJAX use 0.05). Our choice
+    /// of 0.2, by measurement: the harmonic mean over hundreds of chains drops to near 0 whenever one chain draws a bad
+    /// momentum, so with γ = 0.05 the iterates swing by factors of 2 and their average lands where the steep
+    /// harmonic-mean curve is flat (radon, 256 chains: sampling acceptance 0.93 at the averaged ε, 0.64 with γ = 0.2).
+    /// </summary>
+    public double StepSizeShrinkage { get; init; } = 0.2;
+
     /// <summary>Adam learning rate for log T (TFP's trajectory_length_adaptation_rate 0.025).</summary>
     public double LearningRate { get; init; } = 0.025;
 
     /// <summary>Cap on leapfrog steps per transition (T ≤ ε × this).</summary>
     public int MaxLeapfrogSteps { get; init; } = 1000;
+
+    /// <summary>
+    /// T at the start of warm-up, in the time units of the initial metric: 2.25 maximises the jittered ChEES criterion
+    /// E_u[E(‖q(uT)‖² − ‖q(0)‖²)²] of a standard normal target when M⁻¹ is its covariance (see <see cref="CheesAdaptation"/>).
+    /// </summary>
+    public double InitialTrajectoryLength { get; init; } = CheesAdaptation.StandardNormalOptimum;
+
+    /// <summary>
+    /// The metric from nutpie's √(var x / var ∇log π) over chains (<see cref="CrossChainVariance"/>) instead of the
+    /// cross-chain variance of the positions (TFP's SNAPER-HMC, the default). Measured on the four reference posteriors
+    /// (256 chains, 2 seeds, benchmarks/results/chees-*.md): the variance is as good or better for ChEES — eight schools
+    /// 104–123k gradients before sampling vs 203–215k, radon's slow sd_county__floor ESS 1135–1300 vs 783–817.
+    /// </summary>
+    public bool MetricFromGradients { get; init; }
+
+    /// <summary>Iterations between metric updates from the moving averages (1: every iteration, as TFP's SNAPER-HMC).</summary>
+    public int MetricInterval { get; init; } = 1;
+
+    /// <summary>
+    /// Warm-up iterations per round: convergence is checked at the end of each round, on the last two rounds. A window
+    /// of N iterations and superchains of M chains put a floor of about 1 + 1/(2·M·N_eff) under nested R-hat even at
+    /// stationarity (B̂/Ŵ ≈ 1/(M·N_eff)), so slowly mixing coordinates need long windows.
+    /// </summary>
+    public int RoundLength { get; init; } = 50;
+
+    /// <summary>
+    /// The warm-up has converged when the largest nested R-hat over the window is below this … (The stopping rule as a
+    /// whole is ours: TFP and BlackJAX run a fixed number of warm-up steps. Its first part is the 1.01 threshold that
+    /// Vehtari et al. 2021, §4, recommend for R-hat, applied to nested R-hat as Margossian et al. 2024 do in their
+    /// experiments; the window floor behind <see cref="RoundLength"/> is their §3 variance decomposition.)
+    /// </summary>
+    public double NestedRhatThreshold { get; init; } = 1.01;
+
+    /// <summary>
+    /// … and no coordinate's variance estimate moved by more than this factor since the previous check (our choice: the
+    /// moving averages of <see cref="CrossChainVariance"/> still drift by up to ×1.3 per round at stationarity with 256
+    /// chains on the reference posteriors) …
+    /// </summary>
+    public double MetricTolerance { get; init; } = 1.5;
+
+    /// <summary>
+    /// … and the window's mean harmonic-mean acceptance lies within this distance of the target (our choice: dual
+    /// averaging's iterates keep swinging by about ±0.1 around the target on the reference posteriors).
+    /// </summary>
+    public double AcceptanceTolerance { get; init; } = 0.15;
+
+    /// <summary>
+    /// … and every chain's mean acceptance probability over the last round is at least this (our rule: a chain that
+    /// rejects nearly every proposal at the shared step size has not reached the bulk; healthy chains average near the
+    /// 0.651 target).
+    /// </summary>
+    public double StuckChainAcceptance { get; init; } = 0.1;
+
+    /// <summary>Sampling iterations between bulk-ESS checks when a target ESS is set.</summary>
+    public int EssCheckInterval { get; init; } = 10;
+
+    /// <summary>Settings of the initial optimisation (the method itself is <see cref="SamplerOptions.Initialization"/>).</summary>
+    public InitializationOptions Initialization { get; init; } = new();
 }
 
 /// <summary>
 /// ChEES-HMC (Hoffman, Radul &amp; Sountsov 2021, "An Adaptive MCMC Scheme for Setting Trajectory Lengths in
 /// Hamiltonian Monte Carlo", AISTATS): all chains run as ONE <see cref="IChainEnsemble"/> in lockstep with a
 /// shared step size ε, a shared trajectory length T jittered per iteration by the Halton sequence
-/// (L_t = ⌈u_t·T/ε⌉ leapfrog steps), and a shared diagonal metric. Warm-up tunes ε and T with
-/// <see cref="CheesAdaptation"/> and estimates the metric from the cross-chain variance pooled over Stan's
-/// slow windows (<see cref="WindowedAdaptationSchedule"/>).
+/// (L_t = ⌈u_t·T/ε⌉ leapfrog steps), and a shared diagonal metric.
 /// </summary>
 /// <remarks>
-/// The ChEES gradient of chain c (TFP's _update_trajectory_grad / chees_criterion): with q̃′ = q′ − m′ (m′ the
-/// acceptance-weighted cross-chain mean of the proposals) and q̃ = q − m (m the plain cross-chain mean of the
-/// starting points), ∂ChEES_c/∂T = u_t · (‖q̃′‖² − ‖q̃‖²) · q̃′·M⁻¹p′, since dq′/dt = M⁻¹p′ and t = u_t·T.
-/// The ensemble gradient is Σ a_c g_c / Σ (a_c + 1e-20) over non-divergent chains with acceptance a_c.
-/// Per-iteration statistics are reported with TreeDepth 0 and LeapfrogSteps = L_t.
+/// <para>Start (<see cref="SuperchainStarts"/>): one point per superchain, by default L-BFGS from dispersed starts on
+/// the prior scale and one draw from the Laplace-style approximation around each optimum; every chain of a superchain
+/// starts there (nested R-hat's design, Margossian et al. 2024). The initial metric is the cross-chain variance of the
+/// starts when there are at least 8 of them, else the prior scales squared; the initial ε comes from
+/// <see cref="EnsembleStepSizeSearch"/> and T from <see cref="CheesOptions.InitialTrajectoryLength"/>.</para>
+/// <para>Warm-up, every iteration: ε by dual averaging on the harmonic-mean acceptance and log T by Adam on the ChEES
+/// gradient (<see cref="CheesAdaptation"/>, <see cref="CheesCriterion"/>), and the diagonal metric set to exponential
+/// moving averages of the cross-chain variance of the positions (<see cref="CrossChainVariance"/>, TFP's
+/// SNAPERHamiltonianMonteCarlo, which also applies its estimate at every step). Every
+/// <see cref="CheesOptions.RoundLength"/> iterations a check: nested R-hat of every coordinate and of log π over the
+/// last two rounds (the first round at the first check; <see cref="SuperchainMonitor"/>) below <see cref="CheesOptions.NestedRhatThreshold"/>, no
+/// variance estimate changed by more than <see cref="CheesOptions.MetricTolerance"/> since the previous check, and
+/// the window's harmonic-mean acceptance within <see cref="CheesOptions.AcceptanceTolerance"/> of its target, and no
+/// chain stuck (mean acceptance over the round at least <see cref="CheesOptions.StuckChainAcceptance"/>). With
+/// <see cref="SamplerOptions.AutoWarmup"/> the warm-up stops at the first check that passes or at the cap
+/// <see cref="SamplerOptions.Warmup"/>; a fixed warm-up runs all its iterations (the metric is frozen for the last
+/// half round) and records whether its last check passed.</para>
+/// <para>Sampling uses the averaged ε (dual averaging's x̄) and T; with <see cref="SamplerOptions.TargetEss"/> it stops
+/// once the smallest bulk ESS (Vehtari et al. 2021) over θ and log π reaches the target.</para>
+/// <para>Per-iteration statistics are reported with TreeDepth 0 and LeapfrogSteps = L_t.</para>
 /// </remarks>
 public sealed class CheesSampler
 {
     private static readonly HmcSlots Hmc = HmcSlots.First;
-    private static readonly EnsembleSlot ProposalMean = new(5), InitialMean = new(6), CenteredProposal = new(7), CenteredInitial = new(8);
-    internal const int SlotCount = 9;
+    private static readonly EnsembleSlot ProposalMean = new(5), InitialMean = new(6), CenteredProposal = new(7), CenteredInitial = new(8),
+        Sum = new(9), SumSquares = new(10), Scratch = new(11), SecondSum = new(12), SecondSumSquares = new(13);
+    internal const int SlotCount = 14;
 
     private readonly CheesOptions _chees;
     private readonly ChainEnsembleFactory _factory;
@@ -51,6 +132,13 @@ public sealed class CheesSampler
         if (!(_chees.TargetAcceptance > 0 && _chees.TargetAcceptance < 1)) throw new ArgumentException("TargetAcceptance must lie in (0, 1).");
         if (!(_chees.LearningRate > 0)) throw new ArgumentException("LearningRate must be positive.");
         if (_chees.MaxLeapfrogSteps < 1) throw new ArgumentException("MaxLeapfrogSteps must be at least 1.");
+        if (_chees.RoundLength < 4) throw new ArgumentException("RoundLength must be at least 4.");
+        if (!(_chees.NestedRhatThreshold > 1)) throw new ArgumentException("NestedRhatThreshold must exceed 1.");
+        if (!(_chees.MetricTolerance > 1)) throw new ArgumentException("MetricTolerance must exceed 1.");
+        if (_chees.EssCheckInterval < 1) throw new ArgumentException("EssCheckInterval must be at least 1.");
+        if (!(_chees.StepSizeShrinkage > 0)) throw new ArgumentException("StepSizeShrinkage must be positive.");
+        if (_chees.MetricInterval < 1) throw new ArgumentException("MetricInterval must be at least 1.");
+        if (!(_chees.InitialTrajectoryLength > 0)) throw new ArgumentException("InitialTrajectoryLength must be positive.");
         _factory = ensembleFactory;
     }
 
@@ -63,145 +151,167 @@ public sealed class CheesSampler
         options.Validate(density.Dimension);
         var clock = Stopwatch.StartNew();
         int chains = options.Chains, d = density.Dimension;
-        using var e = _factory(density, Enumerable.Range(0, chains).Select(c => (uint)c).ToArray(), SlotCount, options.Seed);
+        int superchains = options.Superchains ?? chains, perSuperchain = chains / superchains;
+        var scale = options.Scale ?? ParameterScale.Unit(d);
         var all = Enumerable.Repeat(true, chains).ToArray();
-        var ones = Enumerable.Repeat(1.0, chains).ToArray();
         var lp = new double[chains];
         int total = options.Warmup + options.Draws;
         int reportEvery = options.ProgressInterval > 0 ? options.ProgressInterval : Math.Max(1, total / 100);
         var divergences = new int[chains];
-
         var warmupClock = Stopwatch.StartNew();
+
         // A checkpoint is taken only after warm-up (ChEES adapts the whole ensemble at once); resuming a run stopped
         // during warm-up repeats warm-up, which gives the same draws because every random number is keyed by iteration.
         var resume = SamplerCheckpoint.Find(options.Resume, "chees", 0, chains, d);
-        if (resume is not null && resume.WarmupDone != options.Warmup)
-            throw new GpuHbmSamplingException($"a ChEES checkpoint must be taken after warm-up ({options.Warmup} iterations), not after {resume.WarmupDone}");
-        if (resume is null) ChainInitializer.Initialize(e, Hmc.Position, Hmc.Gradient, options.InitialPositions, 0, lp);
-        var perChainStep = Enumerable.Repeat(options.InitialStepSize, chains).ToArray();
-        var inverseMetric = Enumerable.Repeat(1.0, d).ToArray();
-        double stepSize = options.InitialStepSize;
-        if (options.Warmup > 0 && resume is null)
+        if (resume is not null && (resume.WarmupDone > options.Warmup || !options.AutoWarmup && resume.WarmupDone != options.Warmup))
+            throw new GpuHbmSamplingException(options.AutoWarmup
+                ? $"a ChEES checkpoint must be taken after warm-up (at most {options.Warmup} iterations), not after {resume.WarmupDone}"
+                : $"a ChEES checkpoint must be taken after warm-up ({options.Warmup} iterations), not after {resume.WarmupDone}");
+
+        // Starting points: one per superchain, found on an ensemble of its own before the main one exists.
+        InitializationReport initialization = new() { Method = "given", Starts = chains };
+        double[][]? starts = null;
+        bool given = options.InitialPositions is not null && options.Initialization != InitializationMethod.Laplace;
+        if (resume is null && !given)
         {
-            StepSizeSearch.Run(e, Hmc, lp, perChainStep, all, 0);
-            stepSize = Median(perChainStep);
+            var startIds = Enumerable.Range(0, superchains).Select(k => (uint)(k * perSuperchain)).ToArray();
+            (starts, initialization) = SuperchainStarts.Find(density, _factory, startIds, options.Seed, scale,
+                _chees.Initialization with { Method = options.Initialization },
+                options.InitialPositions is { } points ? startIds.Select(id => points[(int)id]).ToArray() : null);
         }
-        var adaptation = new CheesAdaptation(stepSize, _chees.TargetAcceptance, _chees.LearningRate, _chees.MaxLeapfrogSteps);
-        var schedule = new WindowedAdaptationSchedule(options.Warmup);
+
+        using var e = _factory(density, Enumerable.Range(0, chains).Select(c => (uint)c).ToArray(), SlotCount, options.Seed);
+        if (resume is not null) { }
+        else if (starts is null) ChainInitializer.Initialize(e, Hmc.Position, Hmc.Gradient, options.InitialPositions, 0, lp);
+        else
+        {
+            for (int c = 0; c < chains; c++) e.WriteRow(Hmc.Position, c, starts[c / perSuperchain]);
+            e.Evaluate(Hmc.Position, Hmc.Gradient, all, lp);
+            if (lp.Any(double.IsNegativeInfinity)) throw new GpuHbmSamplingException("the density is not finite at a starting point found by the initialisation.");
+        }
+
+        var inverseMetric = resume is null ? InitialMetric(e, scale, superchains, given) : Enumerable.Repeat(1.0, d).ToArray();   // restored below
+        for (int c = 0; c < chains; c++) e.SetInverseMetric(c, inverseMetric);
+        double stepSize = options.InitialStepSize;
+        if (options.Warmup > 0 && resume is null) stepSize = EnsembleStepSizeSearch.Run(e, Hmc, lp, stepSize, 0);
+        var adaptation = new CheesAdaptation(stepSize, _chees.TargetAcceptance, _chees.LearningRate, _chees.MaxLeapfrogSteps,
+            _chees.InitialTrajectoryLength, _chees.StepSizeShrinkage);
         var transition = new JitteredHmcTransition(e, Hmc, chains);
-        var windowMean = new double[d];
-        var windowMeanOfSquares = new double[d];
-        var mean = new double[d];
-        var meanOfSquares = new double[d];
-        int windowIterations = 0;
-        var dots = new double[3 * chains];
-        var weights = new double[chains];
+        var criterion = new CheesCriterion(e, Hmc, ProposalMean, InitialMean, CenteredProposal, CenteredInitial);
+        // Two staggered windows: each check (every round) looks at the last two rounds (one round at the first check).
+        SuperchainMonitor[] monitors = [new(e, Hmc.Position, Sum, SumSquares, Scratch, superchains),
+            new(e, Hmc.Position, SecondSum, SecondSumSquares, Scratch, superchains)];
+        monitors[0].Reset();
+        var ema = new CrossChainVariance(d);
+        var checks = new List<WarmupCheck>();
+        var roundAcceptance = new double[chains];
+        bool converged = false;
+        string? notConverged = options.Warmup > 0 ? "no convergence check was made (the warm-up is shorter than one round)" : "no warm-up";
+        long initializationGradients = initialization.GradientEvaluations;
 
         int warmupDone = 0;
-        for (int t = 0; t < options.Warmup && resume is null && !cancellationToken.IsCancellationRequested; t++)
+        int round = _chees.RoundLength;
+        // A fixed warm-up keeps its last half round on one metric so that ε is tuned to the metric sampling uses.
+        int freezeMetricAt = options.AutoWarmup ? int.MaxValue : options.Warmup - round / 2;
+        var previousEstimate = inverseMetric;
+        for (int roundStart = 0, r = 0; roundStart < options.Warmup && resume is null && !cancellationToken.IsCancellationRequested; r++)
         {
-            double u = HaltonSequence.At(t);
-            int steps = Steps(u, adaptation.TrajectoryLength, adaptation.StepSize);
-            transition.Propose((uint)t, adaptation.StepSize, steps, lp);
-
-            // Step-size statistic: the harmonic mean over ALL chains of the acceptance probabilities, a divergent
-            // chain counting as 0 (TFP: reduce_log_harmonic_mean_exp of log_accept_ratio over the chain axis). One chain
-            // that cannot move at the shared ε pulls the statistic to 0 and ε down until it moves; leaving divergent
-            // chains out would let the others push ε up while those chains stay stuck at their initial points.
-            double harmonicDenominator = 0;
-            for (int c = 0; c < chains; c++)
+            int roundEnd = Math.Min(roundStart + round, options.Warmup);
+            if (r == 1) monitors[1].Reset();
+            Array.Clear(roundAcceptance);
+            for (int t = roundStart; t < roundEnd && !cancellationToken.IsCancellationRequested; t++)
             {
-                double a = transition.Divergent[c] ? 0 : transition.AcceptProbability[c];
-                weights[c] = a;
-                harmonicDenominator += 1 / a; // +∞ for a = 0
-            }
-            double harmonicMean = chains / harmonicDenominator;
-
-            // ChEES gradient before the accept step (Position still holds the starting points).
-            double gradient = double.NaN;
-            if (e.CrossChainMoments(Hmc.Q, weights, all, mean, meanOfSquares) > 0)
-            {
-                e.Broadcast(ProposalMean, mean, all);
-                e.CrossChainMoments(Hmc.Position, ones, all, mean, meanOfSquares);
-                e.Broadcast(InitialMean, mean, all);
-                e.Combine(CenteredProposal, Hmc.Q, 1, ProposalMean, -1, all);
-                e.Combine(CenteredInitial, Hmc.Position, 1, InitialMean, -1, all);
-                e.Dots([new(CenteredProposal, CenteredProposal, DotWeight.None), new(CenteredInitial, CenteredInitial, DotWeight.None),
-                    new(CenteredProposal, Hmc.P, DotWeight.InverseMetric)], all, dots);
-                double numerator = 0, denominator = 0;
-                for (int c = 0; c < chains; c++)
+                double u = HaltonSequence.At(t);
+                transition.Propose((uint)t, adaptation.StepSize, Steps(u, adaptation.TrajectoryLength, adaptation.StepSize), lp);
+                var (harmonicMean, gradient) = criterion.Compute(transition, u);
+                ema.Add(criterion.InitialMean, criterion.InitialMeanOfSquares, criterion.GradientMean, criterion.GradientMeanOfSquares, t);
+                transition.Accept((uint)t, lp);
+                adaptation.Update(harmonicMean, gradient);
+                if (t + 1 < freezeMetricAt && (t + 1) % _chees.MetricInterval == 0)
                 {
-                    if (transition.Divergent[c]) continue;
-                    double a = transition.AcceptProbability[c];
-                    double g = u * (dots[c] - dots[chains + c]) * dots[2 * chains + c];
-                    if (a > 1e-4 && double.IsFinite(g)) numerator += a * g;
-                    denominator += a + 1e-20;
+                    inverseMetric = ema.Estimate((long)chains * ema.Points, inverseMetric, _chees.MetricFromGradients);
+                    for (int c = 0; c < chains; c++) e.SetInverseMetric(c, inverseMetric);
                 }
-                gradient = numerator / denominator;
+                monitors[0].Add(lp, harmonicMean);
+                for (int c = 0; c < chains; c++) roundAcceptance[c] += transition.Divergent[c] ? 0 : transition.AcceptProbability[c];
+                if (r >= 1) monitors[1].Add(lp, harmonicMean);
+                for (int c = 0; c < chains; c++) if (transition.Divergent[c]) divergences[c]++;
+                warmupDone = t + 1;
+                if (warmupDone % reportEvery == 0 || warmupDone == options.Warmup)
+                    Report(progress, chains, warmupDone, total, SamplerPhase.Warmup, divergences, transition.Reports);
             }
-            transition.Accept((uint)t, lp);
-            adaptation.Update(harmonicMean, gradient);
+            if (warmupDone < roundEnd) break;   // cancelled
 
-            if (schedule.InSlowWindow(t))
-            {
-                e.CrossChainMoments(Hmc.Position, ones, all, mean, meanOfSquares);
-                for (int i = 0; i < d; i++) { windowMean[i] += mean[i]; windowMeanOfSquares[i] += meanOfSquares[i]; }
-                windowIterations++;
-            }
-            if (schedule.IsWindowEnd(t) && windowIterations > 0)
-            {
-                // Pooled cross-chain variance over the window, regularized as Stan's (n/(n+5))·var + 1e-3·5/(n+5).
-                long n = (long)windowIterations * chains;
-                var previousMetric = (double[])inverseMetric.Clone();
-                for (int i = 0; i < d; i++)
-                {
-                    double m = windowMean[i] / windowIterations;
-                    double variance = Math.Max(0, windowMeanOfSquares[i] / windowIterations - m * m) * n / Math.Max(1, n - 1);
-                    inverseMetric[i] = variance;
-                }
-                DiagonalMetric.Regularize(inverseMetric, n);
-                for (int c = 0; c < chains; c++) e.SetInverseMetric(c, inverseMetric);
-                Array.Clear(windowMean);
-                Array.Clear(windowMeanOfSquares);
-                windowIterations = 0;
-                Array.Fill(perChainStep, adaptation.StepSize);
-                StepSizeSearch.Run(e, Hmc, lp, perChainStep, all, (uint)t + 1);
-                adaptation.Restart(Median(perChainStep), CheesAdaptation.TrajectoryScale(previousMetric, inverseMetric));
-            }
-            for (int c = 0; c < chains; c++) if (transition.Divergent[c]) divergences[c]++;
-            warmupDone = t + 1;
-            if (warmupDone % reportEvery == 0 || warmupDone == options.Warmup)
-                Report(progress, chains, warmupDone, total, SamplerPhase.Warmup, divergences, transition.Reports);
+            // The round's check: superchains agree, the metric estimate has settled since the last check, ε hits its target.
+            var monitor = r == 0 ? monitors[0] : monitors[(r - 1) % 2];
+            var (nestedRhat, worst) = monitor.Check();
+            var estimate = ema.Estimate((long)chains * ema.Points, inverseMetric, _chees.MetricFromGradients);
+            double metricChange = 0;
+            for (int i = 0; i < d; i++) metricChange = Math.Max(metricChange, Math.Abs(Math.Log(estimate[i] / previousEstimate[i])));
+            previousEstimate = estimate;
+            double acceptance = monitor.MeanAcceptance;
+            long gradientsSoFar = initializationGradients + Enumerable.Range(0, chains).Sum(e.GradientEvaluations);
+            checks.Add(new WarmupCheck(warmupDone, nestedRhat, worst, metricChange, acceptance, adaptation.StepSize, adaptation.TrajectoryLength, gradientsSoFar));
+            int slowest = 0;
+            for (int c = 1; c < chains; c++) if (roundAcceptance[c] < roundAcceptance[slowest]) slowest = c;
+            notConverged = Verdict(nestedRhat, worst, metricChange, acceptance, monitor.Count)
+                ?? StuckChain(slowest, roundAcceptance[slowest] / (roundEnd - roundStart), roundEnd - roundStart);
+            converged = notConverged is null;
+            if (r >= 1) monitor.Reset();   // reopened for the round after next
+            roundStart = roundEnd;
+            if (converged && options.AutoWarmup) break;
         }
-        if (warmupDone == options.Warmup && options.Warmup > 0)
-            stepSize = adaptation.FinalStepSize;
+        bool warmupComplete = resume is not null || warmupDone == options.Warmup || converged && options.AutoWarmup;
+        if (options.Warmup > 0 && warmupComplete && resume is null) stepSize = adaptation.FinalStepSize;
         double trajectoryLength = options.Warmup > 0 ? adaptation.FinalTrajectoryLength : stepSize;
         var warmupDivergences = (int[])divergences.Clone();
         var warmupEvaluations = Enumerable.Range(0, chains).Select(e.GradientEvaluations).ToArray();
         var warmupTime = warmupClock.Elapsed;
+        var report = new EnsembleRunReport
+        {
+            Initialization = initialization,
+            Superchains = superchains,
+            AutoWarmup = options.AutoWarmup,
+            WarmupLimit = options.Warmup,
+            WarmupIterations = warmupDone,
+            WarmupConverged = converged,
+            NestedRhatThreshold = _chees.NestedRhatThreshold,
+            NotConvergedReason = converged ? null : notConverged,
+            Checks = checks,
+            WarmupGradientEvaluations = initializationGradients + warmupEvaluations.Sum(),
+            TargetEss = options.TargetEss,
+        };
+
         var samplingTimeBefore = TimeSpan.Zero;
         var evaluationOffset = new long[chains];
         int samplingDone = 0;
+        double essAtStop = double.NaN, samplingHarmonicSum = 0;
+        (double[][] Draws, double[][] LogDensity)? keptBefore = null;
         if (resume is not null)
         {
-            warmupDone = options.Warmup;
             var state = CheesState.Restore(resume, e, Hmc, lp, inverseMetric, divergences, warmupDivergences, warmupEvaluations, evaluationOffset);
             (stepSize, trajectoryLength, warmupTime, samplingTimeBefore) = (state.StepSize, state.TrajectoryLength, state.WarmupTime, state.SamplingTime);
+            (report, samplingHarmonicSum, keptBefore) = (state.Report, state.SamplingHarmonicSum, state.KeptDraws);
+            warmupDone = resume.WarmupDone;
             samplingDone = resume.SamplingDone;
         }
 
         var samplingClock = Stopwatch.StartNew();
         var observer = options.Observer;
         var recorder = new DrawRecorder(e, Hmc.Position, options.Draws, options.Thin, 0, resume?.Kept ?? 0, observer);
+        if (keptBefore is { } kept) recorder.KeepEarlier(kept.Draws, kept.LogDensity);
+        bool targetReached = false;
         Exception? failure = null;
-        void Checkpoint() => observer!.OnCheckpoint(CheesState.Save(e, Hmc, lp, options.Warmup, samplingDone, recorder.KeptTotal,
-            new CheesState(stepSize, trajectoryLength, warmupTime, samplingTimeBefore + samplingClock.Elapsed), inverseMetric,
-            divergences, warmupDivergences, warmupEvaluations, evaluationOffset));
-        if (warmupDone == options.Warmup)
+        // With a target ESS the stopping rule needs every kept draw, so the checkpoint carries them (chains × kept × (D + 1) doubles).
+        void Checkpoint() => observer!.OnCheckpoint(CheesState.Save(e, Hmc, lp, warmupDone, samplingDone, recorder.KeptTotal,
+            new CheesState(stepSize, trajectoryLength, warmupTime, samplingTimeBefore + samplingClock.Elapsed, report, samplingHarmonicSum,
+                options.TargetEss is null ? null : recorder.AllKept()),
+            inverseMetric, divergences, warmupDivergences, warmupEvaluations, evaluationOffset));
+        if (warmupComplete)
         {
             for (int m = samplingDone; m < options.Draws && !cancellationToken.IsCancellationRequested; m++)
             {
-                int t = options.Warmup + m;
+                int t = warmupDone + m;
                 try
                 {
                     transition.Propose((uint)t, stepSize, Steps(HaltonSequence.At(t), trajectoryLength, stepSize), lp);
@@ -213,16 +323,27 @@ public sealed class CheesSampler
                     failure = ex;
                     break;
                 }
+                double inverseSum = 0;
                 for (int c = 0; c < chains; c++)
+                {
                     if (transition.Divergent[c]) divergences[c]++;
+                    inverseSum += 1 / (transition.Divergent[c] ? 0 : transition.AcceptProbability[c]);
+                }
+                samplingHarmonicSum += chains / inverseSum;
                 recorder.Record(m, transition.Reports);
                 samplingDone = m + 1;
-                if ((options.Warmup + samplingDone) % reportEvery == 0 || samplingDone == options.Draws)
-                    Report(progress, chains, options.Warmup + samplingDone, total, SamplerPhase.Sampling, divergences, transition.Reports);
+                if ((warmupDone + samplingDone) % reportEvery == 0 || samplingDone == options.Draws)
+                    Report(progress, chains, warmupDone + samplingDone, total, SamplerPhase.Sampling, divergences, transition.Reports);
+                if (options.TargetEss is { } target && recorder.KeptTotal >= 4 && samplingDone % _chees.EssCheckInterval == 0)
+                {
+                    essAtStop = recorder.SmallestBulkEss();
+                    if (essAtStop >= target) { targetReached = true; break; }
+                }
                 if (observer is not null && samplingDone < options.Draws && observer.CheckpointDue(0)) Checkpoint();
             }
+            if (options.TargetEss is not null && !targetReached && recorder.KeptTotal >= 4) essAtStop = recorder.SmallestBulkEss();
             // A run stopped during sampling leaves a checkpoint where it stopped, so that it can be resumed from there.
-            if (observer is not null && failure is null && samplingDone < options.Draws) Checkpoint();
+            if (observer is not null && failure is null && samplingDone < options.Draws && !targetReached) Checkpoint();
         }
         var samplingTime = samplingTimeBefore + samplingClock.Elapsed;
 
@@ -236,18 +357,63 @@ public sealed class CheesSampler
             { FirstKept = recorder.FirstKept };
         }
         bool cancelled = failure is not null ||
-            cancellationToken.IsCancellationRequested && (warmupDone < options.Warmup || samplingDone < options.Draws);
-        return new SamplerResult(d, results, cancelled, clock.Elapsed, options) { Failure = failure };
+            cancellationToken.IsCancellationRequested && (!warmupComplete || samplingDone < options.Draws && !targetReached);
+        report = report with
+        {
+            EssAtStop = essAtStop,
+            TargetEssReached = targetReached,
+            SamplingHarmonicMeanAcceptance = samplingDone > 0 ? samplingHarmonicSum / samplingDone : double.NaN,
+            StepSize = stepSize,
+            TrajectoryLength = trajectoryLength,
+        };
+        return new SamplerResult(d, results, cancelled, clock.Elapsed, options) { Failure = failure, Ensemble = report };
 
         int Steps(double jitter, double length, double eps) =>
             (int)Math.Clamp(Math.Ceiling(jitter * length / eps), 1, _chees.MaxLeapfrogSteps);
+
+        // One chain stuck where the shared step size is far too large for it (a chain far in a tail: its proposals are all
+        // rejected) barely moves nested R-hat with many chains per superchain (its disagreement lands in the within
+        // variance), so the check also asks every chain to have moved: measured on radon with 1,024 chains, one chain
+        // sat at sd_county__Intercept = 2.1 (posterior 0.32 ± 0.05) with mean acceptance 0.01 while nested R-hat was 1.002.
+        string? StuckChain(int chain, double meanAcceptance, int window) => meanAcceptance >= _chees.StuckChainAcceptance ? null
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"chain {chain + 1} is stuck (mean acceptance {meanAcceptance:F3} over the last {window} iterations, below {_chees.StuckChainAcceptance})");
+
+        string? Verdict(double nestedRhat, int worst, double metricChange, double acceptance, int window)
+        {
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            if (!(nestedRhat < _chees.NestedRhatThreshold))
+                return string.Create(inv, $"nested R-hat {nestedRhat:F4} ({(worst < 0 ? "log density" : $"theta[{worst}]")}) is not below {_chees.NestedRhatThreshold}");
+            if (!(metricChange <= Math.Log(_chees.MetricTolerance)))
+                return string.Create(inv, $"the metric is still changing (a variance moved by a factor {Math.Exp(metricChange):F2} in the last round)");
+            if (!(Math.Abs(acceptance - _chees.TargetAcceptance) <= _chees.AcceptanceTolerance))
+                return string.Create(inv, $"the harmonic-mean acceptance {acceptance:F2} is not near its target {_chees.TargetAcceptance}");
+            return window >= 2 ? null : "the window was too short";
+        }
     }
 
-    private static double Median(double[] values)
+    /// <summary>
+    /// Our rule (TFP's SNAPER starts from the identity, BlackJAX's ChEES takes no metric adaptation): the metric the
+    /// warm-up starts with: from the cross-chain moments of the starts (their variance, or nutpie's
+    /// √(var x / var ∇log π) with <see cref="CheesOptions.MetricFromGradients"/>; Stan's regularisation
+    /// with n = the number of distinct starts) when there are at least 8 distinct starts, else the prior scales squared.
+    /// (Starting with nutpie's estimate and continuing with the variance was measured too and was not better.)
+    /// </summary>
+    private double[] InitialMetric(IChainEnsemble e, ParameterScale scale, int superchains, bool given)
     {
-        var sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+        int d = e.Dimension;
+        var metric = new double[d];
+        for (int i = 0; i < d; i++) metric[i] = scale.Scale[i] * scale.Scale[i];
+        int distinct = given ? e.Chains : superchains;
+        if (distinct < 8) return metric;
+        var ones = Enumerable.Repeat(1.0, e.Chains).ToArray();
+        var all = Enumerable.Repeat(true, e.Chains).ToArray();
+        double[] mean = new double[d], meanOfSquares = new double[d], gradientMean = new double[d], gradientMeanOfSquares = new double[d];
+        e.CrossChainMoments(Hmc.Position, ones, all, mean, meanOfSquares);
+        e.CrossChainMoments(Hmc.Gradient, ones, all, gradientMean, gradientMeanOfSquares);
+        var moments = new CrossChainVariance(d);
+        moments.Add(mean, meanOfSquares, gradientMean, gradientMeanOfSquares, 0);
+        return moments.Estimate(distinct, metric, _chees.MetricFromGradients);
     }
 
     private static void Report(IProgress<ChainProgress>? progress, int chains, int iteration, int total, SamplerPhase phase, int[] divergences,
@@ -256,126 +422,5 @@ public sealed class CheesSampler
         if (progress is null) return;
         for (int c = 0; c < chains; c++)
             progress.Report(new ChainProgress(c, iteration, total, phase, divergences[c], reports[c].StepSize));
-    }
-}
-
-/// <summary>
-/// One static-length HMC transition for every chain of an ensemble (Neal 2011, §5.3.2): fresh momentum,
-/// L leapfrog steps, Metropolis accept/reject with a Philox uniform. Split in two so that the adaptation
-/// can look at the proposal (Q, P) and the starting point (Position) before the accept step.
-/// </summary>
-internal sealed class JitteredHmcTransition
-{
-    private readonly IChainEnsemble _e;
-    private readonly HmcSlots _s;
-    private readonly int _chains;
-    private readonly bool[] _all, _accept;
-    private readonly double[] _kinetic, _h0, _h1, _lp1, _step;
-    private int _steps;
-    private double _stepSize;
-
-    public JitteredHmcTransition(IChainEnsemble ensemble, HmcSlots slots, int chains)
-    {
-        _e = ensemble;
-        _s = slots;
-        _chains = chains;
-        _all = Enumerable.Repeat(true, chains).ToArray();
-        _accept = new bool[chains];
-        _kinetic = new double[chains]; _h0 = new double[chains]; _h1 = new double[chains]; _lp1 = new double[chains]; _step = new double[chains];
-        AcceptProbability = new double[chains];
-        Divergent = new bool[chains];
-        Reports = new NutsTransition[chains];
-    }
-
-    /// <summary>min(1, exp(H0 − H1)) of the latest proposal.</summary>
-    public double[] AcceptProbability { get; }
-
-    /// <summary>H1 − H0 &gt; 1000 (or not finite) for the latest proposal.</summary>
-    public bool[] Divergent { get; }
-
-    /// <summary>Per-chain statistics of the latest completed transition.</summary>
-    public NutsTransition[] Reports { get; }
-
-    public void Propose(uint iteration, double stepSize, int steps, ReadOnlySpan<double> logDensity)
-    {
-        _steps = steps;
-        _stepSize = stepSize;
-        Array.Fill(_step, stepSize);
-        _e.Copy(_s.Q, _s.Position, _all);
-        _e.Copy(_s.G, _s.Gradient, _all);
-        _e.DrawMomentum(_s.P, RandomPurpose.Momentum, iteration, _all, _kinetic);
-        for (int c = 0; c < _chains; c++) _h0[c] = -logDensity[c] + _kinetic[c];
-        _e.Leapfrog(_s.Q, _s.P, _s.G, _step, steps, _all, _lp1, _kinetic);
-        for (int c = 0; c < _chains; c++)
-        {
-            double h = -_lp1[c] + _kinetic[c];
-            if (double.IsNaN(h)) h = double.PositiveInfinity;
-            _h1[c] = h;
-            double logRatio = _h0[c] - h;
-            AcceptProbability[c] = logRatio > 0 ? 1 : Math.Exp(logRatio);
-            Divergent[c] = h - _h0[c] > Nuts.MaxEnergyError;
-        }
-    }
-
-    public void Accept(uint iteration, Span<double> logDensity)
-    {
-        for (int c = 0; c < _chains; c++)
-        {
-            _accept[c] = !Divergent[c] &&
-                Philox.Uniform(_e.Seed, _e.ChainId(c), iteration, RandomPurpose.MetropolisAcceptance) < AcceptProbability[c];
-            if (_accept[c]) logDensity[c] = _lp1[c];
-            Reports[c] = new NutsTransition(AcceptProbability[c], _stepSize, 0, _steps, Divergent[c], _accept[c] ? _h1[c] : _h0[c], logDensity[c]);
-        }
-        _e.Copy(_s.Position, _s.Q, _accept);
-        _e.Copy(_s.Gradient, _s.G, _accept);
-    }
-}
-
-/// <summary>
-/// What a ChEES run carries through sampling, for <see cref="SamplerCheckpoint"/>: the ensemble's positions, gradients
-/// and log densities, the shared step size, trajectory length and metric, and counters.
-/// </summary>
-internal sealed record CheesState(double StepSize, double TrajectoryLength, TimeSpan WarmupTime, TimeSpan SamplingTime)
-{
-    public static SamplerCheckpoint Save(IChainEnsemble e, HmcSlots hmc, double[] lp, int warmup, int samplingDone, int kept, CheesState state,
-        double[] inverseMetric, int[] divergences, int[] warmupDivergences, long[] warmupEvaluations, long[] evaluationOffset)
-    {
-        using var w = new CheckpointWriter();
-        w.WriteSlot(e, hmc.Position);
-        w.WriteSlot(e, hmc.Gradient);
-        w.Write(lp);
-        w.Write(state.StepSize);
-        w.Write(state.TrajectoryLength);
-        w.Write(inverseMetric);
-        w.Write(divergences);
-        w.Write(warmupDivergences);
-        w.Write(warmupEvaluations);
-        var evaluations = new long[e.Chains];
-        for (int c = 0; c < e.Chains; c++) evaluations[c] = evaluationOffset[c] + e.GradientEvaluations(c);
-        w.Write(evaluations);
-        w.Write(state.WarmupTime.Ticks);
-        w.Write(state.SamplingTime.Ticks);
-        return new SamplerCheckpoint("chees", 0, e.Chains, e.Dimension, warmup, samplingDone, kept, w.ToArray());
-    }
-
-    /// <summary>Writes the checkpoint back into the ensemble and the arrays; returns the scalars.</summary>
-    public static CheesState Restore(SamplerCheckpoint checkpoint, IChainEnsemble e, HmcSlots hmc, double[] lp, double[] inverseMetric,
-        int[] divergences, int[] warmupDivergences, long[] warmupEvaluations, long[] evaluationOffset)
-    {
-        using var r = new CheckpointReader(checkpoint.State);
-        r.ReadSlot(e, hmc.Position);
-        r.ReadSlot(e, hmc.Gradient);
-        r.ReadDoubles(lp);
-        double stepSize = r.ReadDouble(), trajectoryLength = r.ReadDouble();
-        r.ReadDoubles(inverseMetric);
-        for (int c = 0; c < e.Chains; c++) e.SetInverseMetric(c, inverseMetric);
-        r.ReadInt32s().CopyTo(divergences, 0);
-        r.ReadInt32s().CopyTo(warmupDivergences, 0);
-        r.ReadInt64s().CopyTo(warmupEvaluations, 0);
-        r.ReadInt64s().CopyTo(evaluationOffset, 0);
-        var warmupTime = TimeSpan.FromTicks(r.ReadInt64());
-        var samplingTime = TimeSpan.FromTicks(r.ReadInt64());
-        r.EnsureEnd();
-        return new CheesState(stepSize, trajectoryLength, warmupTime, samplingTime);
     }
 }
