@@ -10,13 +10,7 @@ public class CheesCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = GpuHbm.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     /// <summary>Eight schools on the CPU with ChEES unless <paramref name="extra"/> names another sampler.</summary>
     private static string[] EightSchools(params string[] extra) =>
