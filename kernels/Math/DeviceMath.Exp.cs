@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace GpuHbm.Kernels;
 
 public static partial class DeviceMath
@@ -42,19 +44,7 @@ public static partial class DeviceMath
         if (hx > 0x3fd62e42)
         {
             // |x| > ln2/2: reduce.
-            if (hx < 0x3FF0A2B2)
-            {
-                // |x| < 1.5·ln2: k = ±1.
-                if (negative == 0) { hi = x - Ln2Hi; lo = Ln2Lo; k = 1; }
-                else { hi = x + Ln2Hi; lo = -Ln2Lo; k = -1; }
-            }
-            else
-            {
-                k = (int)(InvLn2 * x + (negative == 0 ? 0.5 : -0.5));
-                double t = k;
-                hi = x - t * Ln2Hi;  // exact
-                lo = t * Ln2Lo;
-            }
+            k = ReduceByLn2(x, hx, negative, out hi, out lo);
             x = hi - lo;
         }
         else if (hx < 0x3e300000)
@@ -72,6 +62,26 @@ public static partial class DeviceMath
             return y * PowerOfTwo(k);
         }
         return y * PowerOfTwo(k + 1000) * TwoPowMinus1000;
+    }
+
+    /// <summary>
+    /// fdlibm's argument reduction shared by e_exp.c and s_expm1.c, for |x| &gt; ln2/2 (high word
+    /// <paramref name="hx"/> without the sign): x = k·ln2 + (hi − lo) with hi − t·Ln2Hi exact.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ReduceByLn2(double x, int hx, int negative, out double hi, out double lo)
+    {
+        if (hx < 0x3FF0A2B2)
+        {
+            // |x| < 1.5·ln2: k = ±1.
+            if (negative == 0) { hi = x - Ln2Hi; lo = Ln2Lo; return 1; }
+            hi = x + Ln2Hi; lo = -Ln2Lo; return -1;
+        }
+        int k = (int)(InvLn2 * x + (negative == 0 ? 0.5 : -0.5));
+        double t = k;
+        hi = x - t * Ln2Hi;  // exact
+        lo = t * Ln2Lo;
+        return k;
     }
 
     // fdlibm s_expm1.c (Sun Microsystems 1993; FreeBSD msun src/s_expm1.c): scaled Q's for the
@@ -106,18 +116,7 @@ public static partial class DeviceMath
         int k;
         if (hx > 0x3fd62e42)
         {
-            if (hx < 0x3FF0A2B2)
-            {
-                if (negative == 0) { hi = x - Ln2Hi; lo = Ln2Lo; k = 1; }
-                else { hi = x + Ln2Hi; lo = -Ln2Lo; k = -1; }
-            }
-            else
-            {
-                k = (int)(InvLn2 * x + (negative == 0 ? 0.5 : -0.5));
-                double t = k;
-                hi = x - t * Ln2Hi;  // exact
-                lo = t * Ln2Lo;
-            }
+            k = ReduceByLn2(x, hx, negative, out hi, out lo);
             x = hi - lo;
             c = (hi - x) - lo;
         }
