@@ -87,17 +87,21 @@ public class BatchEvaluationTests(ITestOutputHelper output)
         var lp = new double[1];
         var grad = new double[model.Dimension];
         for (int i = 0; i < 2000; i++) model.Evaluate(theta, lp, grad, 1);   // warm up (tiered JIT)
-        long before = GC.GetAllocatedBytesForCurrentThread();
         const int reps = 20_000;
         double best = double.MaxValue;
+        long allocated = long.MaxValue;
         for (int round = 0; round < 3; round++)
         {
+            long before = GC.GetAllocatedBytesForCurrentThread();
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < reps; i++) model.Evaluate(theta, lp, grad, 1);
             best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalMicroseconds / reps);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"radon (919 rows, 85 counties, D = {model.Dimension}): {best:F2} µs per single-chain log density + gradient; {allocated} bytes allocated in {3 * reps} calls");
+        output.WriteLine($"radon (919 rows, 85 counties, D = {model.Dimension}): {best:F2} µs per single-chain log density + gradient; {allocated} bytes allocated in the quietest round of {reps} calls");
+        // A per-call allocation shows in every round; the runtime's own one-off allocations on this thread (tiered
+        // JIT promotion under load: 3,120 and 6,192 bytes were seen in 60,000 calls, never a multiple of the calls)
+        // land in one round only. So the quietest of three rounds must allocate nothing.
         Assert.Equal(0, allocated);
         // The time is reported, not asserted: speed is measured in benchmarks/ (DensityBenchmarks).
     }
