@@ -7,7 +7,8 @@ namespace GpuHbm.Benchmarks;
 /// The models compared with rstan (benchmarks/peers/rstan_compare.R fits the same models with the same priors and the
 /// same non-centred parameterisation): the four reference posteriors of tests/GpuHbm.Tests/fixtures/README.md and the
 /// simulated hospital model at N = 20,000 (100 hospitals, seed 1, as `gpuhbm simulate hospitals --patients 20000
-/// --hospitals 100 --seed 1`).
+/// --hospitals 100 --seed 1`); and, without an rstan counterpart, issue 12's observation-level Poisson model
+/// (ObservationLevelPoissonSimulation, the data of AutomaticCentringTests).
 /// </summary>
 internal sealed record PeerModel(string Name, string DataFile, string Formula, string Family, string[] Priors, string[] Factors)
 {
@@ -21,6 +22,7 @@ internal sealed record PeerModel(string Name, string DataFile, string Formula, s
         new("cbpp", "cbpp.csv", "incidence | trials(size) ~ period + (1 | herd)", "binomial",
             ["Intercept ~ normal(0, 5)", "b ~ normal(0, 5)", "sd ~ normal(0, 2)"], ["period"]),
         new("hospitals20k", "", HospitalSimulation.Formula, HospitalSimulation.Family, [], []),
+        new("poisson_obs", "", ObservationLevelPoissonSimulation.Formula, "poisson", [], []),
     ];
 
     public static PeerModel Named(string name) =>
@@ -33,6 +35,8 @@ internal sealed record PeerModel(string Name, string DataFile, string Formula, s
     public DataTable Load(string? hospitalsCsv = null)
     {
         if (DataFile.Length > 0) return DataTable.ReadCsv(BenchmarkData.Path(DataFile));
+        // Issue 12's automatic-centring case (no rstan counterpart): the data of AutomaticCentringTests.
+        if (Name == "poisson_obs") return ObservationLevelPoissonSimulation.Generate(40, 7, 1.5, 1.0, 0.5);
         if (hospitalsCsv is not null) return DataTable.ReadCsv(hospitalsCsv);
         var sim = new HospitalSimulation(new HospitalSimulationOptions(HospitalPatients, Hospitals, 1));
         var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);

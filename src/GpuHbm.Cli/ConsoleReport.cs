@@ -23,6 +23,7 @@ internal static class ConsoleReport
         output.WriteLine();
         output.WriteLine(fit.Report.ToText());
         if (fit.Ensemble is { } ensemble) output.WriteLine(ensemble.Describe());
+        if (CentringReport.ToText(CentringReport.Describe(fit)) is { } centring) output.WriteLine(centring);
         foreach (var w in fit.Report.Warnings) output.WriteLine("warning: " + w);
         var s = fit.Settings;
         double sampling = fit.ChainTimes.Count == 0 ? 0 : fit.ChainTimes.Max(t => t.Sampling.TotalSeconds);

@@ -39,8 +39,9 @@ internal static class FitCommand
         };
         var centring = new Option<string>("--centring")
         {
-            Description = "off (default: every group-level effect non-centred) or auto (NUTS on the CPU centres each effect of a (1 | g) or (x || g) term that the data inform strongly, chosen in warm-up; needs a warm-up of several hundred iterations).",
-            DefaultValueFactory = _ => "off",
+            Description = "auto (default: NUTS on the CPU centres, partly or fully, each effect of a (1 | g) or (x || g) term that the data inform strongly, chosen per chain in warm-up; "
+                + "correlated and gr() terms, ChEES and device backends stay non-centred; the summary says what was centred) or none (every group-level effect non-centred; off is the same).",
+            DefaultValueFactory = _ => "auto",
         };
         var outputDir = new Option<string?>("--output") { Description = "Folder for the fit: draws.csv and sampler.csv grow during sampling; summary.csv and fit.json at the end." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a fit already in the --output folder (all of its files)." };
@@ -119,11 +120,11 @@ internal static class FitCommand
                     AdaptDelta = parse.GetValue(adaptDelta),
                     MaxDepth = parse.GetValue(maxDepth),
                     Metric = parse.GetValue(metric),
-                    AutomaticCentring = (parse.GetValue(centring) ?? "off").ToLowerInvariant() switch
+                    AutomaticCentring = (parse.GetValue(centring) ?? "auto").ToLowerInvariant() switch
                     {
                         "auto" => true,
-                        "off" => false,
-                        var other => throw new GpuHbmException($"--centring must be auto or off (got '{other}')"),
+                        "none" or "off" => false,
+                        var other => throw new GpuHbmException($"--centring must be auto or none (got '{other}')"),
                     },
                     DropMissing = parse.GetValue(dropMissing),
                     MaxParallelism = parse.GetValue(threads),

@@ -88,13 +88,15 @@ public sealed record FitOptions
             : Sampling.Metrics.MetricKinds.Parse(Metric) ?? throw new GpuHbmException($"unknown metric '{Metric}' (use {string.Join(", ", Sampling.Metrics.MetricKinds.Names)})");
 
     /// <summary>
-    /// NUTS on the CPU (CLI: <c>--centring auto|off</c>): choose during warm-up, per chain, how far to centre the effects of
-    /// every independent group-level term (<c>(1 | g)</c>, <c>(x || g)</c>) from the data's information about each effect
-    /// (Models/Centring.cs); correlated and relationship terms stay non-centred. The reported draws are the same parameters
-    /// either way. False (the default): every effect non-centred. Opt-in for now: with a short warm-up (150 iterations,
-    /// centring at iteration 22) sleepstudy's (1 | Subject) chains did not mix (R-hat 2.0), see notes in Models/Centring.cs.
+    /// Automatic centring (CLI: <c>--centring auto|none</c>; true, the default): NUTS on the managed CPU backend chooses during
+    /// warm-up, per chain, how far to centre each effect of every independent group-level term (<c>(1 | g)</c>,
+    /// <c>(x || g)</c>) from the data's information about it (Models/Centring.cs): effects the data pin down are centred,
+    /// weakly informed ones stay non-centred. The reported draws are the same parameters either way. It does not apply to
+    /// correlated terms (<c>(1 + x | g)</c>), relationship-matrix terms (<c>gr()</c>), ChEES, device backends, several
+    /// chains per ensemble or a warm-up under 100 iterations; those stay non-centred, and fit.json (<c>centring</c>) and the
+    /// printed summary say which terms were centred and why others were not. False: every effect non-centred.
     /// </summary>
-    public bool AutomaticCentring { get; init; }
+    public bool AutomaticCentring { get; init; } = true;
 
     /// <summary>Drop rows with a missing value in a used column instead of failing.</summary>
     public bool DropMissing { get; init; }

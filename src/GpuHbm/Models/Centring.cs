@@ -63,9 +63,9 @@ internal static class Centring
     /// </summary>
     public const double MinimumWeight = 0.5;
 
-    // Why automatic centring is opt-in (FitOptions.AutomaticCentring): with a 150-iteration warm-up (weights set at
-    // iteration 22 from positions 11–22, before the chains had converged) sleepstudy's y ~ 1 + Days + (1 | Subject), 2 chains,
-    // seed 5, ended with R-hat 2.0 for b_Intercept; radon's PSIS elpd_loo at seed 2 moved 0.68 from rstan's (non-centred
-    // 0.34; seed 3: 0.21 centred, 0.23 non-centred). Choosing the weights later in warm-up (or from a converged pilot) is the
-    // next step before it can be the default.
+    // When the weights are chosen (Sampling/CentredChainDensity.CentringIteration): at 30 % of warm-up from the positions of
+    // 15–30 %. The first version chose them at 15 % from 7.5–15 %, before the chains had converged, and was opt-in: with a
+    // 150-iteration warm-up sleepstudy's y ~ 1 + Days + (1 | Subject) had unmixed chains (R-hat ≥ 1.5) in 3 of 10 seeds —
+    // so it has with the current rule, and so has the non-centred form in 6 of 10 (a 150-iteration warm-up is too short
+    // for that model's b_Intercept ridge either way); numbers in benchmarks/results/centring-2026-11-30.md.
 }

@@ -80,6 +80,8 @@ internal static class FitReader
                 Sampler = sampler.GetProperty("algorithm").GetString()!,
                 Backend = sampler.GetProperty("backend_requested").GetString() ?? "auto",
                 Superchains = sampler.TryGetProperty("nested_rhat_superchains", out var sc) && sc.ValueKind == JsonValueKind.Number ? sc.GetInt32() : null,
+                // Fits saved before automatic centring existed (or became the default) record none.
+                AutomaticCentring = sampler.TryGetProperty("automatic_centring", out var centring) && centring.ValueKind == JsonValueKind.True,
             };
 
             var data = LoadData(recordedData, options, jsonPath);
@@ -112,6 +114,7 @@ internal static class FitReader
                 {
                     Centring = a.TryGetProperty("centring", out var c) && c.ValueKind == JsonValueKind.Array
                         ? c.EnumerateArray().Select(x => x.GetDouble()).ToArray() : null,
+                    AutomaticCentring = a.TryGetProperty("automatic_centring", out var ac) && ac.ValueKind == JsonValueKind.True,
                 }).ToArray();
             var timings = root.GetProperty("timings");
             var chainTimes = timings.GetProperty("chains").EnumerateArray()

@@ -14,15 +14,19 @@ namespace GpuHbm.Sampling;
 internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDensity
 {
     /// <summary>
-    /// The warm-up iteration after which the weights are set (15 % of warm-up: after Stan's first two slow windows for
-    /// 1000 iterations, inside nutpie's early phase); automatic centring needs at least <see cref="MinimumWarmup"/>.
+    /// The warm-up iteration after which the weights are set: 30 % of warm-up, where nutpie's early phase ends
+    /// (<see cref="Metrics.NutpieMetricWarmup.EarlyFraction"/>), so that the chain has left its starting point and the weights
+    /// rest on positions near the posterior; 70 % of warm-up remain to adapt the metric and step size in the new
+    /// coordinates. Setting them at 15 % from positions of 7.5–15 % (the first version) chose them before the chains had
+    /// converged: with a 150-iteration warm-up sleepstudy's y ~ 1 + Days + (1 | Subject) then failed (R-hat ≥ 1.5) in 3
+    /// of 10 seeds — as did this rule, against 6 of 10 for the non-centred form (notes: benchmarks/results/centring-2026-11-30.md).
     /// </summary>
-    public static int CentringIteration(int warmup) => 3 * warmup / 20;
+    public static int CentringIteration(int warmup) => 3 * warmup / 10;
 
-    /// <summary>The first warm-up iteration whose position is observed (half-way to <see cref="CentringIteration"/>).</summary>
+    /// <summary>The first warm-up iteration whose position is observed (15 % of warm-up, half-way to <see cref="CentringIteration"/>).</summary>
     public static int ObserveFrom(int warmup) => CentringIteration(warmup) / 2;
 
-    /// <summary>Warm-up iterations needed for automatic centring.</summary>
+    /// <summary>Warm-up iterations needed for automatic centring (shorter warm-ups stay non-centred).</summary>
     public const int MinimumWarmup = 100;
 
     private double[]? _smallest;

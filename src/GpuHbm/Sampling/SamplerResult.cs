@@ -83,6 +83,10 @@ public sealed record AdaptationResult(double StepSize, double[] InverseMetric, d
     /// <summary>Automatic centring: the chain's weights λ per θ entry (<see cref="Models.Centring"/>), or null when every effect stayed non-centred.</summary>
     public double[]? Centring { get; init; }
 
+    /// <summary>True when the chain ran automatic centring (chose its weights in warm-up, whatever it chose); false when it
+    /// was off or does not apply (ChEES, device ensembles, short warm-ups, models without an independent term).</summary>
+    public bool AutomaticCentring { get; init; }
+
     /// <summary>Effects with a centring weight above 0.</summary>
     public int CentredEffects => Centring?.Count(l => l > 0) ?? 0;
 

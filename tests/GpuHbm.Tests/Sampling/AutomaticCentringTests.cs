@@ -1,5 +1,5 @@
-using System.Globalization;
-using GpuHbm.Data;
+using GpuHbm.Data.Simulation;
+using GpuHbm.Results;
 using Xunit;
 
 namespace GpuHbm.Tests.Sampling;
@@ -10,31 +10,7 @@ namespace GpuHbm.Tests.Sampling;
 /// </summary>
 public class AutomaticCentringTests(ITestOutputHelper output)
 {
-    /// <summary>
-    /// y_i ~ Poisson(exp(b + a_f[i] + e_i)), a_f ~ N(0, sdFactor²) over 5 levels of <paramref name="perLevel"/> rows each,
-    /// e_i ~ N(0, sdObservation²) one per row (column obs), simulated with System.Random(seed) and MathNet's Poisson sampler.
-    /// </summary>
-    internal static DataTable ObservationLevelPoisson(int perLevel, int seed, double intercept, double sdFactor, double sdObservation)
-    {
-        var rng = new Random(seed);
-        double Normal() => MathNet.Numerics.Distributions.Normal.Sample(rng, 0, 1);
-        var a = Enumerable.Range(0, 5).Select(_ => sdFactor * Normal()).ToArray();
-        int n = 5 * perLevel;
-        var y = new string?[n];
-        var f = new string?[n];
-        var obs = new string?[n];
-        for (int i = 0; i < n; i++)
-        {
-            int level = i % 5;
-            double eta = intercept + a[level] + sdObservation * Normal();
-            y[i] = MathNet.Numerics.Distributions.Poisson.Sample(rng, Math.Exp(eta)).ToString(CultureInfo.InvariantCulture);
-            f[i] = "F" + (level + 1);
-            obs[i] = "o" + (i + 1);
-        }
-        return new DataTable([new DataColumn("y", y), new DataColumn("f", f), new DataColumn("obs", obs)], "observation-level poisson");
-    }
-
-    private const string Formula = "y ~ 1 + (1 | f) + (1 | obs)";
+    private const string Formula = ObservationLevelPoissonSimulation.Formula;
 
     [Fact]
     public void Observation_level_poisson_has_no_divergences_at_the_defaults_and_matches_a_careful_non_centred_run()
@@ -43,15 +19,25 @@ public class AutomaticCentringTests(ITestOutputHelper output)
         // non-centred form has the funnel-like dependence between sd_f and z_f; the observation-level effects are weakly
         // informed (one count each). Seed and data are fixed: the non-centred run at the defaults diverges (34 times when
         // this test was written), the default run (automatic centring) does not.
-        var data = ObservationLevelPoisson(40, 7, 1.5, 1.0, 0.5);
-        var centred = Glmm.Fit(Formula, data, new FitOptions { Family = "poisson", Seed = 1, AutomaticCentring = true });
-        var plain = Glmm.Fit(Formula, data, new FitOptions { Family = "poisson", Seed = 1 });
+        var data = ObservationLevelPoissonSimulation.Generate(40, 7, 1.5, 1.0, 0.5);
+        var centred = Glmm.Fit(Formula, data, new FitOptions { Family = "poisson", Seed = 1 });
+        var plain = Glmm.Fit(Formula, data, new FitOptions { Family = "poisson", Seed = 1, AutomaticCentring = false });
         output.WriteLine($"divergences: automatic centring {centred.Report.Divergences}, non-centred {plain.Report.Divergences}");
         output.WriteLine($"centred effects per chain {string.Join(", ", centred.Adaptation.Select(a => $"{a.CentredEffects} (mean λ {a.MeanCentring:F2})"))}");
         Assert.Equal(0, centred.Report.Divergences);
         Assert.True(plain.Report.Divergences > 0, "the non-centred form no longer diverges here: the test lost its point");
         Assert.All(centred.Adaptation, a => Assert.True(a.CentredEffects >= 5, $"{a.CentredEffects} effects centred"));
         Assert.All(plain.Adaptation, a => Assert.Null(a.Centring));
+
+        // What fit.json and the summary report: the factor's 5 effects centred in every chain, the observation-level term
+        // tried; with --centring none both terms non-centred for that reason.
+        var terms = CentringReport.Describe(centred);
+        Assert.Equal(["(1 | f)", "(1 | obs)"], terms.Select(t => t.Term));
+        Assert.Equal([5, 200], terms.Select(t => t.Effects));
+        Assert.All(terms, t => Assert.Null(t.Reason));
+        Assert.All(terms[0].CentredPerChain, n => Assert.Equal(5, n));
+        output.WriteLine(CentringReport.ToText(terms)!);
+        Assert.All(CentringReport.Describe(plain), t => Assert.Equal("--centring none", t.Reason));
 
         // The reference: the non-centred form with adapt_delta 0.99 and 4 × 4000 draws. Means agree within 0.1 posterior sd,
         // or, where the two runs' Monte Carlo error is that large, within 4 combined standard errors.
@@ -67,5 +53,22 @@ public class AutomaticCentringTests(ITestOutputHelper output)
             if (gap <= 0.1 * row.Sd) within++;
         }
         output.WriteLine($"{within} of {compared} means within 0.1 sd of the reference (reference divergences {reference.Report.Divergences})");
+    }
+
+    [Fact]
+    public void The_report_names_each_term_and_why_it_was_not_centred()
+    {
+        var sleep = GpuHbm.Data.DataTable.ReadCsv(TestPaths.ExampleData("sleepstudy.csv"));
+        var correlated = Glmm.Fit("Reaction ~ 1 + Days + (1 + Days | Subject)", sleep, new FitOptions { Chains = 1, Warmup = 100, Draws = 20, Seed = 3 });
+        var term = Assert.Single(CentringReport.Describe(correlated));
+        Assert.Equal("(1 + Days | Subject): non-centred (correlated term)", term.Describe());
+        Assert.False(correlated.Adaptation[0].AutomaticCentring);
+
+        var shortWarmup = Glmm.Fit("Reaction ~ 1 + Days + (1 | Subject)", sleep, new FitOptions { Chains = 1, Warmup = 60, Draws = 20, Seed = 3 });
+        Assert.Equal("centring: (1 | Subject): non-centred (a warm-up under 100 iterations)",
+            CentringReport.ToText(CentringReport.Describe(shortWarmup)));
+
+        var chees = Glmm.Fit("Reaction ~ 1 + Days + (1 | Subject)", sleep, new FitOptions { Sampler = "chees", Chains = 8, Warmup = 100, Draws = 20, Seed = 3 });
+        Assert.Equal("ChEES does not centre", Assert.Single(CentringReport.Describe(chees)).Reason);
     }
 }
