@@ -10,8 +10,8 @@ namespace GpuHbm.Benchmarks;
 /// minimum bulk ESS over every reported parameter (b, sd, cor, sigma and every group effect r), per second and per
 /// gradient evaluation. ESS per gradient does not depend on the machine's load; ESS per second does (the load average is
 /// printed before every fit).
-/// A metric written METRIC:centred runs with automatic centring (<c>AutomaticCentring = true</c>, opt-in); without the
-/// suffix every group-level effect is non-centred (the default).
+/// A metric written METRIC:centred runs with automatic centring (<c>AutomaticCentring = true</c>, the library's default);
+/// without the suffix every group-level effect is non-centred (<c>--centring none</c>, as Stan's and brms's models).
 /// With <c>--rstan FILE</c> (the table of benchmarks/peers/rstan_compare.R from the same run) it appends the medians
 /// over seeds side by side with Stan's and the ratios.
 /// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- metrics [--models a,b] [--metrics stan-diag,diag,low-rank] [--seeds 1,2,3] [--hospitals-data CSV] [--rstan FILE] [--output FILE]</code>

@@ -51,6 +51,7 @@ public class AutomaticCentringTests(ITestOutputHelper output)
             Assert.True(gap <= Math.Max(0.1 * row.Sd, 4 * mcse), $"{row.Variable}: mean {c.Mean:G4} vs reference {row.Mean:G4} (sd {row.Sd:G3}, combined MCSE {mcse:G3})");
             compared++;
             if (gap <= 0.1 * row.Sd) within++;
+            else output.WriteLine($"{row.Variable}: gap {gap / row.Sd:F3} sd = {gap / mcse:F2} combined MCSE (ESS bulk {c.EssBulk:F0} here, {row.EssBulk:F0} in the reference)");
         }
         output.WriteLine($"{within} of {compared} means within 0.1 sd of the reference (reference divergences {reference.Report.Divergences})");
     }
