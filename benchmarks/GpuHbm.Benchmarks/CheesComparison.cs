@@ -25,6 +25,7 @@ internal static class CheesComparison
         string[] samplers = ["chees", "nuts"];
         string? output = null;
         var chees = new CheesOptions();
+        int? superchains = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -37,6 +38,18 @@ internal static class CheesComparison
                 case "--samplers": samplers = args[++i].Split(','); break;
                 case "--gradient-metric": chees = chees with { MetricFromGradients = true }; break;
                 case "--output": output = args[++i]; break;
+                case "--superchains": superchains = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--round": chees = chees with { RoundLength = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                case "--t0": chees = chees with { InitialTrajectoryLength = double.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                case "--lbfgs-iterations":
+                    chees = chees with { Initialization = chees.Initialization with { MaxIterations = int.Parse(args[++i], CultureInfo.InvariantCulture) } };
+                    break;
+                case "--lbfgs-history":
+                    chees = chees with { Initialization = chees.Initialization with { History = int.Parse(args[++i], CultureInfo.InvariantCulture) } };
+                    break;
+                case "--lbfgs-tolerance":
+                    chees = chees with { Initialization = chees.Initialization with { RelativeTolerance = double.Parse(args[++i], CultureInfo.InvariantCulture) } };
+                    break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -50,8 +63,8 @@ internal static class CheesComparison
             "NUTS: 4 chains x (1000 + 1000), Stan's windowed warm-up, the default metric. ESS = smallest bulk ESS over all reported parameters (incl. r_*).",
             "'before sampling' = initialisation + warm-up gradients over all chains; ESS per 1000 gradients uses the sampling gradients.",
             "",
-            "| model | sampler | seed | load | warm-up its | converged | init grads | before sampling | sampling grads | min bulk ESS | ESS / 1000 sampling grads | max nested R-hat | max R-hat | accept (harmonic) | step size | T | divergences | wall s |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| model | sampler | seed | load | warm-up its | converged | init grads | before sampling | sampling grads | min bulk ESS | ESS / 1000 sampling grads | max nested R-hat | max R-hat | accept (harmonic) | accept (mean) | step size | T | divergences | wall s |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         };
         foreach (var l in lines) Console.WriteLine(l);
         foreach (var name in models)
@@ -69,7 +82,7 @@ internal static class CheesComparison
                     {
                         Family = model.Family, Priors = model.Priors, Factors = model.Factors, Seed = seed, Backend = "cpu", Sampler = sampler,
                         Chains = isChees ? chains : 4, Draws = isChees ? draws : 1000, Warmup = isChees ? null : 1000, MaxWarmup = maxWarmup,
-                        Chees = isChees ? chees : null,
+                        Chees = isChees ? chees : null, Superchains = isChees ? superchains : null,
                     });
                     sw.Stop();
                     lines.Add(Row(name, sampler, seed, load, fit, sw.Elapsed.TotalSeconds));
@@ -91,6 +104,6 @@ internal static class CheesComparison
         int warmup = e?.WarmupIterations ?? fit.Settings.Options.ResolvedWarmup;
         string converged = e is null ? "-" : e.WarmupConverged ? "yes" : "NO";
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {model} | {sampler} | {seed} | {load} | {warmup} | {converged} | {e?.Initialization.GradientEvaluations ?? 0} | {fit.WarmupGradientEvaluations} | {sampling} | {minEss:F0} | {1000 * minEss / sampling:F2} | {(double.IsNaN(nested) ? "-" : nested.ToString("F4", CultureInfo.InvariantCulture))} | {fit.Summary.Rows.Max(r => r.Rhat):F3} | {accept:F2} | {fit.Adaptation.Average(a => a.StepSize):G3} | {(e is null ? "-" : e.TrajectoryLength.ToString("G3", CultureInfo.InvariantCulture))} | {fit.Report.Divergences} | {wall:F1} |");
+            $"| {model} | {sampler} | {seed} | {load} | {warmup} | {converged} | {e?.Initialization.GradientEvaluations ?? 0} | {fit.WarmupGradientEvaluations} | {sampling} | {minEss:F0} | {1000 * minEss / sampling:F2} | {(double.IsNaN(nested) ? "-" : nested.ToString("F4", CultureInfo.InvariantCulture))} | {fit.Summary.Rows.Max(r => r.Rhat):F3} | {accept:F2} | {fit.Statistics.Average(s => s.AcceptStat.Average()):F3} | {fit.Adaptation.Average(a => a.StepSize):G3} | {(e is null ? "-" : e.TrajectoryLength.ToString("G3", CultureInfo.InvariantCulture))} | {fit.Report.Divergences} | {wall:F1} |");
     }
 }

@@ -252,10 +252,7 @@ public sealed class CheesSampler
             double acceptance = monitor.MeanAcceptance;
             long gradientsSoFar = initializationGradients + Enumerable.Range(0, chains).Sum(e.GradientEvaluations);
             checks.Add(new WarmupCheck(warmupDone, nestedRhat, worst, metricChange, acceptance, adaptation.StepSize, adaptation.TrajectoryLength, gradientsSoFar));
-            int slowest = 0;
-            for (int c = 1; c < chains; c++) if (roundAcceptance[c] < roundAcceptance[slowest]) slowest = c;
-            notConverged = Verdict(nestedRhat, worst, metricChange, acceptance, monitor.Count)
-                ?? StuckChain(slowest, roundAcceptance[slowest] / (roundEnd - roundStart), roundEnd - roundStart);
+            notConverged = WarmupRule.Verdict(_chees, nestedRhat, worst, metricChange, acceptance, monitor.Count, roundAcceptance, roundEnd - roundStart);
             converged = notConverged is null;
             if (r >= 1) monitor.Reset();   // reopened for the round after next
             roundStart = roundEnd;
@@ -370,26 +367,6 @@ public sealed class CheesSampler
 
         int Steps(double jitter, double length, double eps) =>
             (int)Math.Clamp(Math.Ceiling(jitter * length / eps), 1, _chees.MaxLeapfrogSteps);
-
-        // One chain stuck where the shared step size is far too large for it (a chain far in a tail: its proposals are all
-        // rejected) barely moves nested R-hat with many chains per superchain (its disagreement lands in the within
-        // variance), so the check also asks every chain to have moved: measured on radon with 1,024 chains, one chain
-        // sat at sd_county__Intercept = 2.1 (posterior 0.32 ± 0.05) with mean acceptance 0.01 while nested R-hat was 1.002.
-        string? StuckChain(int chain, double meanAcceptance, int window) => meanAcceptance >= _chees.StuckChainAcceptance ? null
-            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"chain {chain + 1} is stuck (mean acceptance {meanAcceptance:F3} over the last {window} iterations, below {_chees.StuckChainAcceptance})");
-
-        string? Verdict(double nestedRhat, int worst, double metricChange, double acceptance, int window)
-        {
-            var inv = System.Globalization.CultureInfo.InvariantCulture;
-            if (!(nestedRhat < _chees.NestedRhatThreshold))
-                return string.Create(inv, $"nested R-hat {nestedRhat:F4} ({(worst < 0 ? "log density" : $"theta[{worst}]")}) is not below {_chees.NestedRhatThreshold}");
-            if (!(metricChange <= Math.Log(_chees.MetricTolerance)))
-                return string.Create(inv, $"the metric is still changing (a variance moved by a factor {Math.Exp(metricChange):F2} in the last round)");
-            if (!(Math.Abs(acceptance - _chees.TargetAcceptance) <= _chees.AcceptanceTolerance))
-                return string.Create(inv, $"the harmonic-mean acceptance {acceptance:F2} is not near its target {_chees.TargetAcceptance}");
-            return window >= 2 ? null : "the window was too short";
-        }
     }
 
     /// <summary>
