@@ -13,7 +13,9 @@ namespace GpuHbm.Benchmarks;
 /// bulk ESS over every reported parameter and ESS per 1000 sampling gradients; for NUTS 4 chains × (1000 + 1000) the
 /// same columns. Gradient counts and ESS per gradient do not depend on the machine's load (wall seconds do; the load
 /// average is printed before every fit).
-/// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- chees [--models a,b] [--seeds 1,2] [--chains 256] [--draws 50] [--max-warmup 1000] [--samplers chees,nuts] [--gradient-metric] [--output FILE]</code>
+/// Knobs for measuring the warm-up's levers: --round, --superchains, --t0, --no-doubling-start, --lbfgs-iterations,
+/// --lbfgs-history, --lbfgs-tolerance.
+/// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- chees [--models a,b] [--seeds 1,2] [--chains 64] [--draws 50] [--max-warmup 1000] [--samplers chees,nuts] [--gradient-metric] [--output FILE]</code>
 /// </summary>
 internal static class CheesComparison
 {
@@ -21,7 +23,7 @@ internal static class CheesComparison
     {
         var models = PeerModel.All.Select(m => m.Name).ToArray();
         ulong[] seeds = [1, 2];
-        int chains = 256, draws = 50, maxWarmup = 1000;
+        int chains = FitOptions.DefaultCheesChains, draws = 50, maxWarmup = 1000;
         string[] samplers = ["chees", "nuts"];
         string? output = null;
         var chees = new CheesOptions();
@@ -39,6 +41,7 @@ internal static class CheesComparison
                 case "--gradient-metric": chees = chees with { MetricFromGradients = true }; break;
                 case "--output": output = args[++i]; break;
                 case "--superchains": superchains = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--no-doubling-start": chees = chees with { DoublingStart = false }; break;
                 case "--round": chees = chees with { RoundLength = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
                 case "--t0": chees = chees with { InitialTrajectoryLength = double.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
                 case "--lbfgs-iterations":
