@@ -82,15 +82,20 @@ internal static class CrossedDensity
         foreach (var l in lines) Console.WriteLine(l);
         if (fit)
         {
+            string loadBefore = MetricComparison.LoadAverage();
+            using var process = Process.GetCurrentProcess();
+            var cpu0 = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var result = Glmm.Fit(CrossedSimulation.Formula, sim.Data, new FitOptions { Seed = 1, Backend = "cpu" });
             clock.Stop();
+            process.Refresh();
+            double cpuSeconds = (process.TotalProcessorTime - cpu0).TotalSeconds;
             double minEss = result.Summary.Rows.Min(r => r.EssBulk);
             var extra = new List<string>
             {
                 "",
                 string.Create(CultureInfo.InvariantCulture,
-                    $"end to end (Glmm.Fit, 4 chains x (1000 + 1000), metric {result.Settings.Options.Metric}, load average {MetricComparison.LoadAverage()}): {clock.Elapsed.TotalSeconds:F1} s, {result.GradientEvaluations} gradients, min bulk ESS {minEss:F0}, {result.Report.Divergences} divergences, max R-hat {result.Summary.Rows.Max(r => r.Rhat):F3}"),
+                    $"end to end (Glmm.Fit, 4 chains x (1000 + 1000), metric {result.Settings.Options.Metric}, load average {loadBefore} before, {MetricComparison.LoadAverage()} after): {clock.Elapsed.TotalSeconds:F1} s wall, {cpuSeconds:F1} s CPU (all threads), {result.GradientEvaluations} gradients ({cpuSeconds / result.GradientEvaluations * 1e6:F0} µs CPU each), min bulk ESS {minEss:F0}, {result.Report.Divergences} divergences, max R-hat {result.Summary.Rows.Max(r => r.Rhat):F3}"),
                 "",
                 "| parameter | true | posterior mean | q5 | q95 |",
                 "| --- | --- | --- | --- | --- |",

@@ -76,9 +76,7 @@ internal sealed partial class GlmmDensity
             if (whole < len) FamilyPass<TRows, double, ScalarLanes>(rows, ref Unsafe.Add(ref e, whole), ref x, _n, b, c0 + whole, len - whole, partial);
 
             // The block's own ∂/∂r over the levels it touches, in row order.
-            foreach (var t in _terms)
-                if (t.BlockLo is not null)
-                    Scatter(t, eta, c0, sc.Slice(t.Part + t.BlockStart![block], t.BlockWidth![block] * t.K), t.BlockLo[block]);
+            ScatterTerms(sc, eta, c0, block);
         }
     }
 
@@ -175,6 +173,45 @@ internal sealed partial class GlmmDensity
             ti += unit;
         }
     }
+
+    /// <summary>
+    /// The chunk's d into each block-partial term's block sums, in row order: random intercepts whose levels jump from row
+    /// to row (<see cref="TermData.Runs"/> false) two at a time in one pass over d (each term's additions the same as
+    /// alone), the others one by one (<see cref="Scatter"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ScatterTerms(Span<double> sc, ReadOnlySpan<double> d, int r0, int block)
+    {
+        TermData? pending = null;
+        foreach (var t in _terms)
+        {
+            if (t.BlockLo is null) continue;
+            if (!t.UnitZ || t.Runs)
+            {
+                Scatter(t, d, r0, sc.Slice(t.Part + t.BlockStart![block], t.BlockWidth![block] * t.K), t.BlockLo[block]);
+                continue;
+            }
+            if (pending is null) { pending = t; continue; }
+            ref double ga = ref BlockSums(pending, sc, block);
+            ref double gb = ref BlockSums(t, sc, block);
+            ref int ia = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(pending.G), r0);
+            ref int ib = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.G), r0);
+            ref double dd = ref MemoryMarshal.GetReference(d);
+            for (int i = 0; i < d.Length; i++)
+            {
+                double di = Unsafe.Add(ref dd, i);
+                Unsafe.Add(ref ga, Unsafe.Add(ref ia, i)) += di;
+                Unsafe.Add(ref gb, Unsafe.Add(ref ib, i)) += di;
+            }
+            pending = null;
+        }
+        if (pending is not null)
+            Scatter(pending, d, r0, sc.Slice(pending.Part + pending.BlockStart![block], pending.BlockWidth![block]), pending.BlockLo![block]);
+    }
+
+    /// <summary>A reference that indexed by level gives the block's sum for that level (K = 1).</summary>
+    private static ref double BlockSums(TermData t, Span<double> sc, int block) =>
+        ref Unsafe.Subtract(ref sc[t.Part + t.BlockStart![block]], t.BlockLo![block]);
 
     /// <summary>η[i] += Z_t[r0+i,:]·r_t[g,:] for the rows of a block.</summary>
     private static void Gather(TermData t, ReadOnlySpan<double> rSpan, int r0, int len, ref double e)
