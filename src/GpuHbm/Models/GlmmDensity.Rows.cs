@@ -66,9 +66,9 @@ internal sealed partial class GlmmDensity
             var eta = sc.Slice(_etaOffset + c0, len);
 
             // η = offset + Σ_t Z_t[i,:]·r_t[g_t[i],:]; the family pass adds X_i·b.
-            if (_offset is null) eta.Clear(); else _offset.AsSpan(c0, len).CopyTo(eta);
+            if (_offset is not null) _offset.AsSpan(c0, len).CopyTo(eta);
+            GatherTerms(sc, c0, eta, _offset is null);
             ref double e = ref MemoryMarshal.GetReference(eta);
-            GatherTerms(sc, c0, len, ref e);
 
             // Family: log likelihood and d over η; Σ d_i X_i. Whole lanes first, then the rows left one by one.
             int whole = len - len % TLanes.Width;
@@ -135,13 +135,17 @@ internal sealed partial class GlmmDensity
     }
 
     /// <summary>
-    /// η[i] += Σ_t Z_t[r0+i,:]·r_t[g,:] in term order; consecutive unit-Z terms (random intercepts) two or three at a
-    /// time in one pass over η (the same additions in the same order as term by term).
+    /// η[i] += Σ_t Z_t[r0+i,:]·r_t[g,:] in term order (η = that sum when <paramref name="overwrite"/>: η holds nothing
+    /// yet); consecutive unit-Z terms (random intercepts) two or three at a time in one pass over η (the same additions
+    /// in the same order as term by term).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void GatherTerms(ReadOnlySpan<double> sc, int r0, int len, ref double e)
+    private void GatherTerms(ReadOnlySpan<double> sc, int r0, Span<double> eta, bool overwrite)
     {
         var terms = _terms;
+        int len = eta.Length;
+        ref double e = ref MemoryMarshal.GetReference(eta);
+        if (overwrite && (terms.Length < 2 || !terms[0].UnitZ || !terms[1].UnitZ)) { eta.Clear(); overwrite = false; }
         for (int ti = 0; ti < terms.Length;)
         {
             var t = terms[ti];
@@ -149,7 +153,7 @@ internal sealed partial class GlmmDensity
             while (unit < 3 && ti + unit < terms.Length && terms[ti + unit].UnitZ) unit++;
             if (unit < 2)
             {
-                Gather(t, sc.Slice(t.R, t.J), r0, len, ref e);
+                Gather(t, sc.Slice(t.R, t.J * t.K), r0, len, ref e);
                 ti++;
                 continue;
             }
@@ -159,19 +163,54 @@ internal sealed partial class GlmmDensity
             ref double ra = ref MemoryMarshal.GetReference(sc[t.R..]);
             ref double rb = ref MemoryMarshal.GetReference(sc[u.R..]);
             if (unit == 2)
-                for (int i = 0; i < len; i++)
-                    Unsafe.Add(ref e, i) = Unsafe.Add(ref e, i) + Unsafe.Add(ref ra, Unsafe.Add(ref g0, i)) + Unsafe.Add(ref rb, Unsafe.Add(ref g1, i));
+            {
+                if (overwrite) GatherPair<NewEta>(ref e, len, ref g0, ref ra, ref g1, ref rb);
+                else GatherPair<AddToEta>(ref e, len, ref g0, ref ra, ref g1, ref rb);
+            }
             else
             {
                 var v = terms[ti + 2];
                 ref int g2 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(v.G), r0);
                 ref double rc = ref MemoryMarshal.GetReference(sc[v.R..]);
-                for (int i = 0; i < len; i++)
-                    Unsafe.Add(ref e, i) = Unsafe.Add(ref e, i) + Unsafe.Add(ref ra, Unsafe.Add(ref g0, i)) + Unsafe.Add(ref rb, Unsafe.Add(ref g1, i))
-                        + Unsafe.Add(ref rc, Unsafe.Add(ref g2, i));
+                if (overwrite) GatherTriple<NewEta>(ref e, len, ref g0, ref ra, ref g1, ref rb, ref g2, ref rc);
+                else GatherTriple<AddToEta>(ref e, len, ref g0, ref ra, ref g1, ref rb, ref g2, ref rc);
             }
             ti += unit;
+            overwrite = false;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherPair<TStart>(ref double e, int len, ref int g0, ref double ra, ref int g1, ref double rb)
+        where TStart : struct, IEtaStart
+    {
+        for (int i = 0; i < len; i++)
+            Unsafe.Add(ref e, i) = TStart.Start(ref Unsafe.Add(ref e, i)) + Unsafe.Add(ref ra, Unsafe.Add(ref g0, i)) + Unsafe.Add(ref rb, Unsafe.Add(ref g1, i));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherTriple<TStart>(ref double e, int len, ref int g0, ref double ra, ref int g1, ref double rb, ref int g2, ref double rc)
+        where TStart : struct, IEtaStart
+    {
+        for (int i = 0; i < len; i++)
+            Unsafe.Add(ref e, i) = TStart.Start(ref Unsafe.Add(ref e, i)) + Unsafe.Add(ref ra, Unsafe.Add(ref g0, i)) + Unsafe.Add(ref rb, Unsafe.Add(ref g1, i))
+                + Unsafe.Add(ref rc, Unsafe.Add(ref g2, i));
+    }
+
+    /// <summary>What a fused gather adds the group effects to: η as it is, or 0 (η holds nothing yet; no clearing pass).</summary>
+    private interface IEtaStart
+    {
+        static abstract double Start(ref double eta);
+    }
+
+    private readonly struct AddToEta : IEtaStart
+    {
+        public static double Start(ref double eta) => eta;
+    }
+
+    private readonly struct NewEta : IEtaStart
+    {
+        public static double Start(ref double eta) => 0;
     }
 
     /// <summary>
