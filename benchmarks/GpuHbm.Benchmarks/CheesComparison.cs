@@ -13,7 +13,9 @@ namespace GpuHbm.Benchmarks;
 /// bulk ESS over every reported parameter and ESS per 1000 sampling gradients; for NUTS 4 chains × (1000 + 1000) the
 /// same columns. Gradient counts and ESS per gradient do not depend on the machine's load (wall seconds do; the load
 /// average is printed before every fit).
-/// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- chees [--models a,b] [--seeds 1,2] [--chains 256] [--draws 50] [--max-warmup 1000] [--samplers chees,nuts] [--gradient-metric] [--output FILE]</code>
+/// Knobs for measuring the warm-up's levers: --round, --superchains, --t0, --no-doubling-start, --lbfgs-iterations,
+/// --lbfgs-history, --lbfgs-tolerance.
+/// <code>dotnet run -c Release --project benchmarks/GpuHbm.Benchmarks -- chees [--models a,b] [--seeds 1,2] [--chains 64] [--draws 50] [--max-warmup 1000] [--samplers chees,nuts] [--gradient-metric] [--output FILE]</code>
 /// </summary>
 internal static class CheesComparison
 {
@@ -21,10 +23,11 @@ internal static class CheesComparison
     {
         var models = PeerModel.All.Select(m => m.Name).ToArray();
         ulong[] seeds = [1, 2];
-        int chains = 256, draws = 50, maxWarmup = 1000;
+        int chains = FitOptions.DefaultCheesChains, draws = 50, maxWarmup = 1000;
         string[] samplers = ["chees", "nuts"];
         string? output = null;
         var chees = new CheesOptions();
+        int? superchains = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -37,6 +40,19 @@ internal static class CheesComparison
                 case "--samplers": samplers = args[++i].Split(','); break;
                 case "--gradient-metric": chees = chees with { MetricFromGradients = true }; break;
                 case "--output": output = args[++i]; break;
+                case "--superchains": superchains = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--no-doubling-start": chees = chees with { DoublingStart = false }; break;
+                case "--round": chees = chees with { RoundLength = int.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                case "--t0": chees = chees with { InitialTrajectoryLength = double.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
+                case "--lbfgs-iterations":
+                    chees = chees with { Initialization = chees.Initialization with { MaxIterations = int.Parse(args[++i], CultureInfo.InvariantCulture) } };
+                    break;
+                case "--lbfgs-history":
+                    chees = chees with { Initialization = chees.Initialization with { History = int.Parse(args[++i], CultureInfo.InvariantCulture) } };
+                    break;
+                case "--lbfgs-tolerance":
+                    chees = chees with { Initialization = chees.Initialization with { RelativeTolerance = double.Parse(args[++i], CultureInfo.InvariantCulture) } };
+                    break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -50,8 +66,8 @@ internal static class CheesComparison
             "NUTS: 4 chains x (1000 + 1000), Stan's windowed warm-up, the default metric. ESS = smallest bulk ESS over all reported parameters (incl. r_*).",
             "'before sampling' = initialisation + warm-up gradients over all chains; ESS per 1000 gradients uses the sampling gradients.",
             "",
-            "| model | sampler | seed | load | warm-up its | converged | init grads | before sampling | sampling grads | min bulk ESS | ESS / 1000 sampling grads | max nested R-hat | max R-hat | accept (harmonic) | step size | T | divergences | wall s |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| model | sampler | seed | load | warm-up its | converged | init grads | before sampling | sampling grads | min bulk ESS | ESS / 1000 sampling grads | max nested R-hat | max R-hat | accept (harmonic) | accept (mean) | step size | T | divergences | wall s |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         };
         foreach (var l in lines) Console.WriteLine(l);
         foreach (var name in models)
@@ -69,7 +85,7 @@ internal static class CheesComparison
                     {
                         Family = model.Family, Priors = model.Priors, Factors = model.Factors, Seed = seed, Backend = "cpu", Sampler = sampler,
                         Chains = isChees ? chains : 4, Draws = isChees ? draws : 1000, Warmup = isChees ? null : 1000, MaxWarmup = maxWarmup,
-                        Chees = isChees ? chees : null,
+                        Chees = isChees ? chees : null, Superchains = isChees ? superchains : null,
                     });
                     sw.Stop();
                     lines.Add(Row(name, sampler, seed, load, fit, sw.Elapsed.TotalSeconds));
@@ -91,6 +107,6 @@ internal static class CheesComparison
         int warmup = e?.WarmupIterations ?? fit.Settings.Options.ResolvedWarmup;
         string converged = e is null ? "-" : e.WarmupConverged ? "yes" : "NO";
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {model} | {sampler} | {seed} | {load} | {warmup} | {converged} | {e?.Initialization.GradientEvaluations ?? 0} | {fit.WarmupGradientEvaluations} | {sampling} | {minEss:F0} | {1000 * minEss / sampling:F2} | {(double.IsNaN(nested) ? "-" : nested.ToString("F4", CultureInfo.InvariantCulture))} | {fit.Summary.Rows.Max(r => r.Rhat):F3} | {accept:F2} | {fit.Adaptation.Average(a => a.StepSize):G3} | {(e is null ? "-" : e.TrajectoryLength.ToString("G3", CultureInfo.InvariantCulture))} | {fit.Report.Divergences} | {wall:F1} |");
+            $"| {model} | {sampler} | {seed} | {load} | {warmup} | {converged} | {e?.Initialization.GradientEvaluations ?? 0} | {fit.WarmupGradientEvaluations} | {sampling} | {minEss:F0} | {1000 * minEss / sampling:F2} | {(double.IsNaN(nested) ? "-" : nested.ToString("F4", CultureInfo.InvariantCulture))} | {fit.Summary.Rows.Max(r => r.Rhat):F3} | {accept:F2} | {fit.Statistics.Average(s => s.AcceptStat.Average()):F3} | {fit.Adaptation.Average(a => a.StepSize):G3} | {(e is null ? "-" : e.TrajectoryLength.ToString("G3", CultureInfo.InvariantCulture))} | {fit.Report.Divergences} | {wall:F1} |");
     }
 }

@@ -16,7 +16,7 @@ internal static class FitCommand
         var family = new Option<string>("--family") { Description = "gaussian, bernoulli, binomial or poisson.", DefaultValueFactory = _ => "gaussian" };
         var prior = new Option<string[]>("--prior") { Description = "A prior, e.g. \"sd ~ normal(0, 50)\"; repeat for several (each class once).", AllowMultipleArgumentsPerToken = false };
         var factor = new Option<string[]>("--factor") { Description = "Treat a numeric column as categorical (like R's factor()); repeat for several." };
-        var chains = NumberOption.Int("--chains", "Number of chains.", 4);
+        var chains = NumberOption.NullableInt("--chains", "Number of chains (default: 4 for NUTS, 64 for ChEES).");
         var warmup = new Option<string>("--warmup")
         {
             Description = "Warm-up iterations per chain, or auto (ChEES: stop when the superchains agree, at most --max-warmup). Default: 1000 for NUTS, auto for ChEES.",
@@ -109,7 +109,6 @@ internal static class FitCommand
                     Family = parse.GetValue(family) ?? "gaussian",
                     Priors = parse.GetValue(prior) ?? [],
                     Factors = parse.GetValue(factor) ?? [],
-                    Chains = parse.GetValue(chains),
                     Warmup = ParseWarmup(parse.GetValue(warmup), parse.GetValue(sampler)),
                     MaxWarmup = parse.GetValue(maxWarmup),
                     TargetEss = parse.GetValue(targetEss),
@@ -135,6 +134,7 @@ internal static class FitCommand
                     Overwrite = replace,
                     CheckpointInterval = TimeSpan.FromSeconds(interval),
                 };
+                if (parse.GetValue(chains) is { } chainCount) options = options with { Chains = chainCount };
                 options.Validate(); // range errors before the relationship matrices are read
                 options = kinship.Apply(parse, options, output);
                 if (string.Equals(parse.GetValue(warmup), "auto", StringComparison.OrdinalIgnoreCase) && !options.AutoWarmup)

@@ -19,7 +19,16 @@ public sealed record FitOptions
     /// </summary>
     public IReadOnlyList<string> Factors { get; init; } = [];
 
-    public int Chains { get; init; } = 4;
+    /// <summary>
+    /// Chains. Default: 4 for NUTS; <see cref="DefaultCheesChains"/> for ChEES (4 superchains of 16: the ensemble whose
+    /// initialisation and warm-up cost no more gradients than 4 NUTS chains' warm-up on the reference posteriors,
+    /// benchmarks/results/chees-vs-nuts-v2-2026-11-30.md; on a GPU more chains cost little more wall time).
+    /// </summary>
+    public int Chains { get => _chains ?? (IsChees ? DefaultCheesChains : 4); init => _chains = value; }
+    private readonly int? _chains;
+
+    /// <summary>ChEES's default ensemble size.</summary>
+    public const int DefaultCheesChains = 64;
 
     /// <summary>
     /// Warm-up iterations per chain. Null (the default) means the sampler's default: 1000 for NUTS; for ChEES "auto",

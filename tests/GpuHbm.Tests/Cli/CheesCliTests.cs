@@ -46,7 +46,7 @@ public class CheesCliTests : IDisposable
         var warmup = ensemble.GetProperty("warmup");
         int iterations = warmup.GetProperty("iterations").GetInt32();
         Assert.True(warmup.GetProperty("converged").GetBoolean());
-        Assert.Equal(iterations / 50, warmup.GetProperty("checks").GetArrayLength());
+        Assert.Equal(iterations / new GpuHbm.Sampling.Chees.CheesOptions().RoundLength, warmup.GetProperty("checks").GetArrayLength());
         var sampling = ensemble.GetProperty("sampling");
         Assert.True(sampling.GetProperty("target_ess_reached").GetBoolean());
         Assert.True(sampling.GetProperty("ess_at_stop").GetDouble() >= 1500);

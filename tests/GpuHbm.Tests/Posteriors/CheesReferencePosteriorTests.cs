@@ -18,13 +18,14 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
 {
     private const int Chains = 256, MaxWarmup = 300, Draws = 50;
 
-    private Fit FitExample(string file, string formula, string family, string[] priors, string[]? factors = null, int chains = Chains)
+    private Fit FitExample(string file, string formula, string family, string[] priors, string[]? factors = null, int? chains = Chains, int draws = Draws)
     {
-        var fit = Glmm.Fit(formula, DataTable.ReadCsv(TestPaths.ExampleData(file)), new FitOptions
+        var options = new FitOptions
         {
-            Family = family, Priors = priors, Factors = factors ?? [], Chains = chains, MaxWarmup = MaxWarmup, Draws = Draws, Seed = 20261122,
+            Family = family, Priors = priors, Factors = factors ?? [], MaxWarmup = MaxWarmup, Draws = draws, Seed = 20261122,
             Sampler = "chees", Backend = "cpu",
-        });
+        };
+        var fit = Glmm.Fit(formula, DataTable.ReadCsv(TestPaths.ExampleData(file)), chains is { } c ? options with { Chains = c } : options);
         var e = fit.Ensemble!;
         output.WriteLine(e.Describe());
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -35,17 +36,20 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
         return fit;
     }
 
-    private static void AssertAll(ReferencePosterior reference, Func<string, double[]> drawsOf, Fit fit, int chains = Chains)
+    private static void AssertAll(ReferencePosterior reference, Func<string, double[]> drawsOf, Fit fit, int chains = Chains, int draws = Draws)
     {
         var failures = reference.Variables.Select(v => reference.Check(v, drawsOf(v))).Where(m => m is not null).ToList();
         Assert.True(failures.Count == 0, $"{failures.Count} of {reference.Variables.Count()} quantities differ from the reference:\n" + string.Join("\n", failures));
 
         var e = fit.Ensemble!;
         Assert.True(e.AutoWarmup);
-        // Sampling runs at dual averaging's averaged step size, whose acceptance lands above the 0.651 target (measured
-        // 0.70–0.96 on these posteriors, benchmarks/results/chees-vs-nuts-2026-11-30.md; not fixed): the bounds catch a
-        // collapsed (→ 1) or oversized step size, not the miss.
-        Assert.InRange(e.SamplingHarmonicMeanAcceptance, 0.5, 0.97);
+        // Sampling runs at dual averaging's averaged step size. The harmonic mean over the chains is spiky (one chain of
+        // 64–1,024 near 0 pulls an iteration's value to ~0), so its mean over the draws lands anywhere in 0.43–0.91 with
+        // 64 or 256 chains; the per-chain mean acceptance is steadier, 0.84–0.97 (benchmarks/results/
+        // chees-vs-nuts-v2-2026-11-30.md). The bounds catch a collapsed (→ 1) or oversized step size.
+        Assert.InRange(e.SamplingHarmonicMeanAcceptance, 0.3, 0.97);
+        double meanAcceptance = fit.Statistics.Average(s => s.AcceptStat.Average());
+        Assert.InRange(meanAcceptance, 0.6, 0.99);
         Assert.True(fit.Report.EbfmiPooled > 0.3, $"pooled E-BFMI {fit.Report.EbfmiPooled}");
         Assert.True(e.WarmupConverged, $"warm-up not converged: {e.NotConvergedReason}");
         Assert.InRange(e.WarmupIterations, 1, MaxWarmup);
@@ -55,7 +59,7 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
         double nested = fit.Summary.Rows.Max(r => r.NestedRhat);
         Assert.True(nested < 1.01, $"max nested R-hat {nested}");
         Assert.True(fit.Converged, string.Join("\n", fit.Report.ConvergenceProblems));
-        Assert.True(fit.Report.Divergences < 0.01 * chains * Draws, $"{fit.Report.Divergences} divergent transitions");
+        Assert.True(fit.Report.Divergences < 0.01 * chains * draws, $"{fit.Report.Divergences} divergent transitions");
     }
 
     [Fact]
@@ -84,6 +88,40 @@ public class CheesReferencePosteriorTests(ITestOutputHelper output)
     {
         var fit = FitExample("cbpp.csv", ReferenceCases.CbppFormula, "binomial", ReferenceCases.CbppPriors, ReferenceCases.CbppFactors);
         AssertAll(ReferencePosterior.Load("cbpp.csv"), ReferenceCases.Cbpp(fit), fit);
+    }
+
+    /// <summary>
+    /// ChEES's default ensemble (<see cref="FitOptions.DefaultCheesChains"/> = 64 chains, 4 superchains of 16), whose
+    /// warm-up costs fewer gradients than 4 NUTS chains' (benchmarks/results/chees-vs-nuts-v2-2026-11-30.md), on every
+    /// reference posterior: 200 draws per chain (as many draws in all as 256 × 50, so the 0.1-sd tolerance is as many
+    /// Monte Carlo standard errors as for 256 chains).
+    /// </summary>
+    [Theory]
+    [InlineData("eight_schools")]
+    [InlineData("sleepstudy")]
+    [InlineData("radon")]
+    [InlineData("cbpp")]
+    public void The_default_ensemble_matches_every_reference_posterior(string model)
+    {
+        const int draws = 200;
+        var (fit, reference, drawsOf) = model switch
+        {
+            "eight_schools" => Default("eight_schools.csv", ReferenceCases.EightSchoolsFormula, "gaussian", ReferenceCases.EightSchoolsPriors, null,
+                "eight_schools_noncentered.csv", ReferenceCases.EightSchools),
+            "sleepstudy" => Default("sleepstudy.csv", ReferenceCases.SleepstudyFormula, "gaussian", ReferenceCases.SleepstudyPriors, null,
+                "sleepstudy.csv", ReferenceCases.Sleepstudy),
+            "radon" => Default("radon_mn.csv", ReferenceCases.RadonFormula, "gaussian", ReferenceCases.RadonPriors, null, "radon_mn.csv", ReferenceCases.Radon),
+            _ => Default("cbpp.csv", ReferenceCases.CbppFormula, "binomial", ReferenceCases.CbppPriors, ReferenceCases.CbppFactors, "cbpp.csv", ReferenceCases.Cbpp),
+        };
+        Assert.Equal(FitOptions.DefaultCheesChains, fit.Settings.Options.Chains);
+        AssertAll(reference, drawsOf, fit, FitOptions.DefaultCheesChains, draws);
+
+        (Fit, ReferencePosterior, Func<string, double[]>) Default(string file, string formula, string family, string[] priors, string[]? factors,
+            string referenceFile, Func<Fit, Func<string, double[]>> draws_)
+        {
+            var f = FitExample(file, formula, family, priors, factors, chains: null, draws: draws);
+            return (f, ReferencePosterior.Load(referenceFile), draws_(f));
+        }
     }
 
     /// <summary>

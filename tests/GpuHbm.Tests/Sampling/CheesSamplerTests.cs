@@ -75,10 +75,11 @@ public class CheesSamplerTests(ITestOutputHelper output)
         Assert.Equal(8, e.Initialization.Starts);
         Assert.True(e.Initialization.GradientEvaluations > 0);
         Assert.True(e.WarmupConverged, e.NotConvergedReason);
-        Assert.InRange(e.WarmupIterations, 50, 300);
+        int round = new CheesOptions().RoundLength;
+        Assert.InRange(e.WarmupIterations, round, 300);
         Assert.Equal(e.WarmupIterations, r.Chains[0].WarmupIterations);
         Assert.True(e.Checks[^1].NestedRhat < 1.01);
-        Assert.Equal(e.WarmupIterations / 50, e.Checks.Count);
+        Assert.Equal(e.WarmupIterations / round, e.Checks.Count);
         // The step size reaches its target: ChEES's statistic over the sampling iterations near 0.651.
         Assert.InRange(e.SamplingHarmonicMeanAcceptance, 0.5, 0.85);
         // The metric is the posterior variance.

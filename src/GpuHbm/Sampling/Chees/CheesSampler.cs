@@ -33,6 +33,14 @@ public sealed record CheesOptions
     public double InitialTrajectoryLength { get; init; } = CheesAdaptation.StandardNormalOptimum;
 
     /// <summary>
+    /// Warm-up iteration t takes at most 2^(t+1) leapfrog steps (2, 4, 8, …; our rule). The first ε, from
+    /// <see cref="EnsembleStepSizeSearch"/>'s harmonic mean over all chains, can be 100× smaller than the ε dual averaging
+    /// settles at (radon, 64 chains: 0.002 vs 0.2), and T/ε steps at that ε cost more than the rest of the warm-up; the
+    /// cap stops binding once ε has grown (by iteration 8 at the latest for T/ε ≤ 512).
+    /// </summary>
+    public bool DoublingStart { get; init; } = true;
+
+    /// <summary>
     /// The metric from nutpie's √(var x / var ∇log π) over chains (<see cref="CrossChainVariance"/>) instead of the
     /// cross-chain variance of the positions (TFP's SNAPER-HMC, the default). Measured on the four reference posteriors
     /// (256 chains, 2 seeds, benchmarks/results/chees-*.md): the variance is as good or better for ChEES — eight schools
@@ -46,9 +54,11 @@ public sealed record CheesOptions
     /// <summary>
     /// Warm-up iterations per round: convergence is checked at the end of each round, on the last two rounds. A window
     /// of N iterations and superchains of M chains put a floor of about 1 + 1/(2·M·N_eff) under nested R-hat even at
-    /// stationarity (B̂/Ŵ ≈ 1/(M·N_eff)), so slowly mixing coordinates need long windows.
+    /// stationarity (B̂/Ŵ ≈ 1/(M·N_eff)), so slowly mixing coordinates need long windows. 25 (our choice, by measurement:
+    /// benchmarks/results/chees-vs-nuts-v2-2026-11-30.md): on the four reference posteriors the rule passed at 50–75
+    /// iterations instead of 100–150 with rounds of 50, with every reported quantity still matching the references.
     /// </summary>
-    public int RoundLength { get; init; } = 50;
+    public int RoundLength { get; init; } = 25;
 
     /// <summary>
     /// The warm-up has converged when the largest nested R-hat over the window is below this … (The stopping rule as a
@@ -97,7 +107,7 @@ public sealed record CheesOptions
 /// starts there (nested R-hat's design, Margossian et al. 2024). The initial metric is the cross-chain variance of the
 /// starts when there are at least 8 of them, else the prior scales squared; the initial ε comes from
 /// <see cref="EnsembleStepSizeSearch"/> and T from <see cref="CheesOptions.InitialTrajectoryLength"/>.</para>
-/// <para>Warm-up, every iteration: ε by dual averaging on the harmonic-mean acceptance and log T by Adam on the ChEES
+/// <para>Warm-up, every iteration (iteration t at most 2^(t+1) leapfrog steps, <see cref="CheesOptions.DoublingStart"/>): ε by dual averaging on the harmonic-mean acceptance and log T by Adam on the ChEES
 /// gradient (<see cref="CheesAdaptation"/>, <see cref="CheesCriterion"/>), and the diagonal metric set to exponential
 /// moving averages of the cross-chain variance of the positions (<see cref="CrossChainVariance"/>, TFP's
 /// SNAPERHamiltonianMonteCarlo, which also applies its estimate at every step). Every
@@ -222,7 +232,14 @@ public sealed class CheesSampler
             for (int t = roundStart; t < roundEnd && !cancellationToken.IsCancellationRequested; t++)
             {
                 double u = HaltonSequence.At(t);
-                transition.Propose((uint)t, adaptation.StepSize, Steps(u, adaptation.TrajectoryLength, adaptation.StepSize), lp);
+                int steps = Steps(u, adaptation.TrajectoryLength, adaptation.StepSize);
+                if (_chees.DoublingStart && t < 30 && steps > 2 << t)
+                {
+                    // Capped: the ChEES gradient is the derivative at the time actually integrated, L·ε = u′·T.
+                    steps = 2 << t;
+                    u = steps * adaptation.StepSize / adaptation.TrajectoryLength;
+                }
+                transition.Propose((uint)t, adaptation.StepSize, steps, lp);
                 var (harmonicMean, gradient) = criterion.Compute(transition, u);
                 ema.Add(criterion.InitialMean, criterion.InitialMeanOfSquares, criterion.GradientMean, criterion.GradientMeanOfSquares, t);
                 transition.Accept((uint)t, lp);
@@ -252,10 +269,7 @@ public sealed class CheesSampler
             double acceptance = monitor.MeanAcceptance;
             long gradientsSoFar = initializationGradients + Enumerable.Range(0, chains).Sum(e.GradientEvaluations);
             checks.Add(new WarmupCheck(warmupDone, nestedRhat, worst, metricChange, acceptance, adaptation.StepSize, adaptation.TrajectoryLength, gradientsSoFar));
-            int slowest = 0;
-            for (int c = 1; c < chains; c++) if (roundAcceptance[c] < roundAcceptance[slowest]) slowest = c;
-            notConverged = Verdict(nestedRhat, worst, metricChange, acceptance, monitor.Count)
-                ?? StuckChain(slowest, roundAcceptance[slowest] / (roundEnd - roundStart), roundEnd - roundStart);
+            notConverged = WarmupRule.Verdict(_chees, nestedRhat, worst, metricChange, acceptance, monitor.Count, roundAcceptance, roundEnd - roundStart);
             converged = notConverged is null;
             if (r >= 1) monitor.Reset();   // reopened for the round after next
             roundStart = roundEnd;
@@ -370,26 +384,6 @@ public sealed class CheesSampler
 
         int Steps(double jitter, double length, double eps) =>
             (int)Math.Clamp(Math.Ceiling(jitter * length / eps), 1, _chees.MaxLeapfrogSteps);
-
-        // One chain stuck where the shared step size is far too large for it (a chain far in a tail: its proposals are all
-        // rejected) barely moves nested R-hat with many chains per superchain (its disagreement lands in the within
-        // variance), so the check also asks every chain to have moved: measured on radon with 1,024 chains, one chain
-        // sat at sd_county__Intercept = 2.1 (posterior 0.32 ± 0.05) with mean acceptance 0.01 while nested R-hat was 1.002.
-        string? StuckChain(int chain, double meanAcceptance, int window) => meanAcceptance >= _chees.StuckChainAcceptance ? null
-            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"chain {chain + 1} is stuck (mean acceptance {meanAcceptance:F3} over the last {window} iterations, below {_chees.StuckChainAcceptance})");
-
-        string? Verdict(double nestedRhat, int worst, double metricChange, double acceptance, int window)
-        {
-            var inv = System.Globalization.CultureInfo.InvariantCulture;
-            if (!(nestedRhat < _chees.NestedRhatThreshold))
-                return string.Create(inv, $"nested R-hat {nestedRhat:F4} ({(worst < 0 ? "log density" : $"theta[{worst}]")}) is not below {_chees.NestedRhatThreshold}");
-            if (!(metricChange <= Math.Log(_chees.MetricTolerance)))
-                return string.Create(inv, $"the metric is still changing (a variance moved by a factor {Math.Exp(metricChange):F2} in the last round)");
-            if (!(Math.Abs(acceptance - _chees.TargetAcceptance) <= _chees.AcceptanceTolerance))
-                return string.Create(inv, $"the harmonic-mean acceptance {acceptance:F2} is not near its target {_chees.TargetAcceptance}");
-            return window >= 2 ? null : "the window was too short";
-        }
     }
 
     /// <summary>
