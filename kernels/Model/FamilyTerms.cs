@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace GpuHbm.Kernels;
@@ -16,13 +17,19 @@ public static class FamilyTerms
     /// normal_lpdf(y | η, s) without −½ log 2π − log s, with <paramref name="inverseScale"/> = 1/s:
     /// returns −½u², u = (y − η)/s; d = u/s; <paramref name="squared"/> = u² (for ∂/∂ log σ).
     /// </summary>
+    /// <remarks>
+    /// Generic over the number type so that one formula serves every path: <c>double</c> in the kernels and the
+    /// scalar row loops, <c>Vector256&lt;double&gt;</c> (four rows at once) in the managed SIMD row loop. With
+    /// <c>double</c> the arithmetic is exactly the scalar one (ILGPU resolves the operators to fp64 instructions).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Normal(double y, double eta, double inverseScale, out double d, out double squared)
+    public static T Normal<T>(T y, T eta, T inverseScale, out T d, out T squared)
+        where T : ISubtractionOperators<T, T, T>, IMultiplyOperators<T, T, T>, IMultiplyOperators<T, double, T>
     {
-        double u = (y - eta) * inverseScale;
+        T u = (y - eta) * inverseScale;
         squared = u * u;
         d = u * inverseScale;
-        return -0.5 * squared;
+        return squared * -0.5;
     }
 
     /// <summary>

@@ -50,7 +50,7 @@ internal sealed partial class GlmmDensity
             var t = _terms[ti];
             int k = t.K, jn = t.J;
             var gr = sc.Slice(t.Gr, jn * k);
-            if (_blockCount > 1) Scatter(t, d, gr);   // a single block scattered in Block, in the same row order
+            SumBlocks(t, sc, d, gr);
 
             ReadOnlySpan<double> sd = sc.Slice(t.Sd, k);
             ReadOnlySpan<double> z = theta.Slice(t.ZOffset, jn * k);
@@ -155,19 +155,47 @@ internal sealed partial class GlmmDensity
     }
 
     /// <summary>
-    /// ∂/∂r_t[g_i,:] = Σ_i d_i·Z_t[i,:] over all rows, in row order. Consecutive rows of the same level
-    /// are summed in registers first (data are often sorted by group), which removes the store-to-load
-    /// dependency of adding into the same entries row after row.
+    /// ∂/∂r_t = Σ_i d_i·Z_t[i,:] by level: the blocks' own sums (<see cref="BlockCore{TRows, T, TLanes}"/>) added in
+    /// block order, each block's over the levels it touches (a level a block does not touch gets an exact +0 there);
+    /// without block partials, all rows scattered here in row order.
     /// </summary>
-    private void Scatter(TermData t, ReadOnlySpan<double> d, Span<double> grSpan)
+    private void SumBlocks(TermData t, ReadOnlySpan<double> sc, ReadOnlySpan<double> d, Span<double> gr)
     {
-        grSpan.Clear();
+        gr.Clear();
+        if (t.BlockLo is null)
+        {
+            Scatter(t, d, 0, gr, 0);
+            return;
+        }
+        int k = t.K;
+        for (int blk = 0; blk < _blockCount; blk++)
+        {
+            var dst = gr.Slice(t.BlockLo[blk] * k, t.BlockWidth![blk] * k);
+            System.Numerics.Tensors.TensorPrimitives.Add(dst, sc.Slice(t.Part + t.BlockStart![blk], dst.Length), dst);
+        }
+    }
+
+    /// <summary>
+    /// ∂/∂r_t[g_i − <paramref name="lo"/>,:] += d_i·Z_t[r0 + i,:] for the rows of <paramref name="d"/> (absolute rows
+    /// <paramref name="r0"/> on), in row order. Consecutive rows of the same level are summed in registers first (data
+    /// are often sorted by group), which removes the store-to-load dependency of adding into the same entries row after row;
+    /// a unit-Z term whose levels rarely repeat from one row to the next (<see cref="TermData.Runs"/> false) adds each row
+    /// straight into its level.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Scatter(TermData t, ReadOnlySpan<double> d, int r0, Span<double> grSpan, int lo)
+    {
         int k = t.K, n = d.Length;
-        ref int g = ref MemoryMarshal.GetArrayDataReference(t.G);
-        ref double z = ref MemoryMarshal.GetArrayDataReference(t.Z);
+        ref int g = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.G), r0);
+        ref double z = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(t.Z), r0 * k);
         ref double dd = ref MemoryMarshal.GetReference(d);
-        ref double gr = ref MemoryMarshal.GetReference(grSpan);
-        if (t.UnitZ || k == 1)
+        ref double gr = ref Unsafe.Subtract(ref MemoryMarshal.GetReference(grSpan), lo * k);
+        if (t.UnitZ && !t.Runs)
+        {
+            // Levels jump from row to row: adding straight into them beats testing for runs that are not there.
+            for (int i = 0; i < n; i++) Unsafe.Add(ref gr, Unsafe.Add(ref g, i)) += Unsafe.Add(ref dd, i);
+        }
+        else if (t.UnitZ || k == 1)
         {
             int cur = -1;
             double a0 = 0;

@@ -20,7 +20,7 @@ internal sealed partial class GlmmDensity
     /// <summary>
     /// Pointwise log likelihoods log p(y_i | η_i) with every normalizing constant, for rows
     /// <paramref name="firstRow"/> .. + eta.Length of the given response arrays: the density's own row
-    /// terms (<see cref="IRowLikelihood"/>) plus <see cref="RowConstant"/>, and − log σ for the gaussian
+    /// terms (<see cref="IRowLikelihood{T}"/>) plus <see cref="RowConstant"/>, and − log σ for the gaussian
     /// family without known standard errors. Summed over the fit's rows they give the density's likelihood.
     /// </summary>
     /// <param name="family">The family.</param>
@@ -58,9 +58,9 @@ internal sealed partial class GlmmDensity
         }
 
         static void Rows<TRows>(TRows rows, ReadOnlySpan<double> eta, int firstRow, Span<double> logLik, double constant)
-            where TRows : struct, IRowLikelihood
+            where TRows : struct, IRowLikelihood<double>
         {
-            for (int i = 0; i < eta.Length; i++) logLik[i] = rows.Step(eta[i], firstRow + i).LogLik + constant;
+            for (int i = 0; i < eta.Length; i++) logLik[i] = rows.Step(eta[i], firstRow + i, out _, out _) + constant;
         }
     }
 }

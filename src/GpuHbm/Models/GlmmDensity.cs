@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.Intrinsics;
 using GpuHbm.Kernels;
 
 namespace GpuHbm.Models;
@@ -29,6 +30,7 @@ internal sealed partial class GlmmDensity
     private readonly LikelihoodKind _likelihood;
     private readonly int _n, _p, _dim;
     private readonly double[] _x, _y;
+    private readonly double[] _xColumns;        // X column-major (p × N): the row loops read it a lane of rows at a time
     private readonly double[]? _trials, _se, _offset, _invSe;
     private readonly int _sigmaOffset;          // -1 when there is no sigma
     private readonly TermData[] _terms;
@@ -51,9 +53,28 @@ internal sealed partial class GlmmDensity
         /// <summary>gr(id, cov = K): L = chol(K + εI); r = sd·(L z). Null for an ordinary term.</summary>
         public Kinship.KinshipCholesky? Chol;
         public int W, Tmp;                                         // in scratch (J each, relationship terms only): L z and sd·∂/∂r
+        /// <summary>
+        /// Block partials of ∂/∂r: block b's rows touch levels BlockLo[b] .. + BlockWidth[b] − 1, and its own sums over
+        /// them sit at scratch Part + BlockStart[b] (K per level). Null when those ranges together would exceed N + J
+        /// levels (many scattered levels); <see cref="Finish"/> then scatters all rows itself.
+        /// </summary>
+        public int[]? BlockLo, BlockWidth, BlockStart;
+        public int Part;
+        /// <summary>Whether at least half the rows repeat the level of the row before (data sorted by this factor).</summary>
+        public bool Runs;
     }
 
     public int Dimension => _dim;
+
+    /// <summary>Per random term: whether its ∂/∂r is summed from block partials (else scattered over all rows in Finish).</summary>
+    public bool[] TermsWithBlockPartials => _terms.Select(t => t.BlockLo is not null).ToArray();
+
+    /// <summary>
+    /// Whether the gaussian row loops run four rows at a time (Vector256); the default where the hardware accelerates
+    /// it. The scalar loop is the same generic code with one row per lane; the two differ only in the order of the
+    /// sums over rows (tested to agree closely).
+    /// </summary>
+    public bool Simd { get; set; } = Vector256.IsHardwareAccelerated;
     public int BlockRows => _blockRows;
 
     /// <summary>The data-only constant of the log density: likelihood normalizing constants and the z prior's.</summary>
@@ -73,6 +94,9 @@ internal sealed partial class GlmmDensity
         _n = x.Rows;
         _p = x.Count;
         _x = x.Values;
+        _xColumns = new double[_x.Length];
+        for (int i = 0; i < x.Rows; i++)
+            for (int q = 0; q < x.Count; q++) _xColumns[q * x.Rows + i] = _x[i * x.Count + q];
         _y = response.Y;
         _trials = response.Trials;
         _se = response.Se;
@@ -99,6 +123,7 @@ internal sealed partial class GlmmDensity
                 ZOffset = blocks.Single(b => b.Transform == ParameterTransform.NonCentered).Offset,
                 R = s, Gr = s + j * k, L = s + 2 * j * k, GL = s + 2 * j * k + k * k, Sd = s + 2 * j * k + 2 * k * k,
                 LogJ = s + 2 * j * k + 2 * k * k + k,
+                Runs = 2 * Enumerable.Range(1, Math.Max(0, _n - 1)).Count(i => rt.GroupIndexArray[i] == rt.GroupIndexArray[i - 1]) >= _n - 1,
             };
             s = td.LogJ + 1;
             if (rt.Relationship is not null)
@@ -113,6 +138,7 @@ internal sealed partial class GlmmDensity
         _maxK = _terms.Length == 0 ? 1 : _terms.Max(t => t.K);
         _blockRows = Math.Max(4096, (_n + 63) / 64);
         _blockCount = Math.Max(1, (_n + _blockRows - 1) / _blockRows);
+        foreach (var t in _terms) s = BlockRanges(t, s);
         _etaOffset = s;
         _partialOffset = s + _n;
         _partialStride = _p + 2;
@@ -132,6 +158,33 @@ internal sealed partial class GlmmDensity
         }
         foreach (var t in _terms) c -= t.J * t.K * HalfLog2Pi;
         _constant = c;
+    }
+
+    /// <summary>
+    /// The levels each block's rows touch, and room in scratch (from <paramref name="s"/>) for the block's own ∂/∂r over
+    /// them, unless those ranges together exceed N + J levels; returns the next free scratch offset.
+    /// </summary>
+    private int BlockRanges(TermData t, int s)
+    {
+        var lo = new int[_blockCount];
+        var width = new int[_blockCount];
+        var start = new int[_blockCount];
+        long total = 0;
+        for (int blk = 0; blk < _blockCount; blk++)
+        {
+            int r0 = blk * _blockRows, r1 = Math.Min(_n, r0 + _blockRows), min = int.MaxValue, max = -1;
+            for (int i = r0; i < r1; i++) { min = Math.Min(min, t.G[i]); max = Math.Max(max, t.G[i]); }
+            lo[blk] = max < 0 ? 0 : min;
+            width[blk] = max < 0 ? 0 : max - min + 1;
+            start[blk] = (int)(total * t.K);
+            total += width[blk];
+        }
+        if (total > (long)_n + t.J) return s;
+        t.BlockLo = lo;
+        t.BlockWidth = width;
+        t.BlockStart = start;
+        t.Part = s;
+        return s + (int)(total * t.K);
     }
 
     /// <param name="positions">chains × D.</param>

@@ -63,7 +63,10 @@ public class ReferencePosteriorTests
     public void Sleepstudy_correlated_slopes_match_stan()
     {
         var fit = FitExample("sleepstudy.csv", ReferenceCases.SleepstudyFormula, "gaussian", ReferenceCases.SleepstudyPriors);
-        AssertAll(ReferencePosterior.Load("sleepstudy.csv"), ReferenceCases.Sleepstudy(fit), fit);
+        // Isolated divergences happen on this model with the default metric (1 in 4,000 transitions for seed 1 in the
+        // quiet rstan comparison of 2026-11-30, before the density's four-lane sums); which iterations diverge moves with
+        // the last bits of the sums (2 in 10,000 for this seed since). More than a handful would be a real problem.
+        AssertAll(ReferencePosterior.Load("sleepstudy.csv"), ReferenceCases.Sleepstudy(fit), fit, maxDivergences: 5);
         AssertVarianceShares(fit, "sleepstudy", "Subject", "Days", [0, 4.5, 9]);
     }
 
