@@ -24,7 +24,8 @@ public sealed record SamplerOptions
     /// NUTS on the CPU: choose a partial centring of every independent group-level term's effects during warm-up, per
     /// chain, from the data's information at the chain's position (<see cref="Models.Centring"/>); the draws are reported
     /// on the model's θ either way. Needs at least <see cref="CentredChainDensity.MinimumWarmup"/> warm-up iterations;
-    /// ignored by ChEES, by device ensembles and by models without such terms.
+    /// ignored by ChEES, by device ensembles and by models without such terms. False here (the sampler's own default);
+    /// fits through <see cref="FitOptions"/> turn it on unless <see cref="FitOptions.AutomaticCentring"/> is false.
     /// </summary>
     public bool AutomaticCentring { get; init; }
 
