@@ -55,8 +55,8 @@ internal sealed partial class GlmmDensity
         public int W, Tmp;                                         // in scratch (J each, relationship terms only): L z and sd·∂/∂r
         /// <summary>
         /// Block partials of ∂/∂r: block b's rows touch levels BlockLo[b] .. + BlockWidth[b] − 1, and its own sums over
-        /// them sit at scratch Part + BlockStart[b] (K per level). Null when those ranges together would exceed N + J
-        /// levels (many scattered levels); <see cref="Finish"/> then scatters all rows itself.
+        /// them sit at scratch Part + BlockStart[b] (K per level). Null when those ranges together would hold more than
+        /// N + J·K values (many scattered levels); <see cref="Finish"/> then scatters all rows itself.
         /// </summary>
         public int[]? BlockLo, BlockWidth, BlockStart;
         public int Part;
@@ -162,7 +162,8 @@ internal sealed partial class GlmmDensity
 
     /// <summary>
     /// The levels each block's rows touch, and room in scratch (from <paramref name="s"/>) for the block's own ∂/∂r over
-    /// them, unless those ranges together exceed N + J levels; returns the next free scratch offset.
+    /// them, unless those ranges together hold more than N + J·K values (the term's own effects plus one per row: the
+    /// partials then cost at most what a row-length buffer costs); returns the next free scratch offset.
     /// </summary>
     private int BlockRanges(TermData t, int s)
     {
@@ -179,7 +180,7 @@ internal sealed partial class GlmmDensity
             start[blk] = (int)(total * t.K);
             total += width[blk];
         }
-        if (total > (long)_n + t.J) return s;
+        if (total * t.K > (long)_n + (long)t.J * t.K) return s;
         t.BlockLo = lo;
         t.BlockWidth = width;
         t.BlockStart = start;
@@ -200,6 +201,9 @@ internal sealed partial class GlmmDensity
             throw new ArgumentException($"positions and gradient need {chains}×{_dim} values and logDensity {chains}");
         if (chains == 0) return;
         int s = _scratchPerChain;
+        if ((long)s * chains > Array.MaxLength)
+            throw new InvalidOperationException(
+                $"{chains} chains need {(long)s * chains:N0} doubles of density scratch ({s:N0} per chain), more than one .NET array holds; evaluate fewer chains per call");
         double[] scratch = ArrayPool<double>.Shared.Rent(s * chains);
         try
         {
