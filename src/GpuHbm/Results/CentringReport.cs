@@ -44,7 +44,8 @@ public static class CentringReport
         ArgumentNullException.ThrowIfNull(fit);
         if (fit.Model is not CompiledModel model) return [];
         var o = fit.Settings.Options;
-        bool tried = fit.Adaptation.Any(a => a.AutomaticCentring);
+        // fit.json written before per-chain automatic_centring existed carries the weights only.
+        bool tried = fit.Adaptation.Any(a => a.AutomaticCentring || a.Centring is not null);
         string? notTried = tried ? null
             : !o.AutomaticCentring ? "--centring none"
             : o.IsChees ? "ChEES does not centre"
