@@ -63,7 +63,7 @@ public static class CheckPlots
     {
         ArgumentNullException.ThrowIfNull(statistic);
         var model = SvgPlot.New($"Posterior predictive check: {statistic.Name}",
-            $"T(y_rep) over {statistic.Replicated.Length} replicated data sets; line: T(y) = {PosteriorSummaryFormat(statistic.Observed)}, p = {statistic.PValue.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)}");
+            $"T(y_rep) over {statistic.Replicated.Length} replicated data sets; line: T(y) = {HtmlWriter.Num(statistic.Observed)}, p = {statistic.PValue.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)}");
         model.Axes.Add(SvgPlot.Axis(AxisPosition.Bottom, statistic.Name));
         model.Axes.Add(SvgPlot.Axis(AxisPosition.Left, "replicated data sets", 0));
         var values = statistic.Replicated;
@@ -93,8 +93,6 @@ public static class CheckPlots
             $"points: observed mean; lines: 90 % interval of the replicated means ({check.Replicates} data sets); orange: outside",
             "mean response", rows);
     }
-
-    private static string PosteriorSummaryFormat(double v) => HtmlWriter.Num(v);
 
     /// <summary>
     /// Writes the check's plots into <paramref name="directory"/>: ppc_density.svg (or ppc_bars.svg for counts with

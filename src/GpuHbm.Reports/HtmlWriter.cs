@@ -56,17 +56,8 @@ internal sealed class HtmlWriter
 
     public override string ToString() => _sb.ToString();
 
-    /// <summary>Four significant digits (as the summary table), "NA" for NaN.</summary>
-    public static string Num(double v)
-    {
-        if (double.IsNaN(v)) return "NA";
-        if (double.IsInfinity(v)) return v > 0 ? "Inf" : "-Inf";
-        if (v == 0) return "0";
-        double a = Math.Abs(v);
-        if (a >= 1e6 || a < 1e-4) return v.ToString("0.###e+0", CultureInfo.InvariantCulture);
-        int decimals = Math.Clamp(3 - (int)Math.Floor(Math.Log10(a)), 0, 6);
-        return v.ToString("F" + decimals, CultureInfo.InvariantCulture);
-    }
+    /// <summary>Four significant digits, as the printed summary table (<see cref="GpuHbm.Results.PosteriorSummary.Signif"/>).</summary>
+    public static string Num(double v) => GpuHbm.Results.PosteriorSummary.Signif(v);
 
     public static string Int(double v) => double.IsNaN(v) ? "NA" : Math.Round(v).ToString(CultureInfo.InvariantCulture);
 

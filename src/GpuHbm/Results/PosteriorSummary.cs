@@ -113,10 +113,11 @@ public sealed class PosteriorSummary
 
     private static string Ess(double v) => double.IsNaN(v) ? "NA" : Math.Round(v).ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Four significant digits, fixed notation where sensible.</summary>
-    internal static string Signif(double v)
+    /// <summary>Four significant digits, fixed notation where sensible; "NA" for NaN, "Inf"/"-Inf" for infinities.</summary>
+    public static string Signif(double v)
     {
         if (double.IsNaN(v)) return "NA";
+        if (double.IsInfinity(v)) return v > 0 ? "Inf" : "-Inf";
         if (v == 0) return "0";
         double a = Math.Abs(v);
         if (a >= 1e6 || a < 1e-4) return v.ToString("0.###e+0", CultureInfo.InvariantCulture);
