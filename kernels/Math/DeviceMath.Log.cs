@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace GpuHbm.Kernels;
 
 public static partial class DeviceMath
@@ -95,6 +98,38 @@ public static partial class DeviceMath
         return head;
     }
 
+    /// <summary>The bound between s_log1p.c's two cases for x ≥ 0 (its high-word test hx &lt; 0x3FDA827A): just above √2 − 1.</summary>
+    private const double Log1pReduceBound = 0.4142136573791504;  // 0x3FDA827A 00000000
+
+    /// <summary>
+    /// log(1 + x) for 0 ≤ x ≤ 1 with no branch (one formula for every lane): <see cref="Log1p"/> there, and the
+    /// logistic likelihoods' log(1 + e^−|η|). Max error below 1 ulp (the same bound as <see cref="Log1p"/>).
+    /// </summary>
+    /// <remarks>
+    /// s_log1p.c's two cases for x ≥ 0 as selects: below <see cref="Log1pReduceBound"/>, 1 + f = 1 + x (k = 0, c = 0);
+    /// above, 1 + x = 2·(1 + f) with f = (1 + x)/2 − 1 (k = 1) and c = (x − ((1 + x) − 1))/(1 + x) the rounding error
+    /// of 1 + x. Then s = f/(2 + f) and log(1 + f) = f − (f²/2 − s·(f²/2 + R(s²))), plus k·ln2 and c, in fdlibm's
+    /// order: with k = 0 the expression is fdlibm's k = 0 return exactly. fdlibm's own shortcuts for |x| &lt; 2^-29 and
+    /// |f| &lt; 2^-20 are left out: the series is accurate there too.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Log1pUnit<T, TL>(T x)
+        where T : IAdditionOperators<T, T, T>, ISubtractionOperators<T, T, T>, IMultiplyOperators<T, T, T>, IDivisionOperators<T, T, T>
+        where TL : IFloatLanes<T>
+    {
+        T one = TL.Constant(1.0), zero = TL.Constant(0.0), bound = TL.Constant(Log1pReduceBound);
+        T u = one + x;
+        T f = TL.SelectAtLeast(x, bound, u * TL.Constant(0.5) - one, x);  // (1+x)/2 − 1 is exact
+        T k = TL.SelectAtLeast(x, bound, one, zero);
+        T c = TL.SelectAtLeast(x, bound, (x - (u - one)) / u, zero);
+        T hfsq = TL.Constant(0.5) * f * f;
+        T s = f / (TL.Constant(2.0) + f);
+        T z = s * s;
+        T r = z * (TL.Constant(Lg1) + z * (TL.Constant(Lg2) + z * (TL.Constant(Lg3) + z * (TL.Constant(Lg4)
+            + z * (TL.Constant(Lg5) + z * (TL.Constant(Lg6) + z * TL.Constant(Lg7)))))));
+        return k * TL.Constant(Ln2Hi) - ((hfsq - (s * (hfsq + r) + (k * TL.Constant(Ln2Lo) + c))) - f);
+    }
+
     /// <summary>log(1 + x), accurate also for small |x|.</summary>
     /// <remarks>
     /// fdlibm's s_log1p.c: 1 + x = 2^k·(1+f) with the rounding error of 1 + x carried as a correction
@@ -103,6 +138,7 @@ public static partial class DeviceMath
     /// </remarks>
     public static double Log1p(double x)
     {
+        if (x > 0.0 && x <= 1.0) return Log1pUnit<double, Fp64Lane>(x);
         int hx = HighWord(x);
         int ax = hx & 0x7fffffff;
         int k = 1;

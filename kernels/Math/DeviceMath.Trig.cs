@@ -28,7 +28,6 @@ public static partial class DeviceMath
     private const double PiOver2Part2Tail = 2.02226624879595063154e-21;  // 0x3BA3198A 2E037073
     private const double PiOver2Part3 = 2.02226624871116645580e-21;      // 0x3BA3198A 2E000000
     private const double PiOver2Part3Tail = 8.47842766036889956997e-32;  // 0x397B839A 252049C1
-    private const double RoundingShift = 6.755399441055744e15;            // 1.5·2^52
 
     /// <summary>
     /// <see cref="Sin"/>, <see cref="Cos"/> and <see cref="SinCos"/> reduce |x| below this bound

@@ -37,6 +37,12 @@ public static partial class DeviceMath
     private const double InvLn2 = 1.44269504088896338700e+00;  // 0x3ff71547 652b82fe
     private const double TwoPow54 = 1.80143985094819840000e+16; // 0x43500000 00000000
 
+    /// <summary>
+    /// 1.5·2^52: adding and then subtracting it rounds a double of magnitude below 2^51 to the nearest whole number, and
+    /// the sum's low mantissa bits hold that number in two's complement.
+    /// </summary>
+    public const double RoundingShift = 6755399441055744.0;  // 0x43380000 00000000
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int HighWord(double x) => (int)(BitConverter.DoubleToInt64Bits(x) >> 32);
 

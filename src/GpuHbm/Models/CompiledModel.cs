@@ -223,7 +223,7 @@ public sealed class CompiledModel : IPosteriorModel, ICentrableDensity
 
     internal int BlockRows => _density.BlockRows;
 
-    /// <summary>Whether the gaussian row loops run four rows at a time (<see cref="GlmmDensity.Simd"/>).</summary>
+    /// <summary>Whether the row loops run four rows at a time (<see cref="GlmmDensity.Simd"/>).</summary>
     internal bool SimdRows { get => _density.Simd; set => _density.Simd = value; }
 
     /// <summary>Per random term: whether its ∂/∂r is summed from block partials (<see cref="GlmmDensity.TermsWithBlockPartials"/>).</summary>

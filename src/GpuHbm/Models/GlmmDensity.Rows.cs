@@ -18,9 +18,10 @@ internal sealed partial class GlmmDensity
     /// One block of rows, chunk by chunk: η_i = offset + X_i·b + Σ_t Z_t[i,:]·r_t[g_t[i],:]; the family's log likelihood
     /// (without its data-only constant) and d_i = ∂ log p(y_i)/∂η_i, stored over η in scratch; the block's partial sums
     /// [Σ log-lik, Σ u² (gaussian), Σ d_i X_i]; and, for every term with block partials (<see cref="TermData.BlockLo"/>),
-    /// the block's own ∂/∂r_t over the levels it touches (<see cref="Finish"/> adds the blocks in block order). The
-    /// gaussian families run four rows at a time (<see cref="VectorLanes"/>, when <see cref="Simd"/>); the others, and
-    /// every tail, one row at a time through the same generic row loop.
+    /// the block's own ∂/∂r_t over the levels it touches (<see cref="Finish"/> adds the blocks in block order). Every
+    /// family runs four rows at a time (<see cref="VectorLanes"/>, when <see cref="Simd"/>: its row formula is generic
+    /// and branch-free, so each lane computes the one-row bits); every tail runs one row at a time through the same
+    /// generic row loop.
     /// </summary>
     private void Block(ReadOnlySpan<double> theta, Span<double> sc, int block)
     {
@@ -37,13 +38,15 @@ internal sealed partial class GlmmDensity
                 else BlockCore<GaussianSeRows, double, ScalarLanes>(theta, sc, block, known);
                 break;
             case LikelihoodKind.Bernoulli:
-                BlockCore<BinomialRows, double, ScalarLanes>(theta, sc, block, new BinomialRows(null, _y));
-                break;
             case LikelihoodKind.Binomial:
-                BlockCore<BinomialRows, double, ScalarLanes>(theta, sc, block, new BinomialRows(_trials, _y));
+                var binomial = new BinomialRows(_likelihood == LikelihoodKind.Binomial ? _trials : null, _y);
+                if (Simd) BlockCore<BinomialRows, Fp64x4, VectorLanes>(theta, sc, block, binomial);
+                else BlockCore<BinomialRows, double, ScalarLanes>(theta, sc, block, binomial);
                 break;
             default:
-                BlockCore<PoissonRows, double, ScalarLanes>(theta, sc, block, new PoissonRows(_y));
+                var poisson = new PoissonRows(_y);
+                if (Simd) BlockCore<PoissonRows, Fp64x4, VectorLanes>(theta, sc, block, poisson);
+                else BlockCore<PoissonRows, double, ScalarLanes>(theta, sc, block, poisson);
                 break;
         }
     }
@@ -94,6 +97,11 @@ internal sealed partial class GlmmDensity
         where TLanes : struct, ILanes<T>
     {
         if (len == 0) return;
+        if (TRows.LongChain)
+        {
+            SplitFamilyPass<TRows, T, TLanes>(rows, ref e, ref x, n, b, r0, len, sums);
+            return;
+        }
         int p = b.Length, w = TLanes.Width;
         T ll = TLanes.Broadcast(0), extra = ll;
         if (p == 2)
@@ -132,6 +140,74 @@ internal sealed partial class GlmmDensity
         }
         sums[0] += TLanes.Sum(ll);
         sums[1] += TLanes.Sum(extra);
+    }
+
+    /// <summary>
+    /// <see cref="FamilyPass"/> in three loops, for row formulas with a long dependency chain (e^x, log1p, divisions):
+    /// η += X·b, then the rows alone (<see cref="RowsPass"/>), then Σ d·X. The fused loop leaves one chain in flight at a
+    /// time (about 200 cycles of latency per four rows of the logit family); the rows-only loop is short enough for the
+    /// core to overlap several. Every row's η, d and log likelihood, and every lane's sums, are the fused loop's
+    /// arithmetic in the same order, so the results are the same bits.
+    /// </summary>
+    private static void SplitFamilyPass<TRows, T, TLanes>(TRows rows, ref double e, ref double x, int n, ReadOnlySpan<double> b, int r0, int len,
+        Span<double> sums)
+        where TRows : struct, IRowLikelihood<T>
+        where T : unmanaged, IAdditionOperators<T, T, T>, IMultiplyOperators<T, T, T>
+        where TLanes : struct, ILanes<T>
+    {
+        int p = b.Length, w = TLanes.Width;
+        if (p == 2)
+        {
+            T b0 = TLanes.Broadcast(b[0]), b1 = TLanes.Broadcast(b[1]);
+            ref double x0 = ref Unsafe.Add(ref x, r0);
+            ref double x1 = ref Unsafe.Add(ref x, n + r0);
+            for (int i = 0; i < len; i += w)
+                TLanes.Store(TLanes.Load(ref Unsafe.Add(ref e, i))
+                    + (TLanes.Load(ref Unsafe.Add(ref x0, i)) * b0 + TLanes.Load(ref Unsafe.Add(ref x1, i)) * b1), ref Unsafe.Add(ref e, i));
+        }
+        else
+        {
+            Span<T> bv = stackalloc T[p];
+            for (int q = 0; q < p; q++) bv[q] = TLanes.Broadcast(b[q]);
+            for (int i = 0; i < len; i += w)
+            {
+                T xb = TLanes.Broadcast(0);
+                for (int q = 0; q < p; q++) xb += TLanes.Load(ref Unsafe.Add(ref x, q * n + r0 + i)) * bv[q];
+                TLanes.Store(TLanes.Load(ref Unsafe.Add(ref e, i)) + xb, ref Unsafe.Add(ref e, i));
+            }
+        }
+        RowsPass<TRows, T, TLanes>(rows, ref e, r0, len, out T ll, out T extra);
+        for (int q = 0; q < p; q++)
+        {
+            T g = TLanes.Broadcast(0);
+            ref double xq = ref Unsafe.Add(ref x, q * n + r0);
+            for (int i = 0; i < len; i += w) g += TLanes.Load(ref Unsafe.Add(ref e, i)) * TLanes.Load(ref Unsafe.Add(ref xq, i));
+            sums[2 + q] += TLanes.Sum(g);
+        }
+        sums[0] += TLanes.Sum(ll);
+        sums[1] += TLanes.Sum(extra);
+    }
+
+    /// <summary>
+    /// The row formula over η (which holds the full linear predictor), writing d over η; the lanes' log likelihood and
+    /// extra sums in row order. Not inlined, so that the JIT's inlining budget covers the whole formula (its operators
+    /// and elementary functions would otherwise stay calls).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RowsPass<TRows, T, TLanes>(TRows rows, ref double e, int r0, int len, out T ll, out T extra)
+        where TRows : struct, IRowLikelihood<T>
+        where T : unmanaged, IAdditionOperators<T, T, T>, IMultiplyOperators<T, T, T>
+        where TLanes : struct, ILanes<T>
+    {
+        int w = TLanes.Width;
+        ll = TLanes.Broadcast(0);
+        extra = ll;
+        for (int i = 0; i < len; i += w)
+        {
+            ll += rows.Step(TLanes.Load(ref Unsafe.Add(ref e, i)), r0 + i, out T d, out T ex);
+            TLanes.Store(d, ref Unsafe.Add(ref e, i));
+            extra += ex;
+        }
     }
 
     /// <summary>
@@ -318,12 +394,17 @@ internal sealed partial class GlmmDensity
     /// </summary>
     private interface IRowLikelihood<T>
     {
+        /// <summary>Whether the row formula is a long dependency chain that runs best in a loop of its own (<see cref="SplitFamilyPass"/>).</summary>
+        static abstract bool LongChain { get; }
+
         T Step(T eta, int i, out T d, out T extra);
     }
 
     /// <summary>normal_lpdf(y | η, σ) without −½log 2π − log σ (added once in Finish): <see cref="FamilyTerms.Normal{T}"/>.</summary>
     private readonly struct GaussianRows(double invSigma, double[] y) : IRowLikelihood<double>, IRowLikelihood<Fp64x4>
     {
+        public static bool LongChain => false;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double Step(double eta, int i, out double d, out double extra) =>
             FamilyTerms.Normal(Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i), eta, invSigma, out d, out extra);
@@ -336,6 +417,8 @@ internal sealed partial class GlmmDensity
     /// <summary>normal_lpdf(y | η, se_i) without its constant: <see cref="FamilyTerms.Normal{T}"/> with 1/se_i.</summary>
     private readonly struct GaussianSeRows(double[] invSe, double[] y) : IRowLikelihood<double>, IRowLikelihood<Fp64x4>
     {
+        public static bool LongChain => false;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double Step(double eta, int i, out double d, out double extra)
         {
@@ -354,29 +437,49 @@ internal sealed partial class GlmmDensity
     }
 
     /// <summary>
-    /// binomial_logit_lpmf(y | n, η) without log C(n, y): <see cref="FamilyTerms.BinomialLogit"/>;
+    /// binomial_logit_lpmf(y | n, η) without log C(n, y): <see cref="FamilyTerms.BinomialLogit{T, TL}"/>;
     /// bernoulli when <c>trials</c> is null (n = 1).
     /// </summary>
-    private readonly struct BinomialRows(double[]? trials, double[] y) : IRowLikelihood<double>
+    private readonly struct BinomialRows(double[]? trials, double[] y) : IRowLikelihood<double>, IRowLikelihood<Fp64x4>
     {
+        public static bool LongChain => true;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double Step(double eta, int i, out double d, out double extra)
         {
             extra = 0;
             double yi = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i);
             double n = trials is null ? 1 : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(trials), i);
-            return FamilyTerms.BinomialLogit(yi, n, eta, out d);
+            return FamilyTerms.BinomialLogit<double, Fp64Lane>(yi, n, eta, out d);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Fp64x4 Step(Fp64x4 eta, int i, out Fp64x4 d, out Fp64x4 extra)
+        {
+            extra = VectorLanes.Broadcast(0);
+            var yi = VectorLanes.Load(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i));
+            var n = trials is null ? VectorLanes.Broadcast(1) : VectorLanes.Load(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(trials), i));
+            return FamilyTerms.BinomialLogit<Fp64x4, Fp64x4>(yi, n, eta, out d);
         }
     }
 
-    /// <summary>poisson_log_lpmf(y | η) without −log y!: <see cref="FamilyTerms.PoissonLog"/>.</summary>
-    private readonly struct PoissonRows(double[] y) : IRowLikelihood<double>
+    /// <summary>poisson_log_lpmf(y | η) without −log y!: <see cref="FamilyTerms.PoissonLog{T, TL}"/>.</summary>
+    private readonly struct PoissonRows(double[] y) : IRowLikelihood<double>, IRowLikelihood<Fp64x4>
     {
+        public static bool LongChain => true;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double Step(double eta, int i, out double d, out double extra)
         {
             extra = 0;
-            return FamilyTerms.PoissonLog(Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i), eta, out d);
+            return FamilyTerms.PoissonLog<double, Fp64Lane>(Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i), eta, out d);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Fp64x4 Step(Fp64x4 eta, int i, out Fp64x4 d, out Fp64x4 extra)
+        {
+            extra = VectorLanes.Broadcast(0);
+            return FamilyTerms.PoissonLog<Fp64x4, Fp64x4>(VectorLanes.Load(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(y), i)), eta, out d);
         }
     }
 }

@@ -70,7 +70,7 @@ internal sealed partial class GlmmDensity
     public bool[] TermsWithBlockPartials => _terms.Select(t => t.BlockLo is not null).ToArray();
 
     /// <summary>
-    /// Whether the gaussian row loops run four rows at a time (Vector256); the default where the hardware accelerates
+    /// Whether the row loops run four rows at a time (Vector256); the default where the hardware accelerates
     /// it. The scalar loop is the same generic code with one row per lane; the two differ only in the order of the
     /// sums over rows (tested to agree closely).
     /// </summary>

@@ -42,6 +42,16 @@ internal static class MathFunctionCases
             MathSamples.WithNeighbours(1.862645149230957e-9, -1.862645149230957e-9, 5.551115123125783e-17, 0.41421356237309503,
                 -0.2928932188134524, 9007199254740992.0, 1.0)
             .Append(Math.BitIncrement(-1.0)).Append(double.MaxValue).Append(double.Epsilon).ToArray())),
+        // The branch-free forms that the row likelihoods use (one formula for every SIMD lane) on their domains.
+        new("ExpClamped", DeviceMath.ExpClamped<double, Fp64Lane>, ReferenceMath.Exp, Math.Exp, 1.0, () => MathSamples.Draw(10,
+            [(0.4, MathSamples.Uniform(-708, 708)), (0.4, MathSamples.Uniform(-40, 40)), (0.2, MathSamples.LogUniform(-60, 0, bothSigns: true))],
+            MathSamples.WithNeighbours(-708.0, 708.0, -0.34657359027997264, 0.34657359027997264, 1.0397207708399179,
+                -1.0397207708399179, 1.0, 3.725290298461914e-9, -3.725290298461914e-9, 0.5 * Math.Log(2) * 3)
+            .Where(x => Math.Abs(x) <= 708).ToArray())),
+        new("Log1pUnit", DeviceMath.Log1pUnit<double, Fp64Lane>, ReferenceMath.Log1p, null, 1.0, () => MathSamples.Draw(11,
+            [(0.5, MathSamples.Uniform(0, 1)), (0.5, MathSamples.LogUniform(-1074, -1))],
+            MathSamples.WithNeighbours(0.4142136573791504, 0.41421356237309503, 1.862645149230957e-9, 9.5367431640625e-7, 0.5)
+            .Where(x => x >= 0 && x <= 1).Append(1.0).Append(0.0).Append(double.Epsilon).ToArray())),
         new("Expm1", DeviceMath.Expm1, ReferenceMath.Expm1, null, 1.0, () => MathSamples.Draw(4,
             [(0.3, MathSamples.LogUniform(-60, -1, bothSigns: true)), (0.4, MathSamples.Uniform(-40, 40)), (0.3, MathSamples.Uniform(-745, 709.78))],
             MathSamples.WithNeighbours(0.34657359027997264, -0.34657359027997264, 1.0397207708399179, -1.0397207708399179,

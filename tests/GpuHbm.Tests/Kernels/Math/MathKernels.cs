@@ -18,6 +18,8 @@ internal readonly struct CosFunction : IMathFunction { public double Apply(doubl
 internal readonly struct TanhFunction : IMathFunction { public double Apply(double x) => DeviceMath.Tanh(x); }
 internal readonly struct Log1pExpFunction : IMathFunction { public double Apply(double x) => DeviceMath.Log1pExp(x); }
 internal readonly struct LgammaFunction : IMathFunction { public double Apply(double x) => DeviceMath.Lgamma(x); }
+internal readonly struct ExpClampedFunction : IMathFunction { public double Apply(double x) => DeviceMath.ExpClamped<double, Fp64Lane>(x); }
+internal readonly struct Log1pUnitFunction : IMathFunction { public double Apply(double x) => DeviceMath.Log1pUnit<double, Fp64Lane>(x); }
 
 /// <summary>The sine from <see cref="DeviceMath.SinCos"/>.</summary>
 internal readonly struct SinCosSineFunction : IMathFunction
@@ -55,6 +57,8 @@ internal static class MathKernels
         ["Exp"] = typeof(ExpFunction),
         ["Log"] = typeof(LogFunction),
         ["Log1p"] = typeof(Log1pFunction),
+        ["ExpClamped"] = typeof(ExpClampedFunction),
+        ["Log1pUnit"] = typeof(Log1pUnitFunction),
         ["Expm1"] = typeof(Expm1Function),
         ["Sin"] = typeof(SinFunction),
         ["Cos"] = typeof(CosFunction),
