@@ -51,10 +51,10 @@ public static partial class DeviceMath
     }
 
     /// <summary>The bound of <see cref="ExpClamped{T, TL}"/>: e^±708 and 2^k for k = ±1022 are normal numbers.</summary>
-    private const double ExpClampBound = 708.0;
+    public const double ExpClampBound = 708.0;
 
     /// <summary>
-    /// fdlibm's e^x without its branches, for |x| ≤ 709: e^x = y·2^<paramref name="k"/>, returned y in [√2/2, √2].
+    /// fdlibm's e^x without its branches, for |x| ≤ 709.79 (k ≤ 1024): e^x = y·2^<paramref name="k"/>, returned y in [√2/2, √2].
     /// x = k·ln2 + r with k the nearest whole number to x/ln2 and r = hi − lo (Cody–Waite: k·Ln2Hi is exact), then
     /// y = 1 − ((lo − r·c/(2 − c)) − hi) with c from the degree-5 Remez polynomial. For k = 0 this is fdlibm's
     /// 1 − (r·c/(c − 2) − r) exactly, so the result is fdlibm's wherever both choose the same k.
@@ -76,7 +76,8 @@ public static partial class DeviceMath
     }
 
     /// <summary>
-    /// e^x for |x| ≤ 708 with no branch (one formula for every lane): <see cref="Exp"/>'s arithmetic for those x. Outside,
+    /// e^x for |x| ≤ 708 with no branch (one formula for every lane): <see cref="Exp"/>'s arithmetic for those x, except
+    /// at x = 1 (fdlibm's 2.7182818284590455, where Exp returns the correctly rounded e) and |x| &lt; 2^-28 (Exp's 1 + x). Outside,
     /// x is first clamped to ±708, so e^x saturates at e^±708 (about 3·10^±307) instead of reaching 0 or ∞; NaN stays NaN.
     /// Max error 0.84 ulp, as <see cref="Exp"/>.
     /// </summary>

@@ -18,8 +18,9 @@ namespace GpuHbm.Kernels;
 /// multiply–add: with contraction (ptxas may fuse <c>mul.f64</c> + <c>add.f64</c>) the exact products
 /// stay exact and only the last bits of the polynomials can change. No lookup tables, so nothing
 /// needs device constant memory. Outside arithmetic the code uses only <see cref="Math.Abs(double)"/>,
-/// <see cref="double.IsNaN(double)"/> and <see cref="BitConverter"/>'s bit casts, which ILGPU compiles
-/// to <c>abs.f64</c>, <c>testp.notanumber.f64</c> and register moves.
+/// <see cref="double.IsNaN(double)"/>, <see cref="BitConverter"/>'s bit casts and conversions between double and
+/// whole numbers, which ILGPU compiles to <c>abs.f64</c>, <c>testp.notanumber.f64</c>, register moves and
+/// <c>cvt</c>.
 /// </para>
 /// <para>
 /// Accuracy: each method's remarks give its domain and its largest error measured against a

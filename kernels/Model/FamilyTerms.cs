@@ -65,9 +65,9 @@ public static class FamilyTerms
 
     /// <summary>poisson_log_lpmf(y | η) without −log y!: y·η − e^η, d = y − e^η.</summary>
     /// <remarks>
-    /// Branch-free and generic as <see cref="BinomialLogit{T, TL}"/>. e^η is <see cref="DeviceMath.ExpClamped{T, TL}"/>:
-    /// beyond |η| = 708 the mean saturates at e^±708 (the log likelihood is then about −3·10^307, which no sampler
-    /// accepts) instead of overflowing.
+    /// Branch-free and generic as <see cref="BinomialLogit{T, TL}"/>. e^η is <see cref="DeviceMath.ExpClamped{T, TL}"/>,
+    /// which saturates at e^708; from η = 708 (<see cref="DeviceMath.ExpClampBound"/>) on, the log likelihood and d are
+    /// −∞ instead (e^η has left, or nearly left, the doubles), so that no larger η can look better.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T PoissonLog<T, TL>(T y, T eta, out T d)
@@ -75,8 +75,9 @@ public static class FamilyTerms
         where TL : IFloatLanes<T>
     {
         T mu = DeviceMath.ExpClamped<T, TL>(eta);
-        d = y - mu;
-        return y * eta - mu;
+        T limit = TL.Constant(DeviceMath.ExpClampBound), minusInfinity = TL.Constant(double.NegativeInfinity);
+        d = TL.SelectAtLeast(eta, limit, minusInfinity, y - mu);
+        return TL.SelectAtLeast(eta, limit, minusInfinity, y * eta - mu);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ public class Fp64x4LanesTests
         var rng = new Random(20261130);
         var x = new List<double> { 0.0, -0.0, 708.0, -708.0, 708.5, -708.5, 745.2, -745.2, 800, -800, 1e-300, -1e-300,
             0.34657359027997264, -0.34657359027997264, 1.0, -1.0, 36.9, -36.9, double.PositiveInfinity, double.NegativeInfinity,
-            -Math.Log(0.4142136573791504), -Math.Log(0.41421356237309503) };
+            -Math.Log(0.4142136573791504), -Math.Log(0.41421356237309503), Math.BitDecrement(708.0), 709.0, double.NaN };
         for (int i = 0; i < 40_000; i++)
             x.Add(i % 4 == 0 ? 1600 * rng.NextDouble() - 800 : i % 4 == 1 ? 20 * rng.NextDouble() - 10 : Math.ScaleB(1 + rng.NextDouble(), rng.Next(-60, 10)) * (rng.Next(2) == 0 ? -1 : 1));
         while (x.Count % 4 != 0) x.Add(rng.NextDouble());
@@ -70,7 +70,10 @@ public class Fp64x4LanesTests
     public void Exp_and_log1p_on_four_lanes_are_the_scalar_functions_bit_for_bit()
     {
         var x = Arguments();
-        var unit = x.Select(v => Math.Abs(v) <= 1 ? Math.Abs(v) : Math.Exp(-Math.Abs(v))).ToArray();
+        // Log1pUnit's domain [0, 1]: the reduction bound and its neighbours, the ends, and e^−|x| of the arguments.
+        double bound = 0.4142136573791504;
+        double[] edges = [Math.BitDecrement(bound), bound, Math.BitIncrement(bound), 0.0, 1.0, Math.BitDecrement(1.0), double.Epsilon, 1e-300];
+        var unit = edges.Concat(x.Skip(edges.Length).Select(v => Math.Exp(-Math.Abs(v)))).ToArray();
         var exp = x.Select(DeviceMath.ExpClamped<double, Fp64Lane>).ToArray();
         var log1p = unit.Select(DeviceMath.Log1pUnit<double, Fp64Lane>).ToArray();
         for (int i = 0; i < x.Length; i += 4)
@@ -78,6 +81,26 @@ public class Fp64x4LanesTests
             AssertLanes("exp", exp, i, DeviceMath.ExpClamped<Fp64x4, Fp64x4>(Lanes(x, i)));
             AssertLanes("log1p", log1p, i, DeviceMath.Log1pUnit<Fp64x4, Fp64x4>(Lanes(unit, i)));
         }
+    }
+
+    /// <summary>
+    /// The Poisson row from η = 708 on is −∞ with d = −∞ (the mean e^η would saturate at e^708, and a log likelihood
+    /// that kept growing with η would draw a sampler or optimiser out to infinity); just below, it is finite.
+    /// </summary>
+    [Theory]
+    [InlineData(708.0)]
+    [InlineData(709.0)]
+    [InlineData(800.0)]
+    [InlineData(double.PositiveInfinity)]
+    public void Poisson_row_is_minus_infinity_where_the_mean_leaves_the_doubles(double eta)
+    {
+        foreach (double y in new[] { 0.0, 3.0, 1e6 })
+        {
+            Assert.Equal(double.NegativeInfinity, FamilyTerms.PoissonLog<double, Fp64Lane>(y, eta, out double d));
+            Assert.Equal(double.NegativeInfinity, d);
+        }
+        Assert.True(double.IsFinite(FamilyTerms.PoissonLog<double, Fp64Lane>(3.0, Math.BitDecrement(708.0), out double below)));
+        Assert.True(double.IsFinite(below));
     }
 
     /// <summary>
