@@ -22,8 +22,8 @@ namespace GpuHbm.Sampling.Metrics;
 /// mass_matrix_eigval_cutoff) keeps the rank small: nuts-rs's default of 2 (nutpie's Python default of 100 keeps a
 /// direction only when its variance differs from the diagonal's by 100-fold, which misses, e.g., a 2-d normal with
 /// ρ = 0.99, whose scaled eigenvalues are 14 and 0.07). The cost is O(D·n² + n³) per estimate with n draws
-/// (thin QR, three symmetric eigendecompositions of size min(D, 2n)), so callers re-estimate every few draws rather
-/// than after each one when n is large.
+/// (thin QR, two symmetric eigendecompositions of size min(D, 2n): <see cref="SpdMean"/> and the result's), so callers
+/// re-estimate every few draws rather than after each one when n is large.
 /// </summary>
 public sealed class LowRankEstimator : IMetricEstimator
 {
@@ -87,8 +87,9 @@ public sealed class LowRankEstimator : IMetricEstimator
         if (n < DrawGradientDiagonalEstimator.MinDraws) return null;
         var fallback = previous.MatrixDiagonal();
         var diagonal = new double[d];
-        var x = new DenseMatrix(d, n);
-        var g = new DenseMatrix(d, n);
+        // Row i of X̃ and G̃: parameter i's n scaled, centred draws and gradients (contiguous, for the dot products below).
+        var xs = new double[d][];
+        var gs = new double[d][];
         for (int i = 0; i < d; i++)
         {
             double mx = 0, mg = 0;
@@ -105,26 +106,34 @@ public sealed class LowRankEstimator : IMetricEstimator
             diagonal[i] = DrawGradientDiagonalEstimator.Ratio(sx, sg, fallback[i]);
             double sigma = Math.Sqrt(diagonal[i]);
             double drawScale = 1 / (sigma * n), gradientScale = sigma / n;
+            var xi = xs[i] = new double[n];
+            var gi = gs[i] = new double[n];
             for (int t = 0; t < n; t++)
             {
-                x[i, t] = (_draws[t][i] - mx) * drawScale;
-                g[i, t] = (_gradients[t][i] - mg) * gradientScale;
+                xi[t] = (_draws[t][i] - mx) * drawScale;
+                gi[t] = (_gradients[t][i] - mg) * gradientScale;
             }
         }
 
-        // An orthonormal basis of span[X̃ G̃] (Householder thin QR: orthonormal even when the columns are dependent).
         Matrix<double>? basis = null;
-        Matrix<double> xp = x, gp = g;
+        Matrix<double> a, b;
         if (d > 2 * n)
         {
-            var w = x.Append(g);
-            basis = w.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
-            xp = basis.TransposeThisAndMultiply(x);
-            gp = basis.TransposeThisAndMultiply(g);
+            // An orthonormal basis of span[X̃ G̃] (Householder thin QR: orthonormal even when the columns are dependent).
+            var x = DenseMatrix.OfRowArrays(xs);
+            var g = DenseMatrix.OfRowArrays(gs);
+            basis = x.Append(g).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
+            var xp = basis.TransposeThisAndMultiply(x);
+            var gp = basis.TransposeThisAndMultiply(g);
+            a = xp.TransposeAndMultiply(xp) / Gamma;
+            b = gp.TransposeAndMultiply(gp) / Gamma;
+            for (int i = 0; i < a.RowCount; i++) { a[i, i] += 1; b[i, i] += 1; }
         }
-        var a = xp.TransposeAndMultiply(xp) / Gamma;
-        var b = gp.TransposeAndMultiply(gp) / Gamma;
-        for (int i = 0; i < a.RowCount; i++) { a[i, i] += 1; b[i, i] += 1; }
+        else
+        {
+            a = Gram(xs, Gamma);
+            b = Gram(gs, Gamma);
+        }
         var mean = SpdMean(a, b);
         if (mean is null) return new InverseMetric(diagonal);
         var evd = mean.Evd(Symmetricity.Symmetric);
@@ -148,34 +157,41 @@ public sealed class LowRankEstimator : IMetricEstimator
         return new InverseMetric(diagonal, vectors, values);
     }
 
-    /// <summary>The SPD geometric mean A # B⁻¹ = B^−½ (B^½ A B^½)^½ B^−½ (nuts-rs spd_mean); null when not finite.</summary>
+    /// <summary>
+    /// The SPD geometric mean A # B⁻¹ (nuts-rs spd_mean), null when not finite. nuts-rs computes B^−½ (B^½ A B^½)^½ B^−½
+    /// from an eigendecomposition of B; here B = LLᵀ (Cholesky) and A # B⁻¹ = L⁻ᵀ (LᵀAL)^½ L⁻¹, the same matrix (the
+    /// geometric mean is invariant under congruence: Lᵀ(A # B⁻¹)L = (LᵀAL) # (LᵀB⁻¹L) = (LᵀAL) # I), with one symmetric
+    /// eigendecomposition instead of two.
+    /// </summary>
     internal static Matrix<double>? SpdMean(Matrix<double> a, Matrix<double> b)
     {
-        var eb = b.Evd(Symmetricity.Symmetric);
-        var u = eb.EigenVectors;
-        int r = b.RowCount;
-        var sqrt = new double[r];
-        var inverseSqrt = new double[r];
-        for (int i = 0; i < r; i++)
-        {
-            double e = eb.EigenValues[i].Real;
-            if (!(e > 0)) return null;
-            sqrt[i] = Math.Sqrt(e);
-            inverseSqrt[i] = 1 / sqrt[i];
-        }
-        var bSqrt = Reconstruct(u, sqrt);
-        var bInverseSqrt = Reconstruct(u, inverseSqrt);
-        var m = Symmetrize(bSqrt * a * bSqrt);
+        Matrix<double> l;
+        try { l = b.Cholesky().Factor; }
+        catch (ArgumentException) { return null; }  // B not positive definite (not finite)
+        var m = Symmetrize(l.TransposeThisAndMultiply(a) * l);
         var em = m.Evd(Symmetricity.Symmetric);
+        int r = b.RowCount;
         var mSqrtValues = new double[r];
-        for (int i = 0; i < r; i++)
-        {
-            double e = em.EigenValues[i].Real;
-            mSqrtValues[i] = Math.Sqrt(Math.Max(e, 0));
-        }
-        var result = Symmetrize(bInverseSqrt * Reconstruct(em.EigenVectors, mSqrtValues) * bInverseSqrt);
+        for (int i = 0; i < r; i++) mSqrtValues[i] = Math.Sqrt(Math.Max(em.EigenValues[i].Real, 0));
+        var lInverse = l.Inverse();
+        var result = Symmetrize(lInverse.TransposeThisAndMultiply(Reconstruct(em.EigenVectors, mSqrtValues)) * lInverse);
         foreach (double v in result.Enumerate()) if (!double.IsFinite(v)) return null;
         return result;
+    }
+
+    /// <summary>R Rᵀ/γ + I for the rows R (each of length n), by SIMD dot products of the contiguous rows.</summary>
+    private static Matrix<double> Gram(double[][] rows, double gamma)
+    {
+        int d = rows.Length;
+        var gram = new DenseMatrix(d, d);
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double v = System.Numerics.Tensors.TensorPrimitives.Dot<double>(rows[i], rows[j]) / gamma + (i == j ? 1 : 0);
+                gram[i, j] = v;
+                gram[j, i] = v;
+            }
+        return gram;
     }
 
     /// <summary>V diag(s) Vᵀ.</summary>
