@@ -252,6 +252,10 @@ public sealed class CompiledModel : IPosteriorModel, ICentrableDensity
     void ICentrableDensity.Recentre(ReadOnlySpan<double> theta, Span<double> values, double[]? from, double[]? to) =>
         _density.Recentre(theta, values, from, to);
 
+    int ICentrableDensity.InterceptIndex => _density.InterceptIndex;
+
+    IReadOnlyList<(int Offset, int Levels)> ICentrableDensity.InterceptTerms => _density.InterceptTerms;
+
     /// <summary>Writes the reported parameters (<see cref="OutputNames"/> order) for one θ.</summary>
     public void Constrain(ReadOnlySpan<double> theta, Span<double> output)
     {

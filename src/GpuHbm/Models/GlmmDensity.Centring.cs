@@ -9,6 +9,31 @@ internal sealed partial class GlmmDensity
     public bool CanCentre => _terms.Any(t => t.Kind == RandomTermKind.Independent);
 
     /// <summary>
+    /// θ index of the intercept (the fixed-effect column that is 1 in every row), or −1 when the model has none: the
+    /// coefficient that hierarchical centring can move into a random intercept (<see cref="InterceptTerms"/>).
+    /// </summary>
+    public int InterceptIndex
+    {
+        get
+        {
+            for (int q = 0; q < _p; q++)
+            {
+                bool ones = true;
+                for (int i = 0; i < _n && ones; i++) ones = _xColumns[q * _n + i] == 1.0;
+                if (ones) return q;
+            }
+            return -1;
+        }
+    }
+
+    /// <summary>
+    /// The random intercepts that can absorb the intercept (independent terms with one unit-Z effect per level, so that
+    /// every row's η holds b + r_g): θ offset of their effects and their number of levels, in term order.
+    /// </summary>
+    public IReadOnlyList<(int Offset, int Levels)> InterceptTerms =>
+        _terms.Where(t => t.Kind == RandomTermKind.Independent && t.K == 1 && t.UnitZ).Select(t => (t.ZOffset, t.J)).ToList();
+
+    /// <summary>
     /// The partial-centring weight λ of every θ entry (<see cref="Centring.Weight"/>) given the non-centred position
     /// <paramref name="theta"/>: each effect of an independent term gets λ = I·sd²/(1 + I·sd²) with I its rows' information
     /// at θ's linear predictor; every other entry 0. Null when no term can be centred.

@@ -22,4 +22,10 @@ internal interface ICentrableDensity : IBatchedDensity
     /// from the weights <paramref name="from"/> to <paramref name="to"/> keeping r.
     /// </summary>
     void Recentre(ReadOnlySpan<double> theta, Span<double> values, double[]? from, double[]? to);
+
+    /// <summary>θ index of the intercept (a fixed-effect column of ones), or −1.</summary>
+    int InterceptIndex { get; }
+
+    /// <summary>Random intercepts that can absorb the intercept: θ offset of their effects and their number of levels.</summary>
+    IReadOnlyList<(int Offset, int Levels)> InterceptTerms { get; }
 }

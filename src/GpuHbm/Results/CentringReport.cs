@@ -15,7 +15,9 @@ namespace GpuHbm.Results;
 /// <param name="Reason">Why the term stayed non-centred in every chain without automatic centring being tried on it (a
 /// correlated or relationship term, --centring none, ChEES, a device backend, a short warm-up); null when automatic
 /// centring ran on it (whatever it chose).</param>
-public sealed record TermCentring(string Term, int Effects, int[] CentredPerChain, double[] MeanWeightPerChain, string? Reason)
+/// <param name="InterceptChains">Chains whose intercept this term's effects held (hierarchical centring,
+/// <see cref="CentredChainDensity.AbsorbingTerm"/>).</param>
+public sealed record TermCentring(string Term, int Effects, int[] CentredPerChain, double[] MeanWeightPerChain, string? Reason, int InterceptChains = 0)
 {
     /// <summary>True when some chain centred some of the term's effects.</summary>
     public bool Centred => CentredPerChain.Any(n => n > 0);
@@ -28,7 +30,9 @@ public sealed record TermCentring(string Term, int Effects, int[] CentredPerChai
         int low = CentredPerChain.Min(), high = CentredPerChain.Max();
         var weights = MeanWeightPerChain.Where((_, c) => CentredPerChain[c] > 0).ToArray();
         string count = low == high ? $"{low}" : $"{low}–{high}";
-        return string.Create(CultureInfo.InvariantCulture, $"{Term}: {count} of {Effects} effects centred per chain (mean λ {weights.Average():F2})");
+        string intercept = InterceptChains == 0 ? ""
+            : InterceptChains == CentredPerChain.Length ? ", the intercept centred into it" : $", the intercept centred into it in {InterceptChains} of {CentredPerChain.Length} chains";
+        return string.Create(CultureInfo.InvariantCulture, $"{Term}: {count} of {Effects} effects centred per chain (mean λ {weights.Average():F2}){intercept}");
     }
 }
 
@@ -72,7 +76,8 @@ public static class CentringReport
                 centred[c] = own.Length;
                 mean[c] = own.Length == 0 ? 0 : own.Average();
             }
-            result.Add(new TermCentring(term.Term.ToString(), block.Length, centred, mean, reason));
+            int intercept = fit.Adaptation.Count(a => a.InterceptTermOffset == block.Offset);
+            result.Add(new TermCentring(term.Term.ToString(), block.Length, centred, mean, reason, intercept));
         }
         return result;
     }

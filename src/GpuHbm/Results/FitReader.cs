@@ -115,6 +115,7 @@ internal static class FitReader
                     Centring = a.TryGetProperty("centring", out var c) && c.ValueKind == JsonValueKind.Array
                         ? c.EnumerateArray().Select(x => x.GetDouble()).ToArray() : null,
                     AutomaticCentring = a.TryGetProperty("automatic_centring", out var ac) && ac.ValueKind == JsonValueKind.True,
+                    InterceptTermOffset = a.TryGetProperty("intercept_term_offset", out var io) && io.ValueKind == JsonValueKind.Number ? io.GetInt32() : null,
                 }).ToArray();
             var timings = root.GetProperty("timings");
             var chainTimes = timings.GetProperty("chains").EnumerateArray()

@@ -9,7 +9,8 @@ namespace GpuHbm.Sampling;
 /// (<see cref="Observe"/>: each effect keeps the smallest weight any of these positions suggests, so an effect whose sd
 /// the chain also saw small — a funnel — is not centred), sets the weights once at <see cref="CentringIteration"/>
 /// (<see cref="Centre"/>, <see cref="Centring.Settle"/>) and turns every draw it keeps back into the model's θ
-/// (<see cref="ToModel"/>), so the reported draws do not depend on the weights.
+/// (<see cref="ToModel"/>), so the reported draws do not depend on the weights. With every level of a random intercept
+/// centred it also centres the model's intercept into that term (<see cref="AbsorbingTerm"/>).
 /// </summary>
 internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDensity
 {
@@ -29,20 +30,84 @@ internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDen
     /// <summary>Warm-up iterations needed for automatic centring (shorter warm-ups stay non-centred).</summary>
     public const int MinimumWarmup = 100;
 
-    private double[]? _smallest;
+    private double[]? _smallest, _weights, _inner;
+    private int _interceptIndex = -1;
+    private (int Offset, int Levels) _absorbing;
 
     public int Dimension => model.Dimension;
 
-    /// <summary>The weights λ per θ entry, or null (non-centred).</summary>
-    public double[]? Weights { get; set; }
+    /// <summary>
+    /// The weights λ per θ entry, or null (non-centred). Setting them also decides the hierarchical centring of the
+    /// intercept (<see cref="AbsorbingTerm"/>).
+    /// </summary>
+    public double[]? Weights
+    {
+        get => _weights;
+        set
+        {
+            _weights = value;
+            (_interceptIndex, _absorbing) = (-1, default);
+            int intercept = model.InterceptIndex;
+            if (value is null || intercept < 0) return;
+            foreach (var term in model.InterceptTerms)
+            {
+                bool all = true;
+                for (int j = 0; j < term.Levels && all; j++) all = value[term.Offset + j] > 0;
+                if (all && (_interceptIndex < 0 || term.Levels < _absorbing.Levels)) (_interceptIndex, _absorbing) = (intercept, term);
+            }
+        }
+    }
 
-    public void Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains) =>
-        model.Evaluate(positions, logDensity, gradient, chains, Weights);
+    /// <summary>
+    /// The random intercept whose effects hold the intercept (hierarchical centring, Gelfand, Sahu and Carlin 1995), as
+    /// (θ offset, levels), or null. With every level of a random intercept centred the data pin down b + r_j, not b and
+    /// r_j apart: b and the r_j form a ridge that a diagonal metric follows slowly (issue 12's Poisson model: 5 levels of
+    /// 40 rows, ESS per gradient of b 1.8 per 1000 against 3.0 with Stan's metric). The chain then samples v_j = w_j + b
+    /// (w_j the centred coordinate of r_j), so that the likelihood does not depend on b at all and b only sets the
+    /// centre of the v_j: rows' η = b + r_j = v_j up to r_j's partial-centring factor. The term with the fewest levels
+    /// is chosen (one term at most: b can be absorbed once).
+    /// </summary>
+    public (int Offset, int Levels)? AbsorbingTerm => _interceptIndex < 0 ? null : _absorbing;
+
+    /// <summary>
+    /// The density at positions in these coordinates: v_j − b → w_j for the absorbing term, the model's density in the
+    /// coordinates of the weights, and the gradient back (∂/∂v_j = ∂/∂w_j, ∂/∂b −= Σ_j ∂/∂w_j; the map is unit
+    /// triangular, so no Jacobian).
+    /// </summary>
+    public void Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains)
+    {
+        if (_interceptIndex < 0)
+        {
+            model.Evaluate(positions, logDensity, gradient, chains, Weights);
+            return;
+        }
+        int d = Dimension;
+        if (_inner is null || _inner.Length < positions.Length) _inner = new double[positions.Length];
+        var inner = _inner.AsSpan(0, positions.Length);
+        positions.CopyTo(inner);
+        for (int c = 0; c < chains; c++) Absorb(inner.Slice(c * d, d), -1);
+        model.Evaluate(inner, logDensity, gradient, chains, Weights);
+        for (int c = 0; c < chains; c++)
+        {
+            var g = gradient.Slice(c * d, d);
+            double sum = 0;
+            for (int j = 0; j < _absorbing.Levels; j++) sum += g[_absorbing.Offset + j];
+            g[_interceptIndex] -= sum;
+        }
+    }
+
+    /// <summary>v_j = w_j + sign·b for the absorbing term's effects (sign −1: v → w; +1: w → v).</summary>
+    private void Absorb(Span<double> theta, int sign)
+    {
+        double b = sign * theta[_interceptIndex];
+        for (int j = 0; j < _absorbing.Levels; j++) theta[_absorbing.Offset + j] += b;
+    }
 
     /// <summary>A position in these coordinates → the model's θ (in place).</summary>
     public void ToModel(Span<double> theta)
     {
         if (Weights is null) return;
+        if (_interceptIndex >= 0) Absorb(theta, -1);
         model.Recentre(theta, theta, Weights, null);
     }
 
@@ -70,10 +135,13 @@ internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDen
         if (weights is null && old is null) return false;
         var theta = position.ToArray();
         ToModel(theta);
+        if (_interceptIndex >= 0) Absorb(position, -1);  // (never: the weights are set once) back to the plain weights' coordinates
         model.Recentre(theta, position, old, weights);
         model.Recentre(theta, inverseMetric, old, weights);
         model.Recentre(theta, inverseMetric, old, weights);
         Weights = weights;
+        // The absorbing term's v_j = w_j + b; their metric entries stay those of w_j, and the metric warm-up restarts.
+        if (_interceptIndex >= 0) Absorb(position, +1);
         return true;
     }
 

@@ -273,7 +273,7 @@ internal sealed class NutsEnsembleRun
         {
             var (chainDraws, chainStats) = recorder.Take(c);
             results[c] = new ChainResult(_firstChain + c, d, chainDraws, recorder.Kept, chainStats,
-                new AdaptationResult(_stepSize[c], _metrics[c].MatrixDiagonal(), MetricRank: _metrics[c].Rank) { Centring = _centring?.Weights, AutomaticCentring = _centring is not null }, warmupTime, samplingTime,
+                new AdaptationResult(_stepSize[c], _metrics[c].MatrixDiagonal(), MetricRank: _metrics[c].Rank) { Centring = _centring?.Weights, AutomaticCentring = _centring is not null, InterceptTermOffset = _centring?.AbsorbingTerm?.Offset }, warmupTime, samplingTime,
                 _warmupEvaluations[c], _evaluationOffset[c] + _ensemble.GradientEvaluations(c), _warmupDone, _samplingDone, _warmupDivergences[c])
             { FirstKept = recorder.FirstKept };
         }

@@ -87,6 +87,12 @@ public sealed record AdaptationResult(double StepSize, double[] InverseMetric, d
     /// was off or does not apply (ChEES, device ensembles, short warm-ups, models without an independent term).</summary>
     public bool AutomaticCentring { get; init; }
 
+    /// <summary>
+    /// θ offset of the random intercept whose effects hold the model's intercept (hierarchical centring,
+    /// <see cref="CentredChainDensity.AbsorbingTerm"/>), or null. The reported draws are the model's b and r either way.
+    /// </summary>
+    public int? InterceptTermOffset { get; init; }
+
     /// <summary>Effects with a centring weight above 0.</summary>
     public int CentredEffects => Centring?.Count(l => l > 0) ?? 0;
 

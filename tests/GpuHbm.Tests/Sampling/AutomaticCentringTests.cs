@@ -36,6 +36,10 @@ public class AutomaticCentringTests(ITestOutputHelper output)
         Assert.Equal([5, 200], terms.Select(t => t.Effects));
         Assert.All(terms, t => Assert.Null(t.Reason));
         Assert.All(terms[0].CentredPerChain, n => Assert.Equal(5, n));
+        // Every level of (1 | f) centred: the intercept is centred into it (hierarchical centring) in every chain.
+        Assert.Equal(4, terms[0].InterceptChains);
+        Assert.Equal(0, terms[1].InterceptChains);
+        Assert.EndsWith(", the intercept centred into it", terms[0].Describe());
         output.WriteLine(CentringReport.ToText(terms)!);
         Assert.All(CentringReport.Describe(plain), t => Assert.Equal("--centring none", t.Reason));
 
