@@ -15,7 +15,15 @@ public class CentringTests
     private static readonly Lazy<GpuHbm.Data.DataTable> Data = new(() => Synthetic(60, 11));
 
     /// <summary>Random weights in [0, 1] on the z entries of the independent terms (a few exactly 0 and 1).</summary>
-    internal static double[] RandomWeights(CompiledModel model, int seed)
+    internal static double[] RandomWeights(CompiledModel model, int seed) =>
+        Weights(model, seed, (i, rng) => (i % 5) switch { 0 => 0, 1 => 1, _ => rng.NextDouble() });
+
+    /// <summary>Weights in [0.5, 1] on every effect of every independent term (all centred: the intercept can be absorbed).</summary>
+    private static double[] AllCentred(CompiledModel model, int seed) =>
+        Weights(model, seed, (i, rng) => i % 3 == 0 ? 1 : 0.5 + 0.5 * rng.NextDouble());
+
+    /// <summary><paramref name="weight"/>(θ index, random numbers) on the z entries of the independent terms, 0 elsewhere.</summary>
+    private static double[] Weights(CompiledModel model, int seed, Func<int, Random, double> weight)
     {
         var rng = new Random(seed);
         var weights = new double[model.Dimension];
@@ -23,20 +31,21 @@ public class CentringTests
         {
             var term = model.RandomTerms[block.Term];
             if (term.Correlated || term.Relationship is not null) continue;
-            for (int i = block.Offset; i < block.Offset + block.Length; i++)
-                weights[i] = (i % 5) switch { 0 => 0, 1 => 1, _ => rng.NextDouble() };
+            for (int i = block.Offset; i < block.Offset + block.Length; i++) weights[i] = weight(i, rng);
         }
         return weights;
     }
 
-    public static TheoryData<string, string> Cases()
+    /// <summary>Every family's formula with each of the group-level <paramref name="structures"/>.</summary>
+    private static TheoryData<string, string> FamiliesWith(params string[] structures)
     {
         var data = new TheoryData<string, string>();
         foreach (var (family, fixedPart) in ModelCases.Families)
-            foreach (var s in new[] { " + (1 | g)", " + (1 + x1 || g)", " + (1 | g) + (1 + x2 | h)" })
-                data.Add(family, fixedPart + s);
+            foreach (var s in structures) data.Add(family, fixedPart + s);
         return data;
     }
+
+    public static TheoryData<string, string> Cases() => FamiliesWith(" + (1 | g)", " + (1 + x1 || g)", " + (1 | g) + (1 + x2 | h)");
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -88,28 +97,7 @@ public class CentringTests
         for (int i = 0; i < theta.Length; i++) Assert.Equal(theta[i], moved[i], 1e-12);
     }
 
-    /// <summary>Weights in [0.5, 1] on every effect of every independent term (all centred: the intercept can be absorbed).</summary>
-    private static double[] AllCentred(CompiledModel model, int seed)
-    {
-        var rng = new Random(seed);
-        var weights = new double[model.Dimension];
-        foreach (var block in model.Layout.Blocks.Where(b => b.Transform == ParameterTransform.NonCentered))
-        {
-            var term = model.RandomTerms[block.Term];
-            if (term.Correlated || term.Relationship is not null) continue;
-            for (int i = block.Offset; i < block.Offset + block.Length; i++) weights[i] = i % 3 == 0 ? 1 : 0.5 + 0.5 * rng.NextDouble();
-        }
-        return weights;
-    }
-
-    public static TheoryData<string, string> InterceptCases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var (family, fixedPart) in ModelCases.Families)
-            foreach (var s in new[] { " + (1 | g)", " + (1 | g) + (1 | h)" })
-                data.Add(family, fixedPart + s);
-        return data;
-    }
+    public static TheoryData<string, string> InterceptCases() => FamiliesWith(" + (1 | g)", " + (1 | g) + (1 | h)");
 
     /// <summary>
     /// Hierarchical centring of the intercept (<see cref="CentredChainDensity.AbsorbingTerm"/>): with every effect of a
