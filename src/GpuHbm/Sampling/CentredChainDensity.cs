@@ -63,9 +63,10 @@ internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDen
     /// (θ offset, levels), or null. With every level of a random intercept centred the data pin down b + r_j, not b and
     /// r_j apart: b and the r_j form a ridge that a diagonal metric follows slowly (issue 12's Poisson model: 5 levels of
     /// 40 rows, ESS per gradient of b 1.8 per 1000 against 3.0 with Stan's metric). The chain then samples v_j = w_j + b
-    /// (w_j the centred coordinate of r_j), so that the likelihood does not depend on b at all and b only sets the
-    /// centre of the v_j: rows' η = b + r_j = v_j up to r_j's partial-centring factor. The term with the fewest levels
-    /// is chosen (one term at most: b can be absorbed once).
+    /// (w_j the partially centred coordinate of r_j, r_j = sd^(1−λ_j)·w_j): the rows' η = b + r_j is then
+    /// b·(1 − sd^(1−λ_j)) + sd^(1−λ_j)·v_j, which for λ_j = 1 does not depend on b at all and for λ_j near 1 hardly, and b
+    /// mostly sets the centre of the v_j. The term with the fewest levels is chosen (one term at most: b can be absorbed
+    /// once).
     /// </summary>
     public (int Offset, int Levels)? AbsorbingTerm => _interceptIndex < 0 ? null : _absorbing;
 
