@@ -254,7 +254,7 @@ public sealed class CompiledModel : IPosteriorModel, ICentrableDensity
 
     int ICentrableDensity.InterceptIndex => _density.InterceptIndex;
 
-    IReadOnlyList<(int Offset, int Levels)> ICentrableDensity.InterceptTerms => _density.InterceptTerms;
+    IReadOnlyList<(int Offset, int Levels, int SdOffset)> ICentrableDensity.InterceptTerms => _density.InterceptTerms;
 
     /// <summary>Writes the reported parameters (<see cref="OutputNames"/> order) for one θ.</summary>
     public void Constrain(ReadOnlySpan<double> theta, Span<double> output)

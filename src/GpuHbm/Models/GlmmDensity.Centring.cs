@@ -28,10 +28,11 @@ internal sealed partial class GlmmDensity
 
     /// <summary>
     /// The random intercepts that can absorb the intercept (independent terms with one unit-Z effect per level, so that
-    /// every row's η holds b + r_g): θ offset of their effects and their number of levels, in term order.
+    /// every row's η holds b + r_g): θ offset of their effects, their number of levels and the θ index of their log sd,
+    /// in term order. The intercept column of a <c>(1 + x || g)</c> term would qualify too; it is left out (K = 1 only).
     /// </summary>
-    public IReadOnlyList<(int Offset, int Levels)> InterceptTerms =>
-        _terms.Where(t => t.Kind == RandomTermKind.Independent && t.K == 1 && t.UnitZ).Select(t => (t.ZOffset, t.J)).ToList();
+    public IReadOnlyList<(int Offset, int Levels, int SdOffset)> InterceptTerms =>
+        _terms.Where(t => t.Kind == RandomTermKind.Independent && t.K == 1 && t.UnitZ).Select(t => (t.ZOffset, t.J, t.SdOffset)).ToList();
 
     /// <summary>
     /// The partial-centring weight λ of every θ entry (<see cref="Centring.Weight"/>) given the non-centred position

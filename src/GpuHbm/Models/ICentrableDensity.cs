@@ -26,6 +26,6 @@ internal interface ICentrableDensity : IBatchedDensity
     /// <summary>θ index of the intercept (a fixed-effect column of ones), or −1.</summary>
     int InterceptIndex { get; }
 
-    /// <summary>Random intercepts that can absorb the intercept: θ offset of their effects and their number of levels.</summary>
-    IReadOnlyList<(int Offset, int Levels)> InterceptTerms { get; }
+    /// <summary>Random intercepts that can absorb the intercept: θ offset of their effects, their number of levels, θ index of their log sd.</summary>
+    IReadOnlyList<(int Offset, int Levels, int SdOffset)> InterceptTerms { get; }
 }

@@ -113,7 +113,7 @@ public static class FitWriter
             StoppedEarly = fit.StoppedEarly,
             Failure = fit.Failure,
             Adaptation = fit.Adaptation.Select((a, c) => new { Chain = c + 1, a.StepSize, a.InverseMetric, a.MetricRank, a.AutomaticCentring, a.CentredEffects, a.MeanCentring, a.InterceptTermOffset, a.Centring }).ToArray(),
-            Centring = CentringReport.Describe(fit).Select(t => new { t.Term, t.Effects, t.Centred, t.CentredPerChain, t.MeanWeightPerChain, t.Reason }).ToArray(),
+            Centring = CentringReport.Describe(fit).Select(t => new { t.Term, t.Effects, t.Centred, t.CentredPerChain, t.MeanWeightPerChain, t.InterceptChains, t.Reason }).ToArray(),
             Timings = new
             {
                 CompileSeconds = s.CompileTime.TotalSeconds,

@@ -32,13 +32,14 @@ internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDen
 
     private double[]? _smallest, _weights, _inner;
     private int _interceptIndex = -1;
-    private (int Offset, int Levels) _absorbing;
+    private (int Offset, int Levels, int SdOffset) _absorbing;
 
     public int Dimension => model.Dimension;
 
     /// <summary>
     /// The weights λ per θ entry, or null (non-centred). Setting them also decides the hierarchical centring of the
-    /// intercept (<see cref="AbsorbingTerm"/>).
+    /// intercept (<see cref="AbsorbingTerm"/>): the random intercept with the fewest levels among those whose every level
+    /// has λ &gt; 0.
     /// </summary>
     public double[]? Weights
     {
@@ -46,34 +47,42 @@ internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDen
         set
         {
             _weights = value;
-            (_interceptIndex, _absorbing) = (-1, default);
-            int intercept = model.InterceptIndex;
-            if (value is null || intercept < 0) return;
-            foreach (var term in model.InterceptTerms)
-            {
-                bool all = true;
-                for (int j = 0; j < term.Levels && all; j++) all = value[term.Offset + j] > 0;
-                if (all && (_interceptIndex < 0 || term.Levels < _absorbing.Levels)) (_interceptIndex, _absorbing) = (intercept, term);
-            }
+            int chosen = -1, levels = int.MaxValue;
+            if (value is not null && model.InterceptIndex >= 0)
+                foreach (var term in model.InterceptTerms)
+                {
+                    bool all = true;
+                    for (int j = 0; j < term.Levels && all; j++) all = value[term.Offset + j] > 0;
+                    if (all && term.Levels < levels) (chosen, levels) = (term.Offset, term.Levels);
+                }
+            Absorbing(chosen);
         }
+    }
+
+    /// <summary>The intercept held by the random intercept whose effects start at θ offset <paramref name="offset"/> (−1: none).</summary>
+    private void Absorbing(int offset)
+    {
+        (_interceptIndex, _absorbing) = (-1, default);
+        if (offset < 0) return;
+        _absorbing = model.InterceptTerms.Single(t => t.Offset == offset);
+        _interceptIndex = model.InterceptIndex;
     }
 
     /// <summary>
     /// The random intercept whose effects hold the intercept (hierarchical centring, Gelfand, Sahu and Carlin 1995), as
     /// (θ offset, levels), or null. With every level of a random intercept centred the data pin down b + r_j, not b and
     /// r_j apart: b and the r_j form a ridge that a diagonal metric follows slowly (issue 12's Poisson model: 5 levels of
-    /// 40 rows, ESS per gradient of b 1.8 per 1000 against 3.0 with Stan's metric). The chain then samples v_j = w_j + b
-    /// (w_j the partially centred coordinate of r_j, r_j = sd^(1−λ_j)·w_j): the rows' η = b + r_j is then
-    /// b·(1 − sd^(1−λ_j)) + sd^(1−λ_j)·v_j, which for λ_j = 1 does not depend on b at all and for λ_j near 1 hardly, and b
-    /// mostly sets the centre of the v_j. The term with the fewest levels is chosen (one term at most: b can be absorbed
-    /// once).
+    /// 40 rows, ESS per gradient of b 1.8 per 1000 against 3.0 with Stan's metric). The chain then samples
+    /// v_j = w_j + b·sd^(λ_j − 1) instead of w_j (the partially centred coordinate, r_j = sd^(1−λ_j)·w_j), so that the
+    /// rows' η = b + r_j = sd^(1−λ_j)·v_j does not depend on b at all, and b only sets the centre of the v_j.
     /// </summary>
-    public (int Offset, int Levels)? AbsorbingTerm => _interceptIndex < 0 ? null : _absorbing;
+    public (int Offset, int Levels)? AbsorbingTerm => _interceptIndex < 0 ? null : (_absorbing.Offset, _absorbing.Levels);
 
     /// <summary>
-    /// The density at positions in these coordinates: v_j − b → w_j for the absorbing term, the model's density in the
-    /// coordinates of the weights, and the gradient back (∂/∂v_j = ∂/∂w_j, ∂/∂b −= Σ_j ∂/∂w_j; the map is unit
-    /// triangular, so no Jacobian).
+    /// The density at positions in these coordinates: w_j = v_j − b·f_j (f_j = sd^(λ_j − 1)) for the absorbing term, the
+    /// model's density in the coordinates of the weights, and the gradient back: ∂/∂v_j = ∂/∂w_j,
+    /// ∂/∂b −= Σ_j f_j ∂/∂w_j, ∂/∂log sd −= Σ_j (λ_j − 1)·b·f_j ∂/∂w_j. The map changes only the w entries, by amounts
+    /// that depend on other coordinates: its Jacobian determinant is 1.
     /// </summary>
     public void Evaluate(ReadOnlySpan<double> positions, Span<double> logDensity, Span<double> gradient, int chains)
     {
@@ -88,20 +97,29 @@ internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDen
         positions.CopyTo(inner);
         for (int c = 0; c < chains; c++) Absorb(inner.Slice(c * d, d), -1);
         model.Evaluate(inner, logDensity, gradient, chains, Weights);
+        var (offset, levels, sdOffset) = _absorbing;
         for (int c = 0; c < chains; c++)
         {
             var g = gradient.Slice(c * d, d);
-            double sum = 0;
-            for (int j = 0; j < _absorbing.Levels; j++) sum += g[_absorbing.Offset + j];
-            g[_interceptIndex] -= sum;
+            var theta = positions.Slice(c * d, d);
+            double b = theta[_interceptIndex], logSd = theta[sdOffset], toB = 0, toSd = 0;
+            for (int j = 0; j < levels; j++)
+            {
+                double lambda = _weights![offset + j], f = Math.Exp((lambda - 1) * logSd), gw = g[offset + j];
+                toB += f * gw;
+                toSd += (lambda - 1) * b * f * gw;
+            }
+            g[_interceptIndex] -= toB;
+            g[sdOffset] -= toSd;
         }
     }
 
-    /// <summary>v_j = w_j + sign·b for the absorbing term's effects (sign −1: v → w; +1: w → v).</summary>
+    /// <summary>v_j = w_j + sign·b·sd^(λ_j − 1) for the absorbing term's effects (sign −1: v → w; +1: w → v); b and sd are unchanged.</summary>
     private void Absorb(Span<double> theta, int sign)
     {
-        double b = sign * theta[_interceptIndex];
-        for (int j = 0; j < _absorbing.Levels; j++) theta[_absorbing.Offset + j] += b;
+        var (offset, levels, sdOffset) = _absorbing;
+        double b = sign * theta[_interceptIndex], logSd = theta[sdOffset];
+        for (int j = 0; j < levels; j++) theta[offset + j] += b * Math.Exp((_weights![offset + j] - 1) * logSd);
     }
 
     /// <summary>A position in these coordinates → the model's θ (in place).</summary>
@@ -146,19 +164,22 @@ internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDen
         return true;
     }
 
-    /// <summary>The weights and the smallest observed ones, for a checkpoint.</summary>
+    /// <summary>The weights, the smallest observed ones and the term holding the intercept, for a checkpoint.</summary>
     public void Save(CheckpointWriter writer)
     {
         writer.Write(Weights is not null);
         if (Weights is not null) writer.Write(Weights);
         writer.Write(_smallest is not null);
         if (_smallest is not null) writer.Write(_smallest);
+        writer.Write(_interceptIndex < 0 ? -1 : _absorbing.Offset);
     }
 
     /// <summary>Restores what <see cref="Save"/> wrote.</summary>
+    /// <remarks>A checkpoint written before the intercept could be centred ends before that term: its positions hold w, so none.</remarks>
     public void Restore(CheckpointReader reader)
     {
-        Weights = reader.ReadBoolean() ? reader.ReadDoubles() : null;
+        _weights = reader.ReadBoolean() ? reader.ReadDoubles() : null;
         _smallest = reader.ReadBoolean() ? reader.ReadDoubles() : null;
+        Absorbing(reader.AtEnd ? -1 : reader.ReadInt32());
     }
 }

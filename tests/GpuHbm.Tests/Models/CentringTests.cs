@@ -125,14 +125,21 @@ public class CentringTests
         var absorbing = Assert.NotNull(view.AbsorbingTerm);
         var candidates = centrable.InterceptTerms;
         Assert.Equal(candidates.Min(t => t.Levels), absorbing.Levels);
-        Assert.Contains(absorbing, candidates);
+        var chosen = Assert.Single(candidates, t => t.Offset == absorbing.Offset && t.Levels == absorbing.Levels);
 
         var theta = RandomTheta(model.Dimension, 17 + formula.Length, 0.7);
-        // The chain's coordinates: the weights' w, then v = w + b on the absorbing term.
+        // The chain's coordinates: the weights' w = z·sd^λ, then v = w + b·sd^(λ − 1) on the absorbing term, so that
+        // b + r_j = b + sd^(1−λ)·w_j = sd^(1−λ)·v_j.
         var position = (double[])theta.Clone();
         centrable.Recentre(theta, position, null, weights);
         var inner = (double[])position.Clone();
-        for (int j = 0; j < absorbing.Levels; j++) position[absorbing.Offset + j] += position[intercept];
+        double sd = Math.Exp(theta[chosen.SdOffset]);
+        for (int j = 0; j < absorbing.Levels; j++)
+        {
+            int i = absorbing.Offset + j;
+            position[i] += theta[intercept] * Math.Pow(sd, weights[i] - 1);
+            Assert.Equal(theta[intercept] + sd * theta[i], Math.Pow(sd, 1 - weights[i]) * position[i], 1e-12 * (1 + Math.Abs(theta[intercept])));  // θ holds z, r = sd·z
+        }
 
         var lp = new double[1];
         var g = new double[model.Dimension];
@@ -150,11 +157,12 @@ public class CentringTests
         view.ToModel(position);
         for (int i = 0; i < theta.Length; i++) Assert.Equal(theta[i], position[i], 1e-12);
 
-        // One non-centred level: that term cannot hold the intercept.
+        // One non-centred level: that term cannot hold the intercept; the other candidate (if any) does.
         var partial = (double[])weights.Clone();
         partial[absorbing.Offset] = 0;
-        var other = new CentredChainDensity(model) { Weights = partial };
-        if (other.AbsorbingTerm is { } next) Assert.NotEqual(absorbing.Offset, next.Offset);
+        var other = new CentredChainDensity(model) { Weights = partial }.AbsorbingTerm;
+        if (candidates.Count == 1) Assert.Null(other);
+        else Assert.Equal(candidates.Single(t => t.Offset != absorbing.Offset).Offset, Assert.NotNull(other).Offset);
     }
 
     [Fact]
