@@ -59,5 +59,5 @@ public static partial class DeviceMath
 
     /// <summary>2^k for −1022 ≤ k ≤ 1023, built from its bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double PowerOfTwo(int k) => BitConverter.Int64BitsToDouble((long)(k + 1023) << 52);
+    internal static double PowerOfTwo(int k) => BitConverter.Int64BitsToDouble((long)(k + 1023) << 52);
 }

@@ -43,6 +43,5 @@ public readonly struct Fp64Lane : IFloatLanes<double>
         x >= bound ? whenAtLeast : otherwise;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double ScaleByPowerOfTwo(double y, double k) =>
-        y * BitConverter.Int64BitsToDouble((long)(k + 1023) << 52);
+    public static double ScaleByPowerOfTwo(double y, double k) => y * DeviceMath.PowerOfTwo((int)k);
 }

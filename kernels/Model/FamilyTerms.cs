@@ -48,20 +48,22 @@ public static class FamilyTerms
         where T : IAdditionOperators<T, T, T>, ISubtractionOperators<T, T, T>, IMultiplyOperators<T, T, T>, IDivisionOperators<T, T, T>
         where TL : IFloatLanes<T>
     {
-        T zero = TL.Constant(0.0), one = TL.Constant(1.0);
+        T zero = TL.Constant(0.0);
         T ex = DeviceMath.ExpClamped<T, TL>(zero - TL.Abs(eta));
-        d = y - n * (TL.SelectAtLeast(eta, zero, one, ex) / (one + ex));
+        d = y - n * Logistic<T, TL>(eta, ex);
         return y * eta - n * (TL.SelectAtLeast(eta, zero, eta, zero) + DeviceMath.Log1pUnit<T, TL>(ex));
     }
 
     /// <summary>logistic(η) = 1/(1 + e^−η) without overflow, given <paramref name="expMinusAbs"/> = e^−|η|.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Logistic(double eta, double expMinusAbs) =>
-        eta >= 0 ? 1 / (1 + expMinusAbs) : expMinusAbs / (1 + expMinusAbs);
+    public static T Logistic<T, TL>(T eta, T expMinusAbs)
+        where T : IAdditionOperators<T, T, T>, ISubtractionOperators<T, T, T>, IMultiplyOperators<T, T, T>, IDivisionOperators<T, T, T>
+        where TL : IFloatLanes<T> =>
+        TL.SelectAtLeast(eta, TL.Constant(0.0), TL.Constant(1.0), expMinusAbs) / (TL.Constant(1.0) + expMinusAbs);
 
     /// <summary>logistic(η) = 1/(1 + e^−η) without overflow (the mean of the bernoulli family).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Logistic(double eta) => Logistic(eta, DeviceMath.Exp(-Math.Abs(eta)));
+    public static double Logistic(double eta) => Logistic<double, Fp64Lane>(eta, DeviceMath.Exp(-Math.Abs(eta)));
 
     /// <summary>poisson_log_lpmf(y | η) without −log y!: y·η − e^η, d = y − e^η.</summary>
     /// <remarks>

@@ -30,7 +30,7 @@ internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDen
     /// <summary>Warm-up iterations needed for automatic centring (shorter warm-ups stay non-centred).</summary>
     public const int MinimumWarmup = 100;
 
-    private double[]? _smallest, _weights, _inner;
+    private double[]? _smallest, _weights, _inner, _factors;
     private int _interceptIndex = -1;
     private (int Offset, int Levels, int SdOffset) _absorbing;
 
@@ -92,34 +92,43 @@ internal sealed class CentredChainDensity(ICentrableDensity model) : IBatchedDen
             return;
         }
         int d = Dimension;
+        var (offset, levels, sdOffset) = _absorbing;
         if (_inner is null || _inner.Length < positions.Length) _inner = new double[positions.Length];
+        if (_factors is null || _factors.Length < chains * levels) _factors = new double[chains * levels];
         var inner = _inner.AsSpan(0, positions.Length);
         positions.CopyTo(inner);
-        for (int c = 0; c < chains; c++) Absorb(inner.Slice(c * d, d), -1);
+        for (int c = 0; c < chains; c++) Absorb(inner.Slice(c * d, d), -1, _factors.AsSpan(c * levels, levels));
         model.Evaluate(inner, logDensity, gradient, chains, Weights);
-        var (offset, levels, sdOffset) = _absorbing;
         for (int c = 0; c < chains; c++)
         {
             var g = gradient.Slice(c * d, d);
-            var theta = positions.Slice(c * d, d);
-            double b = theta[_interceptIndex], logSd = theta[sdOffset], toB = 0, toSd = 0;
+            var f = _factors.AsSpan(c * levels, levels);
+            double b = positions[c * d + _interceptIndex], toB = 0, toSd = 0;
             for (int j = 0; j < levels; j++)
             {
-                double lambda = _weights![offset + j], f = Math.Exp((lambda - 1) * logSd), gw = g[offset + j];
-                toB += f * gw;
-                toSd += (lambda - 1) * b * f * gw;
+                double gw = g[offset + j];
+                toB += f[j] * gw;
+                toSd += (_weights![offset + j] - 1) * b * f[j] * gw;
             }
             g[_interceptIndex] -= toB;
             g[sdOffset] -= toSd;
         }
     }
 
-    /// <summary>v_j = w_j + sign·b·sd^(λ_j − 1) for the absorbing term's effects (sign −1: v → w; +1: w → v); b and sd are unchanged.</summary>
-    private void Absorb(Span<double> theta, int sign)
+    /// <summary>
+    /// v_j = w_j + sign·b·f_j, f_j = sd^(λ_j − 1), for the absorbing term's effects (sign −1: v → w; +1: w → v); b and sd
+    /// are unchanged. <paramref name="factors"/> (length: the term's levels) receives the f_j, or null when not needed.
+    /// </summary>
+    private void Absorb(Span<double> theta, int sign, Span<double> factors = default)
     {
         var (offset, levels, sdOffset) = _absorbing;
         double b = sign * theta[_interceptIndex], logSd = theta[sdOffset];
-        for (int j = 0; j < levels; j++) theta[offset + j] += b * Math.Exp((_weights![offset + j] - 1) * logSd);
+        for (int j = 0; j < levels; j++)
+        {
+            double f = Math.Exp((_weights![offset + j] - 1) * logSd);
+            if (!factors.IsEmpty) factors[j] = f;
+            theta[offset + j] += b * f;
+        }
     }
 
     /// <summary>A position in these coordinates → the model's θ (in place).</summary>

@@ -116,24 +116,17 @@ public sealed class LowRankEstimator : IMetricEstimator
         }
 
         Matrix<double>? basis = null;
-        Matrix<double> a, b;
         if (d > 2 * n)
         {
             // An orthonormal basis of span[X̃ G̃] (Householder thin QR: orthonormal even when the columns are dependent).
             var x = DenseMatrix.OfRowArrays(xs);
             var g = DenseMatrix.OfRowArrays(gs);
             basis = x.Append(g).QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Q;
-            var xp = basis.TransposeThisAndMultiply(x);
-            var gp = basis.TransposeThisAndMultiply(g);
-            a = xp.TransposeAndMultiply(xp) / Gamma;
-            b = gp.TransposeAndMultiply(gp) / Gamma;
-            for (int i = 0; i < a.RowCount; i++) { a[i, i] += 1; b[i, i] += 1; }
+            xs = basis.TransposeThisAndMultiply(x).ToRowArrays();
+            gs = basis.TransposeThisAndMultiply(g).ToRowArrays();
         }
-        else
-        {
-            a = Gram(xs, Gamma);
-            b = Gram(gs, Gamma);
-        }
+        var a = Gram(xs, Gamma);
+        var b = Gram(gs, Gamma);
         var mean = SpdMean(a, b);
         if (mean is null) return new InverseMetric(diagonal);
         var evd = mean.Evd(Symmetricity.Symmetric);
